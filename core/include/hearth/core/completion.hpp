@@ -1,0 +1,32 @@
+#pragma once
+// The response vocabulary. A CompletionChunk is one OpenAI `chat.completion.chunk` (or
+// `text_completion` for /v1/completions) object; a Completion is one whole OpenAI response
+// object. Sources in other dialects translate into this shape, so the gateway and the
+// cache see one format.
+
+#include <cstdint>
+#include <optional>
+
+#include "hearth/core/chat.hpp"
+
+namespace hearth {
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+};
+
+struct CompletionChunk {
+  Json data;
+};
+
+struct Completion {
+  Json body;
+};
+
+// The usage object of a chunk or completion body, if it carries one.
+std::optional<Usage> usage_of(const Json& object);
+Json to_json(const Usage& usage);
+
+}  // namespace hearth

@@ -1,0 +1,62 @@
+#pragma once
+// The two interfaces every route plugs into. A CompletionSource (an upstream, the cache,
+// the local node, the router itself) produces a completion into a CompletionSink (the
+// client's HTTP session, or a recorder in tests). Both run on one Asio executor; the
+// coroutine that calls complete() owns the request and the sink for the call's duration.
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "hearth/core/chat.hpp"
+#include "hearth/core/clock.hpp"
+#include "hearth/core/completion.hpp"
+#include "hearth/core/result.hpp"
+
+namespace hearth {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+// Who asked, and by when the answer is due.
+struct RequestContext {
+  std::string request_id;
+  std::string app;   // from the API key; "anonymous" when auth is off
+  std::string team;
+  TimePoint deadline = TimePoint::max();
+};
+
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+
+  // Names the route the next bytes come from (`upstream:openai`, `cache`, `local:tiny`).
+  // Call before the first send; after commit it has no effect on the headers.
+  virtual void set_route(std::string_view route) = 0;
+
+  // Sends one chunk of a streamed completion. The first call commits the response: from
+  // then on a failure can only be reported in-stream with fail(). An error means the
+  // client is gone; the source should stop at once.
+  virtual Task<Status> send_chunk(const CompletionChunk& chunk) = 0;
+
+  // Sends a whole (non-streamed) completion; commits the response.
+  virtual Task<Status> send_completion(const Completion& completion) = 0;
+
+  // Whether any byte of the response has gone to the client.
+  virtual bool committed() const = 0;
+};
+
+class CompletionSource {
+ public:
+  virtual ~CompletionSource() = default;
+
+  // Produces the completion for `request` into `sink`: chunks when request.stream, else one
+  // completion. On error the caller looks at sink.committed(): before commit it may fail
+  // over to another source; after it, it must end the stream with an error event.
+  // Cancellation (client gone, deadline) arrives through the coroutine's cancellation slot.
+  virtual Task<Status> complete(const ChatRequest& request, const RequestContext& context,
+                                CompletionSink& sink) = 0;
+};
+
+}  // namespace hearth

@@ -1,0 +1,40 @@
+#include "hearth/core/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+namespace hearth {
+namespace {
+
+TEST(MetricsRegistry, RendersCountersWithEscapedLabels) {
+  MetricsRegistry registry;
+  registry.describe("hearth_requests_total", MetricsRegistry::Type::Counter, "Requests.");
+  registry.add("hearth_requests_total", {{"route", "up\"x"}, {"status", "200"}});
+  registry.add("hearth_requests_total", {{"route", "up\"x"}, {"status", "200"}}, 2);
+  EXPECT_EQ(registry.value("hearth_requests_total", {{"route", "up\"x"}, {"status", "200"}}), 3);
+  auto text = registry.render();
+  EXPECT_NE(text.find("# TYPE hearth_requests_total counter"), std::string::npos);
+  EXPECT_NE(text.find("hearth_requests_total{route=\"up\\\"x\",status=\"200\"} 3\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(MetricsRegistry, HistogramBucketsAreCumulative) {
+  MetricsRegistry registry;
+  registry.describe("lat", MetricsRegistry::Type::Histogram, "Latency.", {0.1, 1});
+  registry.observe("lat", {}, 0.05);
+  registry.observe("lat", {}, 0.5);
+  registry.observe("lat", {}, 5);
+  auto text = registry.render();
+  EXPECT_NE(text.find("lat_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_bucket{le=\"1\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_bucket{le=\"+Inf\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_count 3\n"), std::string::npos) << text;
+}
+
+TEST(MetricsRegistry, UndescribedMetricIsAProgrammingError) {
+  MetricsRegistry registry;
+  EXPECT_THROW(registry.add("nope", {}), std::logic_error);
+}
+
+}  // namespace
+}  // namespace hearth
