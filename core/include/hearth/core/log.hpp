@@ -1,6 +1,6 @@
 #pragma once
 // Logger: structured logs, one JSON object per line. Thread-safe; owned by the composition
-// root. Never give it a prompt or a key.
+// root. A null stream makes it silent. Never give it a prompt or a key.
 
 #include <cstdio>
 #include <mutex>

@@ -1,0 +1,88 @@
+#pragma once
+// Config: hearth.yaml as typed values, validated as a whole at start-up (DESIGN.md's core
+// keys plus the limits this gateway needs). Secrets are resolved from the environment or
+// files named in the file, never read from its text.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hearth/core/log.hpp"
+#include "hearth/core/result.hpp"
+#include "hearth/core/yaml_fields.hpp"
+#include "hearth/gateway/auth.hpp"
+#include "hearth/gateway/config.hpp"
+#include "hearth/router/circuit_breaker.hpp"
+#include "hearth/router/retry_policy.hpp"
+#include "hearth/router/route_table.hpp"
+#include "hearth/upstream/upstream_config.hpp"
+
+namespace hearth::app {
+
+using yaml::EnvLookup;
+
+struct UpstreamSpec {
+  upstream::UpstreamConfig config;  // api_key resolved
+  std::string unavailable_reason;   // non-empty: skipped and reported in /readyz
+};
+
+struct LocalModelSpec {
+  std::string name;
+  std::string path;
+  int context = 0;  // 0: the model's own
+  int slots = 1;
+  std::string kv_type = "f16";
+};
+
+// The embedded node (served from its own issue); validated now so typos fail early.
+struct LocalSpec {
+  uint64_t memory_budget = 2ull << 30;
+  Duration ttft_budget{2000};
+  int threads = 0;
+  std::string backend = "auto";
+  std::vector<LocalModelSpec> models;
+};
+
+struct CacheSpec {
+  std::string backend = "memory";  // redis | memory | off
+  std::string redis_url;
+  int timeout_ms = 20;
+  Duration ttl{24 * 3'600'000};
+};
+
+struct AuditSpec {
+  std::string path;
+  std::string hmac_key_env;
+};
+
+struct LogSpec {
+  LogLevel level = LogLevel::Info;
+  std::string access_log = "stdout";  // stdout | stderr | off
+};
+
+struct Config {
+  std::string path;
+  gateway::ServerConfig server;
+  int workers = 0;  // 0: one per core
+  bool auth_enabled = true;
+  std::vector<gateway::ApiKey> api_keys;
+  std::vector<std::string> warnings;  // start-up notes: skipped keys, unset variables
+  std::vector<UpstreamSpec> upstreams;
+  std::vector<router::ModelRoute> models;
+  router::RetryPolicy retry;
+  router::BreakerConfig breaker;
+  CacheSpec cache;
+  LocalSpec local;
+  std::string policies_path;
+  AuditSpec audit;
+  LogSpec log;
+};
+
+// Loads and validates `path`. Errors read "FILE:LINE:COL: message".
+Result<Config> load_config(const std::string& path, const EnvLookup& env);
+
+// The same from text (tests); `path` only names the file in errors and relative paths.
+Result<Config> parse_config(const std::string& text, const std::string& path, const EnvLookup& env);
+
+}  // namespace hearth::app

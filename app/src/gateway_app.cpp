@@ -1,0 +1,244 @@
+#include "hearth/app/gateway_app.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "hearth/gateway/server.hpp"
+#include "hearth/router/router.hpp"
+#include "hearth/upstream/http_client.hpp"
+
+namespace hearth::app {
+namespace asio = boost::asio;
+
+namespace {
+
+// One thread's world: its io_context, HTTP client, upstream sources and router.
+struct Worker {
+  asio::io_context io{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
+      asio::make_work_guard(io)};
+  std::unique_ptr<upstream::HttpClient> http;
+  std::vector<std::unique_ptr<CompletionSource>> sources;
+  std::unique_ptr<router::Router> router;
+  std::thread thread;
+};
+
+std::string_view to_string(upstream::Zone zone) {
+  return zone == upstream::Zone::Cloud ? "cloud" : "on_prem";
+}
+
+}  // namespace
+
+struct GatewayApp::Parts {
+  Parts(Config c, Logger& l, Logger& a)
+      : config(std::move(c)),
+        log(l),
+        access_log(a),
+        router_metrics(metrics),
+        routes(config.models),
+        auth(config.auth_enabled, config.api_keys) {}
+
+  gateway::Readiness readiness() const;
+
+  Config config;
+  Logger& log;
+  Logger& access_log;
+  SteadyClock clock;
+  MetricsRegistry metrics;
+  router::RouterMetrics router_metrics;
+  router::RouteTable routes;
+  std::map<std::string, std::unique_ptr<router::CircuitBreaker>, std::less<>> breakers;
+  gateway::Authenticator auth;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<gateway::Server> server;
+
+  std::mutex mutex;
+  std::condition_variable drained_cv;
+  bool drained = false;
+  bool stopping = false;
+  bool started = false;
+};
+
+gateway::Readiness GatewayApp::Parts::readiness() const {
+  Json upstreams = Json::array();
+  std::map<std::string, bool, std::less<>> usable;
+  for (const auto& spec : config.upstreams) {
+    const auto& name = spec.config.name;
+    Json entry = {{"name", name}, {"zone", to_string(spec.config.zone)}};
+    if (!spec.unavailable_reason.empty()) {
+      entry["state"] = "unavailable";
+      entry["reason"] = spec.unavailable_reason;
+      usable[name] = false;
+    } else {
+      auto state = breakers.find(name)->second->state();
+      entry["state"] = "available";
+      entry["circuit_breaker"] = router::to_string(state);
+      usable[name] = state != router::CircuitBreaker::State::Open;
+    }
+    upstreams.push_back(std::move(entry));
+  }
+  Json models = Json::array();
+  bool any_routable = false;
+  for (const auto& route : config.models) {
+    bool routable = false;
+    for (const auto& candidate : route.candidates) {
+      auto it = usable.find(candidate.target);
+      routable = routable || (it != usable.end() && it->second);
+    }
+    any_routable = any_routable || routable;
+    models.push_back({{"name", route.name}, {"routable", routable}});
+  }
+  Json local = config.local.models.empty()
+                   ? Json{{"state", "not configured"}}
+                   : Json{{"state", "unavailable"},
+                          {"reason", "the embedded engine is not part of this build yet"}};
+  Json detail = {{"status", any_routable ? "ready" : "not ready"},
+                 {"upstreams", std::move(upstreams)},
+                 {"models", std::move(models)},
+                 {"local", std::move(local)}};
+  if (!any_routable) {
+    detail["reason"] = config.models.empty()
+                           ? "no model is configured"
+                           : "no model has an available route (missing keys or open breakers)";
+  }
+  return {any_routable, std::move(detail)};
+}
+
+GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
+    : parts_(std::make_unique<Parts>(std::move(config), log, access_log)) {
+  auto& p = *parts_;
+  for (const auto& spec : p.config.upstreams) {
+    p.breakers[spec.config.name] = std::make_unique<router::CircuitBreaker>(p.config.breaker, p.clock);
+    p.router_metrics.breaker_state(spec.config.name, router::CircuitBreaker::State::Closed);
+  }
+
+  // Build one worker per thread: HTTP client, upstream sources, router.
+  int count = p.config.workers > 0 ? p.config.workers
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < count; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->http = std::make_unique<upstream::HttpClient>(worker->io.get_executor());
+    std::map<std::string, router::Target, std::less<>> targets;
+    for (const auto& spec : p.config.upstreams) {
+      router::Target target;
+      target.unavailable_reason = spec.unavailable_reason;
+      target.breaker = p.breakers[spec.config.name].get();
+      if (spec.unavailable_reason.empty()) {
+        worker->sources.push_back(upstream::make_upstream(spec.config, *worker->http));
+        target.source = worker->sources.back().get();
+      }
+      targets.emplace(spec.config.name, target);
+    }
+    auto rng = std::make_shared<std::mt19937>(std::random_device{}());
+    worker->router = std::make_unique<router::Router>(
+        p.routes, std::move(targets), p.config.retry, p.clock, p.router_metrics,
+        [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); });
+    p.workers.push_back(std::move(worker));
+  }
+
+  std::vector<asio::io_context*> contexts;
+  for (auto& worker : p.workers) contexts.push_back(&worker->io);
+  gateway::GatewayServices services{
+      .router = [&p](size_t i) -> CompletionSource& { return *p.workers.at(i)->router; },
+      .auth = p.auth,
+      .models =
+          [&p] {
+            std::vector<gateway::ModelInfo> models;
+            for (const auto& route : p.config.models) models.push_back({route.name});
+            return models;
+          },
+      .readiness = [&p] { return p.readiness(); },
+      .metrics = p.metrics,
+      .log = p.log,
+      .access_log = p.access_log,
+  };
+  p.server = std::make_unique<gateway::Server>(std::move(contexts), p.config.server, services);
+}
+
+GatewayApp::~GatewayApp() {
+  if (!parts_->started) return;
+  stop();
+  wait();
+}
+
+Status GatewayApp::start() {
+  auto& p = *parts_;
+  if (Status status = p.server->start(); !status) return status;
+  p.started = true;
+  for (auto& worker : p.workers) {
+    worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+  }
+  for (const auto& warning : p.config.warnings) p.log.warn("config", {{"message", warning}});
+  auto ready = p.readiness();
+  p.log.info("listening", {{"address", p.config.server.listen},
+                           {"port", port()},
+                           {"workers", p.workers.size()},
+                           {"ready", ready.ready},
+                           {"readiness", ready.detail}});
+  return {};
+}
+
+uint16_t GatewayApp::port() const { return parts_->server->port(); }
+
+MetricsRegistry& GatewayApp::metrics() { return parts_->metrics; }
+
+void GatewayApp::stop() {
+  auto& p = *parts_;
+  {
+    std::lock_guard lock(p.mutex);
+    if (p.stopping || !p.started) return;
+    p.stopping = true;
+  }
+  p.log.info("draining", {{"drain_timeout_ms", p.config.server.drain_timeout.count()}});
+  p.server->shutdown([&p] {
+    std::lock_guard lock(p.mutex);
+    p.drained = true;
+    p.drained_cv.notify_all();
+  });
+}
+
+void GatewayApp::wait() {
+  auto& p = *parts_;
+  {
+    std::unique_lock lock(p.mutex);
+    p.drained_cv.wait(lock, [&p] { return p.drained; });
+  }
+  // Every session is gone: stop the workers (pending curl timers die with them).
+  for (auto& worker : p.workers) {
+    worker->guard.reset();
+    worker->io.stop();
+  }
+  for (auto& worker : p.workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  p.started = false;
+  p.log.info("stopped");
+}
+
+int serve(const Config& config, Logger& log, Logger& access_log) {
+  GatewayApp app(config, log, access_log);
+  if (Status status = app.start(); !status) {
+    log.error("start", {{"message", status.error().message}});
+    return 1;
+  }
+  // Stop on SIGINT/SIGTERM; the signal handler runs on this (the main) thread.
+  asio::io_context control;
+  asio::signal_set signals(control, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log.info("signal", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+    app.stop();
+  });
+  control.run();
+  app.wait();
+  return 0;
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,48 @@
+#pragma once
+// Router: the CompletionSource the gateway calls. It resolves the public model name to its
+// candidates and tries them in order — skipping unavailable upstreams and open breakers,
+// retrying transient failures with backoff, failing over until the response is committed
+// (DESIGN.md "One request, end to end"). One Router per worker thread; the breakers and
+// metrics it points to are shared and thread-safe.
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "hearth/core/completion_source.hpp"
+#include "hearth/router/circuit_breaker.hpp"
+#include "hearth/router/retry_policy.hpp"
+#include "hearth/router/route_table.hpp"
+#include "hearth/router/router_metrics.hpp"
+
+namespace hearth::router {
+
+// One route target (an upstream) as the router sees it.
+struct Target {
+  CompletionSource* source = nullptr;  // null: configured but unavailable
+  CircuitBreaker* breaker = nullptr;   // required when source is set
+  std::string unavailable_reason;      // why source is null (shown in errors and /readyz)
+};
+
+class Router final : public CompletionSource {
+ public:
+  // `jitter` returns a number in [0, 1) for backoff; tests pass a constant.
+  Router(const RouteTable& routes, std::map<std::string, Target, std::less<>> targets,
+         RetryPolicy retry, const Clock& clock, RouterMetrics& metrics,
+         std::function<double()> jitter);
+
+  Task<Status> complete(const ChatRequest& request, const RequestContext& context,
+                        CompletionSink& sink) override;
+
+ private:
+  Duration time_left(const RequestContext& context) const;
+
+  const RouteTable& routes_;
+  std::map<std::string, Target, std::less<>> targets_;
+  RetryPolicy retry_;
+  const Clock& clock_;
+  RouterMetrics& metrics_;
+  std::function<double()> jitter_;
+};
+
+}  // namespace hearth::router
