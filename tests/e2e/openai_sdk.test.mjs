@@ -1,0 +1,165 @@
+// The official openai client, unchanged, against a real hearth process.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { startOpenAiFake, startAnthropicFake } from './fake_providers.mjs';
+
+let openaiFake, anthropicFake, hearth, client, baseURL;
+const apiKey = 'sk-e2e-test-key';
+
+async function waitForHealth(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`hearth did not become healthy at ${url}`);
+}
+
+async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+before(async () => {
+  openaiFake = await startOpenAiFake();
+  anthropicFake = await startAnthropicFake();
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-'));
+  const config = path.join(dir, 'hearth.yaml');
+  fs.writeFileSync(config, `
+server: {listen: 127.0.0.1:${port}, workers: 2, drain_timeout: 2s}
+auth:
+  enabled: true
+  keys: [{app: e2e, team: qa, key_env: E2E_KEY}]
+upstreams:
+  - {name: fake-openai, kind: openai, base_url: "http://127.0.0.1:${openaiFake.port}/v1", api_key_env: FAKE_OPENAI_KEY}
+  - {name: fake-claude, kind: anthropic, base_url: "http://127.0.0.1:${anthropicFake.port}", api_key_env: FAKE_ANTHROPIC_KEY}
+models:
+  - {name: gpt-test, routes: [fake-openai:gpt-4o-mini]}
+  - {name: claude-test, routes: [fake-claude:claude-3-5-haiku-latest]}
+router: {retry: {max_retries: 0}}
+log: {access_log: off}
+`);
+  hearth = spawn(process.env.HEARTH_BIN, ['serve', '--config', config], {
+    env: { ...process.env, E2E_KEY: apiKey, FAKE_OPENAI_KEY: 'sk-upstream-openai', FAKE_ANTHROPIC_KEY: 'sk-upstream-claude' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  baseURL = `http://127.0.0.1:${port}/v1`;
+  await waitForHealth(`http://127.0.0.1:${port}/healthz`, 10000);
+  client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+});
+
+after(async () => {
+  if (hearth && hearth.exitCode === null) {
+    const exited = new Promise((r) => hearth.once('exit', (code) => r(code)));
+    hearth.kill('SIGTERM');
+    assert.equal(await exited, 0, 'hearth exits 0 on SIGTERM');
+  }
+  openaiFake?.server.close();
+  anthropicFake?.server.close();
+});
+
+test('chat completion through hearth', async () => {
+  const { data, response } = await client.chat.completions
+    .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], seed: 7, user: 'u1' })
+    .withResponse();
+  assert.equal(data.choices[0].message.content, 'Hello from the fake upstream.');
+  assert.equal(data.choices[0].finish_reason, 'stop');
+  assert.equal(data.usage.total_tokens, 13);
+  assert.equal(response.headers.get('x-hearth-route'), 'upstream:fake-openai');
+  assert.ok(response.headers.get('x-hearth-request-id'));
+  const sent = openaiFake.seen.at(-1);
+  assert.equal(sent.body.model, 'gpt-4o-mini', 'public name rewritten to the upstream model');
+  assert.equal(sent.body.seed, 7, 'unknown-to-hearth fields pass through');
+  assert.equal(sent.headers.authorization, 'Bearer sk-upstream-openai', 'upstream key, not the client key');
+});
+
+test('streamed chat completion with usage', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      text += choice.delta?.content ?? '';
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, 'Hello from the fake upstream.');
+  assert.equal(finish, 'stop');
+  assert.equal(usage?.completion_tokens, 6);
+});
+
+test('an OpenAI client talks to an Anthropic upstream', async () => {
+  const done = await client.chat.completions.create({
+    model: 'claude-test', messages: [{ role: 'system', content: 'Be French.' }, { role: 'user', content: 'hi' }],
+  });
+  assert.equal(done.choices[0].message.content, 'Bonjour from Claude.');
+  assert.equal(done.choices[0].finish_reason, 'stop');
+  assert.equal(done.usage.prompt_tokens, 11);
+  const sent = anthropicFake.seen.at(-1);
+  assert.equal(sent.body.system, 'Be French.');
+  assert.equal(sent.headers['x-api-key'], 'sk-upstream-claude');
+
+  const stream = await client.chat.completions.create({
+    model: 'claude-test', messages: [{ role: 'user', content: 'hi' }], stream: true,
+  });
+  let text = '';
+  let finish = null;
+  for await (const chunk of stream) {
+    for (const choice of chunk.choices) {
+      text += choice.delta?.content ?? '';
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, 'Bonjour from Claude.');
+  assert.equal(finish, 'stop');
+});
+
+test('a stream that breaks mid-way ends in an error, never a silent truncation', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'gpt-test', messages: [{ role: 'user', content: 'stream-break' }], stream: true,
+  });
+  let text = '';
+  await assert.rejects(async () => {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  }, (err) => err instanceof OpenAI.APIError);
+  assert.equal(text, 'Hello from', 'chunks before the break arrived');
+});
+
+test('errors reach the SDK as typed API errors', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err instanceof OpenAI.NotFoundError && err.code === 'model_not_found',
+  );
+  const bad = new OpenAI({ apiKey: 'sk-wrong', baseURL, maxRetries: 0 });
+  await assert.rejects(
+    bad.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err instanceof OpenAI.AuthenticationError,
+  );
+  await assert.rejects(
+    client.chat.completions.create({ model: 'gpt-test', messages: 'not-a-list' }),
+    (err) => err instanceof OpenAI.BadRequestError && err.param === 'messages',
+  );
+});
+
+test('models list shows the public names', async () => {
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.deepEqual(ids.sort(), ['claude-test', 'gpt-test']);
+});
