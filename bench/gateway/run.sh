@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Gateway benchmark: requests/s and latency of mock direct, nginx → mock and hearth → mock
+# (non-stream and stream), time to first byte of a stream direct and through hearth, and
+# hearth's RSS. All on this machine, loopback only, bounded in time. Prints a Markdown table.
+# Usage: bench/gateway/run.sh [DURATION_S] [CONNECTIONS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+dur="${1:-10}"
+conns="${2:-32}"
+out="$root/bench/gateway/out"
+mkdir -p "$out"
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+mock_port=$(free_port); nginx_port=$(free_port); hearth_port=$(free_port)
+
+# The mock upstream.
+"$root/build/bench/hearth_bench_mock_upstream" "$mock_port" 1 & pids+=($!)
+wait_port "$mock_port"
+
+# nginx as a plain keep-alive reverse proxy, two workers like hearth's two threads.
+mkdir -p "$tmp/nginx/logs"
+cat > "$tmp/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream mock { server 127.0.0.1:$mock_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+CONF
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+wait_port "$nginx_port"
+
+# hearth in front of the same mock.
+cat > "$tmp/hearth.yaml" <<CONF
+server: {listen: 127.0.0.1:$hearth_port, workers: 2}
+auth: {enabled: false}
+upstreams:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
+models:
+  - {name: bench, routes: [mock:mock]}
+log: {level: warn, access_log: off}
+CONF
+"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$out/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
+wait_port "$hearth_port"
+idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
+
+run_wrk() {  # name url stream
+  local name="$1" url="$2" stream="$3"
+  STREAM="$stream" wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" "$url" \
+    > "$out/wrk-$name.txt" 2>&1
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$out/wrk-$name.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$out/wrk-$name.txt")
+  non2xx=$(awk '/Non-2xx/ {print $4}' "$out/wrk-$name.txt")
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
+}
+
+ttfb_ms() {  # url → median time to first byte of a streamed request, in ms, over 200 runs
+  local body
+  body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
+  for _ in $(seq 200); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+      -H 'Authorization: Bearer bench' -d "$body" "$1"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]*1000}'
+}
+
+echo "wrk: ${dur}s, $conns connections, 2 threads, ~1 KB chat body; $(nproc) cores"
+echo
+echo '| path | requests/s | p50 | p99 | non-2xx |'
+echo '|---|---|---|---|---|'
+run_wrk "mock direct" "http://127.0.0.1:$mock_port/v1/chat/completions" 0
+run_wrk "nginx → mock" "http://127.0.0.1:$nginx_port/v1/chat/completions" 0
+run_wrk "hearth → mock" "http://127.0.0.1:$hearth_port/v1/chat/completions" 0
+run_wrk "mock direct (stream)" "http://127.0.0.1:$mock_port/v1/chat/completions" 1
+run_wrk "nginx → mock (stream)" "http://127.0.0.1:$nginx_port/v1/chat/completions" 1
+run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/completions" 1
+peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$hearth_pid/status)
+echo
+direct_ttfb=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
+hearth_ttfb=$(ttfb_ms "http://127.0.0.1:$hearth_port/v1/chat/completions")
+echo "stream time to first byte (median of 200, curl): direct ${direct_ttfb} ms, through hearth ${hearth_ttfb} ms"
+echo "hearth RSS: idle $((idle_rss_kb / 1024)) MiB, peak $((peak_rss_kb / 1024)) MiB"
