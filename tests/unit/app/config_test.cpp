@@ -87,14 +87,14 @@ TEST(LoadConfig, ErrorsPointAtFileLineAndColumn) {
       {"upstreams:\n  - {name: a, kind: grpc, base_url: 'http://x'}\n",
        "c.yaml:2:21: kind must be openai or anthropic"},
       {"upstreams:\n  - {name: a, kind: openai, base_url: 'ftp://x'}\n",
-       "c.yaml:2:37: base_url must start with http:// or https://"},
+       "c.yaml:2:39: base_url must start with http:// or https://"},
       {"upstreams:\n  - {name: a, kind: openai}\n", "c.yaml:2:5: upstreams[]: 'base_url' is required"},
       {"models:\n  - {name: m, routes: [nowhere:x]}\n", "c.yaml:2:24: unknown upstream 'nowhere'"},
       {"models:\n  - {name: m, routes: [local:tiny]}\n", "c.yaml:2:24: unknown local model 'tiny'"},
       {"models:\n  - {name: m, routes: [justaname]}\n", "c.yaml:2:24: route 'justaname' must be"},
       {"server:\n  listen: ${NOPE}\n", "c.yaml:2:11: environment variable NOPE is not set"},
       {"server: [1, 2\n", "c.yaml:2:1: "},
-      {"auth:\n  keys:\n    - {app: a, key_sha256: abc}\n", "c.yaml:3:29: key_sha256: "},
+      {"auth:\n  keys:\n    - {app: a, key_sha256: abc}\n", "c.yaml:3:28: key_sha256: "},
   };
   for (const auto& c : cases) {
     auto config = parse_config(c.text, "c.yaml", env_of({}));
