@@ -9,6 +9,7 @@
 
 #include "hearth/app/config.hpp"
 #include "hearth/app/gateway_app.hpp"
+#include "engine_commands.hpp"
 
 namespace {
 
@@ -43,11 +44,14 @@ int main(int argc, char** argv) {
   serve->add_option("--config", config_path, "The configuration file (YAML).")
       ->capture_default_str();
 
+  int exit_code = 1;
+  hearth::app::add_engine_commands(cli, exit_code);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
   if (serve->parsed()) return run_serve(config_path);
-  return 1;
+  return exit_code;
 }
