@@ -177,11 +177,7 @@ Status GatewayApp::start() {
   }
   for (const auto& warning : p.config.warnings) p.log.warn("config", {{"message", warning}});
   auto ready = p.readiness();
-  p.log.info("listening", {{"address", p.config.server.listen},
-                           {"port", port()},
-                           {"workers", p.workers.size()},
-                           {"ready", ready.ready},
-                           {"readiness", ready.detail}});
+  p.log.info("started", {{"ready", ready.ready}, {"readiness", ready.detail}});
   return {};
 }
 

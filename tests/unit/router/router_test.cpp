@@ -13,7 +13,7 @@
 namespace hearth::router {
 namespace {
 
-// Built outside the coroutine: g++ 12 miscompiles brace-initialised literals in coroutines.
+// Built outside the coroutine: g++ 12 rejects brace-initialised literals in coroutines.
 CompletionChunk one_chunk() { return CompletionChunk{Json::object({{"n", 1}})}; }
 Completion ok_completion() { return Completion{Json::object({{"ok", true}})}; }
 std::string model_of(const Json& body) { return body.value("model", std::string()); }
@@ -34,9 +34,14 @@ class StepSource final : public CompletionSource {
     seen_models.push_back(model_of(request.body));
     Step step = steps_.empty() ? StepSource::Step{} : steps_.front();
     if (!steps_.empty()) steps_.pop_front();
-    if (step.send_chunk_first) (void)co_await sink.send_chunk(one_chunk());
+    // Named locals: g++ 12 may destroy a temporary in a co_await expression twice.
+    if (step.send_chunk_first) {
+      CompletionChunk chunk = one_chunk();
+      (void)co_await sink.send_chunk(chunk);
+    }
     if (step.error) co_return *step.error;
-    (void)co_await sink.send_completion(ok_completion());
+    Completion completion = ok_completion();
+    (void)co_await sink.send_completion(completion);
     co_return Status{};
   }
 

@@ -1,0 +1,120 @@
+#include "http_sink.hpp"
+
+#include <array>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+
+#include "hearth/gateway/openai_codec.hpp"
+#include "hearth/gateway/sse.hpp"
+
+namespace hearth::gateway::detail {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+}
+
+HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream)
+    : socket_(socket), head_(head), stream_(stream) {}
+
+void HttpSink::set_route(std::string_view route) {
+  if (!committed_) route_.assign(route);
+}
+
+void HttpSink::commit(BodyFraming framing) {
+  committed_ = true;
+  framing_ = framing;
+  first_byte_ = std::chrono::steady_clock::now();
+  head_.status = 200;
+  head_.route = route();
+  head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
+                                                             : "text/event-stream";
+  head_text_.clear();
+}
+
+Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {
+  if (!stream_) {
+    co_return make_error(ErrorCode::Internal, "a source streamed a non-streaming request");
+  }
+  if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
+  if (auto usage = usage_of(chunk.data)) usage_ = usage;
+  if (!committed_) {
+    commit(head_.http10 ? BodyFraming::UntilClose : BodyFraming::Chunked);
+    append_head(head_text_, head_, framing_);
+  }
+  payload_.clear();
+  append_sse_data(payload_, chunk.data);
+  co_return co_await write_chunk(payload_, /*last=*/false);
+}
+
+Task<Status> HttpSink::send_completion(const Completion& completion) {
+  if (stream_) {
+    co_return make_error(ErrorCode::Internal, "a source sent a whole completion to a stream");
+  }
+  if (committed_) co_return make_error(ErrorCode::Internal, "the response was already sent");
+  if (auto usage = usage_of(completion.body)) usage_ = usage;
+  payload_ = dump_json(completion.body);
+  commit(BodyFraming::ContentLength);
+  append_head(head_text_, head_, framing_, payload_.size());
+  auto status = co_await write_out(head_text_, payload_);
+  finished_ = status.ok();
+  co_return status;
+}
+
+Task<Status> HttpSink::end_stream() {
+  co_return co_await write_chunk(kSseDone, /*last=*/true);
+}
+
+Task<Status> HttpSink::fail_stream(const Error& error) {
+  payload_.clear();
+  append_sse_error(payload_, error);
+  co_return co_await write_chunk(payload_, /*last=*/true);
+}
+
+Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
+  if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
+  Status status;
+  if (framing_ == BodyFraming::UntilClose) {
+    status = co_await write_out(head_text_, payload);
+  } else {
+    // The head (first write only), the chunk, and on the last write the terminating chunk.
+    // The buffer sequences are named: GCC 12 may destroy temporaries inside co_await twice.
+    const auto head = asio::buffer(head_text_);
+    const auto chunk = http::make_chunk(asio::buffer(payload));
+    boost::system::error_code ec;
+    size_t written = 0;
+    if (last) {
+      const auto buffers = boost::beast::buffers_cat(head, chunk, http::make_chunk_last());
+      std::tie(ec, written) = co_await asio::async_write(socket_, buffers, kNoThrow);
+    } else {
+      const auto buffers = boost::beast::buffers_cat(head, chunk);
+      std::tie(ec, written) = co_await asio::async_write(socket_, buffers, kNoThrow);
+    }
+    head_text_.clear();
+    if (ec) status = failure(ec);
+  }
+  if (status.ok() && last) finished_ = true;
+  co_return status;
+}
+
+Task<Status> HttpSink::write_out(std::string_view head, std::string_view body) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  auto [ec, written] = co_await asio::async_write(socket_, buffers, kNoThrow);
+  head_text_.clear();
+  if (ec) co_return failure(ec);
+  co_return Status{};
+}
+
+Status HttpSink::failure(const boost::system::error_code& ec) {
+  broken_ = true;
+  if (ec != asio::error::operation_aborted) client_gone_ = true;
+  return make_error(ErrorCode::Cancelled, "the client connection is gone");
+}
+
+}  // namespace hearth::gateway::detail

@@ -1,0 +1,67 @@
+#pragma once
+// HttpSink: the CompletionSink a session hands to the router. A streamed request becomes a
+// 200 text/event-stream response, committed by the first chunk; a whole completion becomes a
+// 200 application/json response. Lives on the session's coroutine frame for one request;
+// used only on its worker thread.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "hearth/core/completion_source.hpp"
+#include "http_response.hpp"
+
+namespace hearth::gateway::detail {
+
+class HttpSink final : public CompletionSink {
+ public:
+  // `head` carries the request id and connection semantics; status and route are filled in
+  // at commit. `stream` is the request's stream flag.
+  HttpSink(boost::asio::ip::tcp::socket& socket, ResponseHead head, bool stream);
+
+  void set_route(std::string_view route) override;
+  Task<Status> send_chunk(const CompletionChunk& chunk) override;
+  Task<Status> send_completion(const Completion& completion) override;
+  bool committed() const override { return committed_; }
+
+  // After the source succeeded on a committed stream: "data: [DONE]" and the last chunk.
+  Task<Status> end_stream();
+  // After the source failed on a committed stream: the SSE error event and the last chunk.
+  Task<Status> fail_stream(const Error& error);
+
+  std::string_view route() const { return route_.empty() ? std::string_view("none") : route_; }
+  bool streaming() const { return committed_ && stream_; }
+  // A write failed or was cut short: the connection cannot carry anything more.
+  bool broken() const { return broken_; }
+  // The client went away (a write failed for a reason other than our own cancellation).
+  bool client_gone() const { return client_gone_; }
+  // The response was written completely and the connection may be reused.
+  bool finished() const { return finished_; }
+  bool keep_alive() const { return finished_ && !broken_ && head_.keep_alive && framing_ != BodyFraming::UntilClose; }
+  std::optional<TimePoint> first_byte() const { return first_byte_; }
+  std::optional<Usage> usage() const { return usage_; }
+
+ private:
+  void commit(BodyFraming framing);
+  Task<Status> write_chunk(std::string_view payload, bool last);
+  Task<Status> write_out(std::string_view head, std::string_view body);
+  Status failure(const boost::system::error_code& ec);
+
+  boost::asio::ip::tcp::socket& socket_;
+  ResponseHead head_;
+  bool stream_;
+  std::string route_;
+  std::string head_text_;  // the response head, until the first write takes it
+  std::string payload_;    // the current event
+  BodyFraming framing_ = BodyFraming::ContentLength;
+  bool committed_ = false;
+  bool broken_ = false;
+  bool client_gone_ = false;
+  bool finished_ = false;
+  std::optional<TimePoint> first_byte_;
+  std::optional<Usage> usage_;
+};
+
+}  // namespace hearth::gateway::detail

@@ -1,0 +1,501 @@
+#include "session.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "hearth/gateway/error_response.hpp"
+#include "hearth/gateway/openai_codec.hpp"
+#include "hearth/gateway/routes.hpp"
+#include "http_response.hpp"
+#include "http_sink.hpp"
+
+namespace hearth::gateway::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunk = 4096;
+constexpr size_t kMaxLingerBytes = 1u << 20;
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
+
+using Request = http::request<http::string_body>;
+using RequestParser = http::request_parser<http::string_body>;
+
+double seconds_between(TimePoint from, TimePoint to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+int64_t millis_between(TimePoint from, TimePoint to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+// Runs the source, turning an escaped exception into an error so that the race below
+// always has a winner.
+Task<Status> complete_guarded(CompletionSource& source, const ChatRequest& request,
+                              const RequestContext& context, CompletionSink& sink, Logger& log) {
+  try {
+    co_return co_await source.complete(request, context, sink);
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) {
+      co_return make_error(ErrorCode::Cancelled, "the request was cancelled");
+    }
+    log.error("completion_exception", {{"request_id", context.request_id}, {"what", e.what()}});
+  } catch (const std::exception& e) {
+    log.error("completion_exception", {{"request_id", context.request_id}, {"what", e.what()}});
+  }
+  co_return make_error(ErrorCode::Internal, "The route failed unexpectedly.");
+}
+
+// Completes when the timer expires (or is cancelled, as the loser of a race).
+Task<void> expire(asio::steady_timer& timer) { co_await timer.async_wait(kNoThrow); }
+
+// What one request did, filled in as it goes; it closes the metrics and the access log.
+struct Exchange {
+  TimePoint start;
+  std::string request_id;
+  std::string_view method;
+  std::string_view path;
+  std::optional<Route> route;
+  Identity identity;
+  std::string model;
+  std::string upstream_route;  // x-hearth-route; empty off the completion paths
+  unsigned status = 0;
+  bool stream = false;
+  bool keep_alive = false;
+  bool http10 = false;
+  std::optional<TimePoint> first_byte;
+  std::optional<Usage> usage;
+  std::string_view error;
+};
+
+enum class ReadStatus { Ok, Close, Reply };
+
+struct ReadResult {
+  ReadStatus status = ReadStatus::Ok;
+  Error error;
+};
+
+class Session {
+ public:
+  Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket socket);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Task<void> run();
+
+ private:
+  Task<bool> wait_for_request();
+  Task<ReadResult> read_request();
+  ReadResult read_failure(const boost::system::error_code& ec, std::string_view what,
+                          Duration limit);
+  Task<void> reject(const Error& error);
+  Task<void> linger();
+
+  Task<bool> handle(Request& request);
+  Task<void> dispatch(Request& request, Exchange& ex);
+  Task<void> serve_completion(Request& request, Exchange& ex, Endpoint endpoint);
+  Task<void> watch_client();
+
+  Exchange begin(const Request* request);
+  void finish(const Exchange& ex);
+  ResponseHead head_for(const Exchange& ex, unsigned status) const;
+  Task<void> respond(Exchange& ex, const ResponseHead& head, std::string_view body);
+  Task<void> respond_error(Exchange& ex, const Error& error, std::string_view allow = {});
+
+  std::shared_ptr<ServerState> state_;  // first: destroyed last
+  Worker& worker_;
+  const Limits& limits_;
+  Connection conn_;
+  std::optional<RequestParser> parser_;
+  std::string out_;
+  TimePoint request_start_;
+};
+
+Session::Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket socket)
+    : state_(std::move(state)),
+      worker_(worker),
+      limits_(state_->config.limits),
+      conn_(std::move(socket), limits_.max_header_bytes + 2 * kReadChunk) {
+  conn_.registration = worker_.connections.insert(worker_.connections.end(), &conn_);
+  state_->metrics.connection_opened();
+  out_.reserve(1024);
+}
+
+Session::~Session() {
+  worker_.connections.erase(conn_.registration);
+  boost::system::error_code ignored;
+  conn_.socket.close(ignored);
+  state_->metrics.connection_closed();
+  state_->connections.fetch_sub(1);
+  if (worker_.draining && worker_.connections.empty()) worker_.sweep_timer.cancel();
+  state_->release();
+}
+
+Task<void> Session::run() {
+  for (;;) {
+    // Wait for the next request, unless a pipelined one is already buffered.
+    if (conn_.buffer.size() == 0 && !co_await wait_for_request()) break;
+
+    // Read it under the header and body limits.
+    auto read = co_await read_request();
+    if (read.status == ReadStatus::Close) break;
+    if (read.status == ReadStatus::Reply) {
+      co_await reject(read.error);
+      break;
+    }
+
+    // Handle it; go on only if the connection can carry another request.
+    if (!co_await handle(parser_->get())) break;
+    if (state_->draining.load()) break;
+  }
+  boost::system::error_code ignored;
+  conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+Task<bool> Session::wait_for_request() {
+  if (conn_.closing || state_->draining.load()) co_return false;
+  conn_.enter(Phase::Idle, limits_.idle_timeout);
+  auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
+  conn_.buffer.commit(n);
+  co_return !ec;
+}
+
+Task<ReadResult> Session::read_request() {
+  request_start_ = std::chrono::steady_clock::now();
+  parser_.emplace();
+  parser_->header_limit(limits_.max_header_bytes);
+  parser_->body_limit(limits_.max_body_bytes);
+
+  // The request line and headers.
+  conn_.enter(Phase::Reading, limits_.header_timeout);
+  auto [ec, n] = co_await http::async_read_header(conn_.socket, conn_.buffer, *parser_, kNoThrow);
+  if (ec) co_return read_failure(ec, "headers", limits_.header_timeout);
+
+  // The body, if any.
+  if (!parser_->is_done()) {
+    if (parser_->get()[http::field::expect] == "100-continue") {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(conn_.socket, asio::buffer(kContinue), kNoThrow);
+    }
+    conn_.enter(Phase::Reading, limits_.body_timeout);
+    auto [body_ec, body_n] =
+        co_await http::async_read(conn_.socket, conn_.buffer, *parser_, kNoThrow);
+    if (body_ec) co_return read_failure(body_ec, "body", limits_.body_timeout);
+  }
+  conn_.enter(Phase::Handling, Duration::max());
+  co_return ReadResult{};
+}
+
+ReadResult Session::read_failure(const boost::system::error_code& ec, std::string_view what,
+                                 Duration limit) {
+  auto reply = [](ErrorCode code, std::string message) {
+    return ReadResult{ReadStatus::Reply, make_error(code, std::move(message))};
+  };
+  if (conn_.timed_out) {
+    return reply(ErrorCode::RequestTimeout, "The request " + std::string(what) +
+                                                " did not arrive within " +
+                                                std::to_string(limit.count()) + " ms.");
+  }
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    return reply(ErrorCode::InvalidRequest, "The request headers exceed the limit of " +
+                                                std::to_string(limits_.max_header_bytes) +
+                                                " bytes.");
+  }
+  if (ec == http::error::body_limit) {
+    return reply(ErrorCode::PayloadTooLarge, "The request body exceeds the limit of " +
+                                                 std::to_string(limits_.max_body_bytes) +
+                                                 " bytes.");
+  }
+  if (!is_http_error(ec) || ec == http::error::end_of_stream ||
+      ec == http::error::partial_message) {
+    return ReadResult{ReadStatus::Close, {}};  // the client closed or reset the connection
+  }
+  return reply(ErrorCode::InvalidRequest, "Malformed HTTP request: " + ec.message() + ".");
+}
+
+Task<void> Session::reject(const Error& error) {
+  const bool header_read = parser_ && parser_->is_header_done();
+  Exchange ex = begin(header_read ? &parser_->get() : nullptr);
+  ex.keep_alive = false;
+  co_await respond_error(ex, error);
+  finish(ex);
+  co_await linger();
+}
+
+Task<void> Session::linger() {
+  // Half-close, then drain what the client still sends so that our reply is not lost to a
+  // reset; bounded in time (the sweeper) and in bytes.
+  boost::system::error_code ignored;
+  conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  conn_.enter(Phase::Lingering, state_->linger_time);
+  std::array<char, kReadChunk> discard;
+  size_t total = 0;
+  while (total < kMaxLingerBytes) {
+    auto [ec, n] = co_await conn_.socket.async_read_some(asio::buffer(discard), kNoThrow);
+    if (ec) break;
+    total += n;
+  }
+}
+
+Exchange Session::begin(const Request* request) {
+  Exchange ex;
+  ex.start = request_start_;
+  ex.request_id = worker_.ids.pick(request ? (*request)["x-hearth-request-id"] : "");
+  if (request != nullptr) {
+    ex.method = request->method_string();
+    ex.path = target_path(request->target());
+    ex.keep_alive = request->keep_alive() && !state_->draining.load();
+    ex.http10 = request->version() == 10;
+    if (auto route = match_route(ex.method, request->target())) ex.route = *route;
+  }
+  state_->metrics.request_started();
+  return ex;
+}
+
+Task<bool> Session::handle(Request& request) {
+  Exchange ex = begin(&request);
+  if (!ex.route) {
+    // Unknown path or wrong method.
+    auto route = match_route(ex.method, request.target());
+    std::string_view allow;
+    if (route.error().code == ErrorCode::MethodNotAllowed) {
+      allow = route_method(*route_for_path(ex.path));
+    }
+    co_await respond_error(ex, route.error(), allow);
+  } else {
+    co_await dispatch(request, ex);
+  }
+  finish(ex);
+  co_return ex.keep_alive;
+}
+
+Task<void> Session::dispatch(Request& request, Exchange& ex) {
+  auto& services = state_->services;
+  switch (*ex.route) {
+    case Route::Healthz:
+      co_await respond(ex, head_for(ex, 200), R"({"status":"ok"})");
+      co_return;
+    case Route::Readyz: {
+      auto readiness = services.readiness();
+      std::string body = dump_json(readiness.detail.is_null()
+                                       ? Json{{"ready", readiness.ready}}
+                                       : readiness.detail);
+      co_await respond(ex, head_for(ex, readiness.ready ? 200 : 503), body);
+      co_return;
+    }
+    case Route::Metrics: {
+      auto head = head_for(ex, 200);
+      head.content_type = kPrometheus;
+      std::string body = services.metrics.render();
+      co_await respond(ex, head, body);
+      co_return;
+    }
+    case Route::Models:
+    case Route::ChatCompletions:
+    case Route::Completions:
+      break;
+  }
+
+  // The /v1 routes: authenticate first.
+  const bool completion = *ex.route != Route::Models;
+  if (completion) ex.upstream_route = "none";
+  auto identity = services.auth.authenticate(request[http::field::authorization],
+                                             request["x-api-key"]);
+  if (!identity) {
+    co_await respond_error(ex, identity.error());
+    co_return;
+  }
+  ex.identity = std::move(*identity);
+
+  if (!completion) {
+    std::string body = dump_json(models_list(services.models(), state_->created_unix_seconds));
+    co_await respond(ex, head_for(ex, 200), body);
+    co_return;
+  }
+  co_await serve_completion(request, ex,
+                            *ex.route == Route::ChatCompletions ? Endpoint::ChatCompletions
+                                                                : Endpoint::Completions);
+}
+
+Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint endpoint) {
+  // Decode the body.
+  auto decoded = decode_request(endpoint, request.body());
+  if (!decoded) {
+    co_await respond_error(ex, decoded.error());
+    co_return;
+  }
+  ex.model = decoded->model;
+  ex.stream = decoded->stream;
+  const RequestContext context{ex.request_id, ex.identity.app, ex.identity.team,
+                               ex.start + limits_.request_deadline};
+
+  // Race the router against the client going away and the request deadline; the losers are
+  // cancelled through their cancellation slots (that is how an upstream transfer stops).
+  HttpSink sink(conn_.socket, head_for(ex, 200), decoded->stream);
+  CompletionSource& source = state_->services.router(worker_.index);
+  asio::steady_timer deadline(conn_.socket.get_executor(), context.deadline);
+  auto race = complete_guarded(source, *decoded, context, sink, state_->services.log) ||
+              watch_client() || expire(deadline);
+  auto outcome = co_await std::move(race);
+
+  ex.upstream_route = sink.route();
+  ex.first_byte = sink.first_byte();
+  ex.usage = sink.usage();
+
+  // The client went away: nothing more is written.
+  if (outcome.index() == 1 || sink.client_gone()) {
+    ex.status = kStatusClientClosed;
+    ex.error = to_string(ErrorCode::Cancelled);
+    ex.keep_alive = false;
+    co_return;
+  }
+  Status result = outcome.index() == 0
+                      ? std::get<0>(std::move(outcome))
+                      : Status(make_error(ErrorCode::DeadlineExceeded,
+                                          "The request did not complete within its deadline."));
+  if (result.ok() && !sink.committed()) {
+    result = make_error(ErrorCode::Internal, "The route finished without a response.");
+  }
+
+  // Nothing sent yet: a plain error response.
+  if (!sink.committed()) {
+    co_await respond_error(ex, result.error());
+    co_return;
+  }
+
+  // A committed stream ends with [DONE], or with an error event — never silently.
+  // The wire status is already 200; metrics and the access log count a broken stream as the
+  // failure it is (502/504), not as a success.
+  ex.status = result.ok() ? 200 : to_error_response(result.error()).status;
+  if (!result.ok()) ex.error = to_string(result.error().code);
+  if (sink.streaming() && !sink.finished() && !sink.broken()) {
+    Status ended = Status{};
+    if (result.ok()) {
+      ended = co_await sink.end_stream();
+    } else {
+      ended = co_await sink.fail_stream(result.error());
+    }
+    if (!ended.ok() && sink.client_gone()) ex.status = kStatusClientClosed;
+  }
+  ex.keep_alive = ex.keep_alive && sink.keep_alive();
+}
+
+Task<void> Session::watch_client() {
+  // Read (and keep, for the next pipelined request) whatever arrives; end when the client
+  // closes or resets. With the buffer full, stop reading and just wait to be cancelled.
+  for (;;) {
+    if (conn_.buffer.size() + kReadChunk > conn_.buffer.max_size()) {
+      asio::steady_timer forever(conn_.socket.get_executor(), TimePoint::max());
+      co_await forever.async_wait(kNoThrow);
+      co_return;
+    }
+    auto [ec, n] =
+        co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
+    conn_.buffer.commit(n);
+    if (ec) co_return;
+  }
+}
+
+ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {
+  ResponseHead head;
+  head.status = status;
+  head.request_id = ex.request_id;
+  head.route = ex.upstream_route;
+  head.keep_alive = ex.keep_alive;
+  head.http10 = ex.http10;
+  return head;
+}
+
+Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_view body) {
+  ex.status = head.status;
+  out_.clear();
+  append_head(out_, head, BodyFraming::ContentLength, body.size());
+  conn_.enter(Phase::Writing, limits_.idle_timeout);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body)};
+  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, kNoThrow);
+  conn_.enter(Phase::Handling, Duration::max());
+  if (ec) ex.keep_alive = false;
+}
+
+Task<void> Session::respond_error(Exchange& ex, const Error& error, std::string_view allow) {
+  ex.error = to_string(error.code);
+  if (error.code == ErrorCode::Cancelled) {  // nobody to tell
+    ex.status = kStatusClientClosed;
+    ex.keep_alive = false;
+    co_return;
+  }
+  auto response = to_error_response(error);
+  auto head = head_for(ex, response.status);
+  head.retry_after_s = response.retry_after_s;
+  head.allow = allow;
+  std::string body = dump_json(response.body);
+  co_await respond(ex, head, body);
+}
+
+void Session::finish(const Exchange& ex) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool completion = !ex.upstream_route.empty();
+  std::optional<double> ttfb;
+  if (completion && ex.first_byte) ttfb = seconds_between(ex.start, *ex.first_byte);
+  state_->metrics.request_finished(ex.route ? route_path(*ex.route) : "other", ex.status,
+                                   ex.upstream_route, seconds_between(ex.start, now), ttfb);
+
+  Json record = {{"request_id", ex.request_id},
+                 {"method", ex.method},
+                 {"path", ex.path},
+                 {"status", ex.status},
+                 {"latency_ms", millis_between(ex.start, now)}};
+  if (!ex.identity.app.empty()) {
+    record["app"] = ex.identity.app;
+    record["team"] = ex.identity.team;
+  }
+  if (completion) {
+    record["model"] = ex.model;
+    record["route"] = ex.upstream_route;
+    record["stream"] = ex.stream;
+    if (ex.first_byte) record["ttfb_ms"] = millis_between(ex.start, *ex.first_byte);
+    if (ex.usage) {
+      record["prompt_tokens"] = ex.usage->prompt_tokens;
+      record["completion_tokens"] = ex.usage->completion_tokens;
+    }
+  }
+  if (!ex.error.empty()) record["error"] = ex.error;
+  state_->services.access_log.info("access", std::move(record));
+}
+
+}  // namespace
+
+Task<void> run_session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket socket) {
+  Logger& log = state->services.log;
+  Session session(std::move(state), worker, std::move(socket));
+  try {
+    co_await session.run();
+  } catch (const std::exception& e) {
+    log.error("session_error", {{"what", e.what()}});
+  }
+}
+
+}  // namespace hearth::gateway::detail

@@ -1,0 +1,124 @@
+// HttpClient on its own against the FakeUpstream: backpressure and body delivery.
+
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include "fakes/fake_upstream.hpp"
+#include "hearth/upstream/http_client.hpp"
+
+namespace hearth::upstream {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using testing::FakeBehavior;
+using testing::FakeUpstream;
+
+// Collects the response; optionally sleeps on every body piece like a slow client socket.
+class CollectingHandler final : public HttpStreamHandler {
+ public:
+  explicit CollectingHandler(Duration delay = Duration(0)) : delay_(delay) {}
+
+  Task<Status> on_head(const HttpResponseHead& head) override {
+    head_ = head;
+    co_return Status{};
+  }
+
+  Task<Status> on_body(std::string_view bytes) override {
+    body_.append(bytes);
+    ++pieces_;
+    largest_piece_ = std::max(largest_piece_, bytes.size());
+    if (delay_.count() > 0) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, delay_);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return Status{};
+  }
+
+  HttpResponseHead head_;
+  std::string body_;
+  int pieces_ = 0;
+  std::size_t largest_piece_ = 0;
+
+ private:
+  Duration delay_;
+};
+
+Status run(asio::io_context& io, Task<Status> task) {
+  std::optional<Status> result;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr error, Status status) {
+    if (error) std::rethrow_exception(error);
+    result = std::move(status);
+  });
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!result && std::chrono::steady_clock::now() < give_up) io.run_one_for(50ms);
+  io.restart();
+  if (!result) return make_error(ErrorCode::Internal, "did not finish");
+  return std::move(*result);
+}
+
+HttpRequest post(const FakeUpstream& fake, Json body) {
+  HttpRequest request;
+  request.url = fake.base_url() + "/chat/completions";
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = body.dump();
+  request.timeouts = {Duration(1000), Duration(2000), Duration(2000), Duration(10000)};
+  return request;
+}
+
+TEST(HttpClient, DeliversTheHeadThenTheWholeBody) {
+  asio::io_context io;
+  FakeUpstream fake;
+  FakeBehavior behavior = FakeBehavior::error(418, "teapot");
+  behavior.headers = {{"X-Custom", "  padded  "}};
+  fake.enqueue(behavior);
+  HttpClient client(io.get_executor());
+  CollectingHandler handler;
+  ASSERT_TRUE(run(io, client.send(post(fake, {{"model", "m"}}), handler)).ok());
+  EXPECT_EQ(handler.head_.status, 418);
+  EXPECT_EQ(handler.head_.header("x-custom"), "padded");
+  EXPECT_EQ(handler.head_.header("content-type"), "application/json");
+  EXPECT_FALSE(handler.head_.header("missing").has_value());
+  EXPECT_EQ(Json::parse(handler.body_)["error"]["message"], "teapot");
+}
+
+TEST(HttpClient, PausesForASlowHandlerAndLosesNothing) {
+  asio::io_context io;
+  FakeUpstream fake;
+  const std::string text(3 << 20, 'x');  // 3 MiB: well past the 1 MiB buffer cap
+  fake.enqueue(FakeBehavior::answer(text));
+  HttpClientOptions options;
+  options.max_buffered_bytes = 256 << 10;
+  HttpClient client(io.get_executor(), options);
+  CollectingHandler handler(Duration(5));
+  ASSERT_TRUE(run(io, client.send(post(fake, {{"model", "m"}}), handler)).ok());
+  EXPECT_EQ(handler.head_.status, 200);
+  auto body = Json::parse(handler.body_, nullptr, false);
+  ASSERT_FALSE(body.is_discarded());
+  EXPECT_EQ(body["choices"][0]["message"]["content"].get<std::string>().size(), text.size());
+  // Pieces are bounded by the cap plus what curl delivers in one callback.
+  EXPECT_LT(handler.largest_piece_, (256u << 10) + (512u << 10));
+}
+
+TEST(HttpClient, RejectsAnUnsupportedScheme) {
+  asio::io_context io;
+  HttpClient client(io.get_executor());
+  HttpRequest request;
+  request.url = "file:///etc/passwd";
+  CollectingHandler handler;
+  Status status = run(io, client.send(request, handler));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::UpstreamError);
+  EXPECT_EQ(handler.body_, "");
+}
+
+}  // namespace
+}  // namespace hearth::upstream

@@ -1,0 +1,40 @@
+#include "hearth/gateway/sse.hpp"
+
+#include <gtest/gtest.h>
+
+namespace hearth::gateway {
+namespace {
+
+TEST(Sse, OneDataEventPerJson) {
+  std::string out;
+  append_sse_data(out, Json{{"text", "line one\nline two"}, {"n", 1}});
+  EXPECT_EQ(out, "data: {\"n\":1,\"text\":\"line one\\nline two\"}\n\n");
+  // Exactly one event: the only blank line is the terminator.
+  EXPECT_EQ(out.find("\n\n"), out.size() - 2);
+  EXPECT_EQ(out.find('\n'), out.size() - 2);
+}
+
+TEST(Sse, AppendsToTheBuffer) {
+  std::string out = "x";
+  append_sse_data(out, Json::array({1, 2}));
+  append_sse_data(out, Json("s"));
+  EXPECT_EQ(out, "xdata: [1,2]\n\ndata: \"s\"\n\n");
+}
+
+TEST(Sse, DoneMarker) { EXPECT_EQ(kSseDone, "data: [DONE]\n\n"); }
+
+TEST(Sse, ErrorEventCarriesTheOpenAiErrorBody) {
+  std::string out;
+  append_sse_error(out, make_error(ErrorCode::UpstreamError, "the upstream went away"));
+  const std::string prefix = "event: error\ndata: ";
+  ASSERT_EQ(out.substr(0, prefix.size()), prefix);
+  ASSERT_EQ(out.substr(out.size() - 2), "\n\n");
+  auto data = Json::parse(out.substr(prefix.size(), out.size() - prefix.size() - 2));
+  EXPECT_EQ(data["error"]["message"], "the upstream went away");
+  EXPECT_EQ(data["error"]["type"], "upstream_error");
+  EXPECT_TRUE(data["error"].contains("param"));
+  EXPECT_TRUE(data["error"].contains("code"));
+}
+
+}  // namespace
+}  // namespace hearth::gateway

@@ -1,0 +1,91 @@
+#pragma once
+// HttpClient: HTTP(S) requests for upstreams, on libcurl's multi interface driven by Asio.
+// One per io_context; every call (and the destructor) on that io_context's thread. Keeps
+// connections alive and multiplexes HTTP/2 where the server offers it; TLS is verified.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "hearth/core/completion_source.hpp"
+#include "hearth/core/result.hpp"
+#include "hearth/upstream/upstream_timeouts.hpp"
+
+namespace hearth::upstream {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  HttpHeaders headers;  // sent as given; never logged or put into an error message
+  std::string body;
+  UpstreamTimeouts timeouts;
+};
+
+// The final (non-1xx) response head. Header names are lower-cased, values trimmed.
+struct HttpResponseHead {
+  int status = 0;
+  HttpHeaders headers;
+
+  // The first header with this (lower-case) name.
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// Receives one response as it arrives. Both calls run on the client's executor and may
+// suspend (to write to a slow client, say): the client buffers meanwhile, pausing the
+// transfer beyond HttpClientOptions::max_buffered_bytes. An error from either call aborts
+// the transfer at once and becomes the result of send().
+class HttpStreamHandler {
+ public:
+  virtual ~HttpStreamHandler() = default;
+
+  // Called once, before any body bytes.
+  virtual Task<Status> on_head(const HttpResponseHead& head) = 0;
+
+  // Called with body bytes in order; `bytes` is valid only during the call.
+  virtual Task<Status> on_body(std::string_view bytes) = 0;
+
+  // True once the handler has all it wants (an end-of-stream marker seen): the client then
+  // waits only briefly for the body to end (to keep the connection reusable) and returns
+  // ok, whatever happens to the transfer afterwards.
+  virtual bool finished() const { return false; }
+};
+
+struct HttpClientOptions {
+  long max_host_connections = 64;   // per host; more transfers queue (HTTP/2 multiplexes)
+  long max_cached_connections = 256;
+  std::string ca_file;              // extra CA bundle (private on-prem CA); empty: system
+  std::size_t max_buffered_bytes = std::size_t{1} << 20;
+};
+
+// Destroy it before its io_context, and only once no send() is in flight (or the io_context
+// has stopped for good).
+class HttpClient {
+ public:
+  explicit HttpClient(boost::asio::any_io_executor executor, HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Performs `request`, feeding the response to `handler`. Ok once the whole body has been
+  // handed over, whatever the status. Errors: UpstreamError (connect, DNS, TLS, reset),
+  // UpstreamTimeout (any of request.timeouts), Cancelled (the awaiting coroutine's
+  // cancellation slot fired: the transfer is removed at once), or the handler's own error.
+  Task<Status> send(HttpRequest request, HttpStreamHandler& handler);
+
+  boost::asio::any_io_executor get_executor() const;
+
+  class Driver;  // the curl multi handle and its Asio bridge (src/curl_multi_driver.hpp)
+
+ private:
+  std::unique_ptr<Driver> driver_;
+};
+
+}  // namespace hearth::upstream

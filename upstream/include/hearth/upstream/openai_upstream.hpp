@@ -1,0 +1,29 @@
+#pragma once
+// OpenAiUpstream: a CompletionSource for any OpenAI-compatible server (OpenAI, vLLM,
+// llama-server, Ollama, other hearth nodes). The request body goes out as the client sent
+// it, with `model` set to the upstream's model name; responses come back untouched.
+// Runs on the HttpClient's executor; holds no per-request state.
+
+#include "hearth/core/completion_source.hpp"
+#include "hearth/upstream/http_client.hpp"
+#include "hearth/upstream/upstream_config.hpp"
+
+namespace hearth::upstream {
+
+class OpenAiUpstream final : public CompletionSource {
+ public:
+  OpenAiUpstream(UpstreamConfig config, HttpClient& client);
+
+  // Never calls the sink before a valid first chunk (or the whole completion) is in hand,
+  // so a failure before that leaves sink.committed() false and the caller may fail over.
+  Task<Status> complete(const ChatRequest& request, const RequestContext& context,
+                        CompletionSink& sink) override;
+
+  const UpstreamConfig& config() const { return config_; }
+
+ private:
+  UpstreamConfig config_;
+  HttpClient& client_;
+};
+
+}  // namespace hearth::upstream

@@ -1,0 +1,53 @@
+#pragma once
+// SseParser: incremental text/event-stream parsing per the WHATWG HTML spec (event, data,
+// id, retry fields; `:` comments; CRLF, LF or CR line ends; bytes split anywhere). Pure: no
+// I/O. One parser per stream; not thread-safe.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hearth/core/clock.hpp"
+#include "hearth/core/result.hpp"
+
+namespace hearth::upstream {
+
+struct SseEvent {
+  std::string event = "message";  // the `event:` field, "message" when absent
+  std::string data;                // `data:` lines joined by \n
+  std::string id;                  // the last event id seen so far in the stream
+
+  friend bool operator==(const SseEvent&, const SseEvent&) = default;
+};
+
+class SseParser {
+ public:
+  static constexpr std::size_t kDefaultMaxEventBytes = std::size_t{8} << 20;
+
+  explicit SseParser(std::size_t max_event_bytes = kDefaultMaxEventBytes)
+      : max_event_bytes_(max_event_bytes) {}
+
+  // Parses `bytes` and appends each event completed by them to `events`. An error (one
+  // event or line larger than the cap) leaves the parser unusable.
+  Status feed(std::string_view bytes, std::vector<SseEvent>& events);
+
+  // The last `retry:` value, if any.
+  std::optional<Duration> retry() const { return retry_; }
+
+ private:
+  void process_line(std::string_view line, std::vector<SseEvent>& events);
+
+  std::size_t max_event_bytes_;
+  std::string line_;
+  bool after_cr_ = false;  // the previous byte was CR: a following LF belongs to it
+  bool started_ = false;   // past a possible leading BOM
+  std::string event_type_;
+  std::string data_;
+  bool has_data_ = false;
+  std::string last_id_;
+  std::optional<Duration> retry_;
+};
+
+}  // namespace hearth::upstream

@@ -1,0 +1,94 @@
+#include "hearth/upstream/anthropic_upstream.hpp"
+
+#include <chrono>
+
+#include "hearth/upstream/anthropic_translate.hpp"
+#include "upstream_call.hpp"
+
+namespace hearth::upstream {
+
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Translates Anthropic stream events into OpenAI chunks and sends them to the sink.
+class AnthropicStreamConsumer final : public SseConsumer {
+ public:
+  AnthropicStreamConsumer(const ChatRequest& request, CompletionSink& sink, std::string route)
+      : translator_(request.endpoint, request.include_usage, unix_now()),
+        sink_(sink),
+        route_(std::move(route)) {}
+
+  Task<Status> on_event(const SseEvent& event) override {
+    Json data = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+    if (data.is_discarded()) {
+      co_return make_error(ErrorCode::UpstreamError,
+                           "upstream sent a malformed stream event (data is not JSON)");
+    }
+    auto chunks = translator_.feed(event.event, data);
+    if (!chunks) co_return std::move(chunks).error();
+    for (Json& chunk : *chunks) {
+      if (!sink_.committed()) sink_.set_route(route_);
+      // Named, not a temporary: GCC 12 can destroy temporaries in a co_await twice.
+      const CompletionChunk out{std::move(chunk)};
+      Status status = co_await sink_.send_chunk(out);
+      if (!status) co_return status;
+    }
+    finished_ = translator_.finished();
+    co_return Status{};
+  }
+
+  bool finished() const override { return finished_; }
+
+ private:
+  AnthropicStreamTranslator translator_;
+  CompletionSink& sink_;
+  std::string route_;
+  bool finished_ = false;  // only once the last chunk is out
+};
+
+}  // namespace
+
+AnthropicUpstream::AnthropicUpstream(UpstreamConfig config, HttpClient& client)
+    : config_(std::move(config)), client_(client) {}
+
+Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const RequestContext& context,
+                                         CompletionSink& sink) {
+  auto body = to_anthropic_request(request);
+  if (!body) co_return std::move(body).error();
+
+  HttpRequest http;
+  http.url = join_url(config_.base_url, "/v1/messages");
+  http.headers.emplace_back("Content-Type", "application/json");
+  http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
+  http.headers.emplace_back("anthropic-version", kApiVersion);
+  if (!config_.api_key.empty()) http.headers.emplace_back("x-api-key", config_.api_key);
+  for (const auto& header : config_.extra_headers) http.headers.push_back(header);
+  http.body = dump_json(*body);
+  http.timeouts = config_.timeouts;
+
+  const CallIdentity identity{config_.name, config_.api_key, context.deadline};
+  const std::string route = "upstream:" + config_.name;
+  if (request.stream) {
+    AnthropicStreamConsumer consumer(request, sink, route);
+    co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
+  }
+  Result<Json> answer = co_await call_json(client_, std::move(http), identity);
+  if (!answer) co_return std::move(answer).error();
+  auto completion = from_anthropic_message(*answer, request.endpoint, unix_now());
+  if (!completion) {
+    Error error = std::move(completion).error();
+    error.message.insert(9, config_.name + ": ");  // "upstream <name>: ..."
+    co_return error;
+  }
+  sink.set_route(route);
+  const Completion out{std::move(completion).value()};
+  Status sent = co_await sink.send_completion(out);
+  co_return sent;
+}
+
+}  // namespace hearth::upstream
