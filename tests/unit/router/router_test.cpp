@@ -98,8 +98,9 @@ class RouterTest : public ::testing::Test {
     ChatRequest request;
     request.model = model;
     request.body = Json{{"model", model}, {"messages", Json::array()}};
+    RequestContext context;  // must outlive the coroutine, which runs in io.run()
     boost::asio::io_context io;
-    auto future = boost::asio::co_spawn(io, router.complete(request, {}, sink_),
+    auto future = boost::asio::co_spawn(io, router.complete(request, context, sink_),
                                         boost::asio::use_future);
     io.run();
     return future.get();
