@@ -9,6 +9,7 @@
 
 #include "fakes/fake_upstream.hpp"
 #include "fakes/recording_sink.hpp"
+#include "fakes/run_source.hpp"
 #include "hearth/upstream/anthropic_upstream.hpp"
 #include "hearth/upstream/upstream_config.hpp"
 
@@ -52,21 +53,7 @@ class AnthropicUpstreamTest : public ::testing::Test {
 
   Status run(const ChatRequest& request, RecordingSink& sink) {
     auto source = make_upstream(config(), client);
-    RequestContext context;
-    std::optional<Status> result;
-    asio::co_spawn(io, source->complete(request, context, sink),
-                   [&](std::exception_ptr error, Status status) {
-                     if (error) std::rethrow_exception(error);
-                     result = std::move(status);
-                   });
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!result && std::chrono::steady_clock::now() < give_up) io.run_one_for(50ms);
-    io.restart();
-    if (!result) {
-      ADD_FAILURE() << "the source did not finish";
-      return make_error(ErrorCode::Internal, "did not finish");
-    }
-    return std::move(*result);
+    return testing::run_source(io, *source, request, sink);
   }
 
   asio::io_context io;

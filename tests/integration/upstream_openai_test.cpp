@@ -13,6 +13,7 @@
 
 #include "fakes/fake_upstream.hpp"
 #include "fakes/recording_sink.hpp"
+#include "fakes/run_source.hpp"
 #include "hearth/upstream/openai_upstream.hpp"
 #include "hearth/upstream/upstream_config.hpp"
 
@@ -62,26 +63,7 @@ class OpenAiUpstreamTest : public ::testing::Test {
              asio::cancellation_signal* signal = nullptr, UpstreamConfig cfg = {}) {
     if (cfg.name.empty()) cfg = config();
     auto source = make_upstream(cfg, client);
-    RequestContext context{"req-1", "app", "team", TimePoint::max()};
-    std::optional<Status> result;
-    auto done = [&](std::exception_ptr error, Status status) {
-      if (error) std::rethrow_exception(error);
-      result = std::move(status);
-    };
-    auto task = source->complete(request, context, sink);
-    if (signal != nullptr) {
-      asio::co_spawn(io, std::move(task), asio::bind_cancellation_slot(signal->slot(), done));
-    } else {
-      asio::co_spawn(io, std::move(task), done);
-    }
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!result && std::chrono::steady_clock::now() < give_up) io.run_one_for(50ms);
-    io.restart();
-    if (!result) {
-      ADD_FAILURE() << "the source did not finish";
-      return make_error(ErrorCode::Internal, "did not finish");
-    }
-    return std::move(*result);
+    return testing::run_source(io, *source, request, sink, signal);
   }
 
   asio::io_context io;
