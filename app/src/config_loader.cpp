@@ -301,6 +301,10 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
     }
   }
   if (auto n = root["models"]) read_models(src, n, config);
+  // Validated now so typos fail early; served by their own issues (DESIGN.md).
+  for (const char* later : {"cache", "policies", "audit"}) {
+    if (root[later]) config.warnings.push_back(std::string(later) + " is configured but not active in this build yet");
+  }
   if (config.auth_enabled && config.api_keys.empty()) {
     config.warnings.push_back("auth is enabled but no API key is configured: every request gets 401");
   }
@@ -312,7 +316,6 @@ Result<Config> parse_config(const std::string& text, const std::string& path, co
   auto root = yaml::parse(text, path);
   if (!root) return std::move(root).error();
   Config config;
-  config.path = path;
   try {
     read_config(Source{path, env}, *root, config);
   } catch (const yaml::YamlError& e) {

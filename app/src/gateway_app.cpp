@@ -128,7 +128,6 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     std::map<std::string, router::Target, std::less<>> targets;
     for (const auto& spec : p.config.upstreams) {
       router::Target target;
-      target.unavailable_reason = spec.unavailable_reason;
       target.breaker = p.breakers[spec.config.name].get();
       if (spec.unavailable_reason.empty()) {
         worker->sources.push_back(upstream::make_upstream(spec.config, *worker->http));

@@ -58,7 +58,8 @@ Task<Status> Router::complete(const ChatRequest& request, const RequestContext& 
     // Skip what cannot take the request now, at no latency cost.
     auto target = targets_.find(candidate.target);
     if (target == targets_.end() || target->second.source == nullptr) continue;
-    auto& [source, breaker, reason] = target->second;
+    auto& [source, breaker] = target->second;
+    if (last_error) metrics_.failed_over(route->name);  // an earlier candidate failed
     ChatRequest attempt = for_candidate(request, candidate);
 
     for (int retries = 0;; ++retries) {
@@ -104,7 +105,6 @@ Task<Status> Router::complete(const ChatRequest& request, const RequestContext& 
         co_return make_error(ErrorCode::Cancelled, "The request was cancelled.");
       }
     }
-    metrics_.failed_over(route->name);
   }
 
   if (last_error) co_return *last_error;

@@ -10,7 +10,7 @@
 #include "fakes/fake_upstream.hpp"
 #include "fakes/recording_sink.hpp"
 #include "fakes/run_source.hpp"
-#include "hearth/upstream/anthropic_upstream.hpp"
+#include "hearth/upstream/http_client.hpp"
 #include "hearth/upstream/upstream_config.hpp"
 
 namespace hearth::upstream {

@@ -14,7 +14,7 @@
 #include "fakes/fake_upstream.hpp"
 #include "fakes/recording_sink.hpp"
 #include "fakes/run_source.hpp"
-#include "hearth/upstream/openai_upstream.hpp"
+#include "hearth/upstream/http_client.hpp"
 #include "hearth/upstream/upstream_config.hpp"
 
 namespace hearth::upstream {

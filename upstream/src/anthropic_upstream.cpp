@@ -1,4 +1,4 @@
-#include "hearth/upstream/anthropic_upstream.hpp"
+#include "anthropic_upstream.hpp"
 
 #include <chrono>
 

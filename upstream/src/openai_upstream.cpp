@@ -1,4 +1,4 @@
-#include "hearth/upstream/openai_upstream.hpp"
+#include "openai_upstream.hpp"
 
 #include "hearth/upstream/upstream_errors.hpp"
 #include "upstream_call.hpp"

@@ -1,7 +1,7 @@
 #include "hearth/upstream/upstream_config.hpp"
 
-#include "hearth/upstream/anthropic_upstream.hpp"
-#include "hearth/upstream/openai_upstream.hpp"
+#include "anthropic_upstream.hpp"
+#include "openai_upstream.hpp"
 
 namespace hearth::upstream {
 

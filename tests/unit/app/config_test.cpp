@@ -65,6 +65,15 @@ TEST(LoadConfig, ReadsEverySectionAndResolvesSecrets) {
   EXPECT_FALSE(config->warnings.empty()) << "the skipped upstream is reported";
 }
 
+TEST(LoadConfig, SectionsNotServedYetAreValidatedAndReported) {
+  auto config = parse_config("cache: {backend: memory, ttl: 1h}\naudit: {path: a.jsonl}\n", "c.yaml", env_of({}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  int inactive = 0;
+  for (const auto& warning : config->warnings) inactive += warning.find("not active") != std::string::npos;
+  EXPECT_EQ(inactive, 2);
+  EXPECT_FALSE(parse_config("cache: {backend: memcached}\n", "c.yaml", env_of({})).ok());
+}
+
 TEST(LoadConfig, EmptyFileMeansDefaults) {
   auto config = parse_config("", "empty.yaml", env_of({}));
   ASSERT_TRUE(config.ok());

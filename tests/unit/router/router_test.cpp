@@ -87,8 +87,8 @@ class RouterTest : public ::testing::Test {
 
   Router make_router(StepSource* primary, StepSource* backup) {
     std::map<std::string, Target, std::less<>> targets;
-    targets["primary"] = {primary, &primary_breaker_, primary ? "" : "no key"};
-    targets["backup"] = {backup, &backup_breaker_, ""};
+    targets["primary"] = {primary, &primary_breaker_};
+    targets["backup"] = {backup, &backup_breaker_};
     return Router(table_, std::move(targets),
                   {.max_retries = 1, .base_delay = Duration(1), .max_delay = Duration(2)}, clock_,
                   metrics_, [] { return 0.0; });
@@ -173,6 +173,8 @@ TEST_F(RouterTest, UnavailableTargetIsSkipped) {
   Router router = make_router(nullptr, &backup);
   ASSERT_TRUE(run(router, "default").ok());
   EXPECT_EQ(sink_.routes, std::vector<std::string>{"upstream:backup"});
+  EXPECT_EQ(registry_.value("hearth_failovers_total", {{"model", "default"}}), 0)
+      << "skipping an unavailable target is not a failover";
 }
 
 TEST_F(RouterTest, OpenBreakerCostsNoAttemptAndAllOpenIsNoHealthyRoute) {
@@ -226,6 +228,8 @@ TEST_F(RouterTest, LastErrorIsReportedWhenEveryCandidateFailed) {
   Status status = run(router, "default");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::UpstreamTimeout);
+  EXPECT_EQ(registry_.value("hearth_failovers_total", {{"model", "default"}}), 1)
+      << "one move, from primary to backup";
 }
 
 }  // namespace

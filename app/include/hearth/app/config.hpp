@@ -62,7 +62,6 @@ struct LogSpec {
 };
 
 struct Config {
-  std::string path;
   gateway::ServerConfig server;
   int workers = 0;  // 0: one per core
   bool auth_enabled = true;

@@ -19,9 +19,8 @@ namespace hearth::router {
 
 // One route target (an upstream) as the router sees it.
 struct Target {
-  CompletionSource* source = nullptr;  // null: configured but unavailable
+  CompletionSource* source = nullptr;  // null: configured but unavailable (skipped)
   CircuitBreaker* breaker = nullptr;   // required when source is set
-  std::string unavailable_reason;      // why source is null (shown in errors and /readyz)
 };
 
 class Router final : public CompletionSource {

@@ -19,8 +19,6 @@ class OpenAiUpstream final : public CompletionSource {
   Task<Status> complete(const ChatRequest& request, const RequestContext& context,
                         CompletionSink& sink) override;
 
-  const UpstreamConfig& config() const { return config_; }
-
  private:
   UpstreamConfig config_;
   HttpClient& client_;

@@ -20,8 +20,6 @@ class AnthropicUpstream final : public CompletionSource {
   Task<Status> complete(const ChatRequest& request, const RequestContext& context,
                         CompletionSink& sink) override;
 
-  const UpstreamConfig& config() const { return config_; }
-
  private:
   UpstreamConfig config_;
   HttpClient& client_;
