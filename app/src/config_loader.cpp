@@ -188,20 +188,66 @@ void read_local(const Source& src, const YAML::Node& node, LocalSpec& local) {
   }
 }
 
-void read_cache(const Source& src, const YAML::Node& node, CacheSpec& cache) {
-  expect_map(src, node, "cache", {"backend", "redis", "ttl"});
+void read_cache_redis(const Source& src, const YAML::Node& node, Config& config) {
+  CacheSpec& cache = config.cache;
+  expect_map(src, node, "cache.redis",
+             {"url", "password_env", "timeout_ms", "pool_size", "connect_timeout", "l1"});
+  if (auto n = node["url"]) {
+    auto endpoint = cache::parse_redis_url(get_string(src, n, "cache.redis.url"));
+    if (!endpoint) fail(src, n, "cache.redis.url: " + endpoint.error().message);
+    cache.redis = std::move(*endpoint);
+  }
+  if (auto n = node["password_env"]) {
+    std::string name = get_string(src, n, "cache.redis.password_env");
+    auto secret = src.env(name);
+    if (secret && !secret->empty()) {
+      cache.redis.password = *secret;
+    } else {
+      config.warnings.push_back("cache.redis.password_env: " + name + " is not set (connecting without a password)");
+    }
+  }
+  if (auto n = node["timeout_ms"]) cache.timeout_ms = static_cast<int>(get_int(src, n, "timeout_ms", 1, 60'000));
+  if (auto n = node["pool_size"]) cache.pool_size = static_cast<int>(get_int(src, n, "pool_size", 1, 64));
+  if (auto n = node["connect_timeout"]) cache.connect_timeout = get_duration(src, n, "cache.redis.connect_timeout");
+  if (auto l1 = node["l1"]) {
+    expect_map(src, l1, "cache.redis.l1", {"max_bytes", "ttl"});
+    cache.l1_max_bytes = 32ull << 20;
+    if (auto n = l1["max_bytes"]) cache.l1_max_bytes = get_size(src, n, "cache.redis.l1.max_bytes");
+    if (auto n = l1["ttl"]) cache.l1_ttl = get_duration(src, n, "cache.redis.l1.ttl");
+  }
+}
+
+void read_cache(const Source& src, const YAML::Node& node, Config& config) {
+  CacheSpec& cache = config.cache;
+  expect_map(src, node, "cache",
+             {"backend", "redis", "memory", "ttl", "max_entry_bytes", "scope", "nondeterministic"});
   if (auto n = node["backend"]) {
     cache.backend = get_string(src, n, "cache.backend");
     if (cache.backend != "redis" && cache.backend != "memory" && cache.backend != "off") {
       fail(src, n, "cache.backend must be redis, memory or off");
     }
   }
-  if (auto redis = node["redis"]) {
-    expect_map(src, redis, "cache.redis", {"url", "timeout_ms"});
-    if (auto n = redis["url"]) cache.redis_url = get_string(src, n, "cache.redis.url");
-    if (auto n = redis["timeout_ms"]) cache.timeout_ms = static_cast<int>(get_int(src, n, "timeout_ms", 1, 60'000));
+  if (auto redis = node["redis"]) read_cache_redis(src, redis, config);
+  if (auto memory = node["memory"]) {
+    expect_map(src, memory, "cache.memory", {"max_bytes"});
+    if (auto n = memory["max_bytes"]) cache.memory_max_bytes = get_size(src, n, "cache.memory.max_bytes");
   }
-  if (auto n = node["ttl"]) cache.ttl = get_duration(src, n, "cache.ttl");
+  if (auto n = node["ttl"]) {
+    cache.options.ttl = get_duration(src, n, "cache.ttl");
+    if (cache.options.ttl <= Duration::zero()) fail(src, n, "cache.ttl must be positive");
+  }
+  if (auto n = node["max_entry_bytes"]) cache.options.max_entry_bytes = get_size(src, n, "cache.max_entry_bytes");
+  if (auto n = node["scope"]) {
+    std::string scope = get_string(src, n, "cache.scope");
+    if (scope == "app") {
+      cache.options.scope = cache::CacheScope::App;
+    } else if (scope == "shared") {
+      cache.options.scope = cache::CacheScope::Shared;
+    } else {
+      fail(src, n, "cache.scope must be app or shared");
+    }
+  }
+  if (auto n = node["nondeterministic"]) cache.options.nondeterministic = get_bool(src, n, "cache.nondeterministic");
 }
 
 void read_router(const Source& src, const YAML::Node& node, Config& config) {
@@ -276,7 +322,7 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
               "audit", "log"});
   if (auto n = root["server"]) read_server(src, n, config);
   if (auto n = root["auth"]) read_auth(src, n, config);
-  if (auto n = root["cache"]) read_cache(src, n, config.cache);
+  if (auto n = root["cache"]) read_cache(src, n, config);
   if (auto n = root["local"]) read_local(src, n, config.local);
   if (auto n = root["router"]) read_router(src, n, config);
   if (auto n = root["log"]) read_log(src, n, config.log);
@@ -302,7 +348,7 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
   }
   if (auto n = root["models"]) read_models(src, n, config);
   // Validated now so typos fail early; served by their own issues (DESIGN.md).
-  for (const char* later : {"cache", "policies", "audit"}) {
+  for (const char* later : {"policies", "audit"}) {
     if (root[later]) config.warnings.push_back(std::string(later) + " is configured but not active in this build yet");
   }
   if (config.auth_enabled && config.api_keys.empty()) {

@@ -10,6 +10,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hearth/cache/cache_step.hpp"
+#include "hearth/cache/in_memory_cache.hpp"
+#include "hearth/cache/redis_cache.hpp"
+#include "hearth/cache/tiered_cache.hpp"
 #include "hearth/gateway/server.hpp"
 #include "hearth/router/router.hpp"
 #include "hearth/upstream/http_client.hpp"
@@ -19,19 +23,33 @@ namespace asio = boost::asio;
 
 namespace {
 
-// One thread's world: its io_context, HTTP client, upstream sources and router.
+// One thread's world: its io_context, HTTP client, upstream sources, cache connections and
+// router.
 struct Worker {
   asio::io_context io{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
       asio::make_work_guard(io)};
   std::unique_ptr<upstream::HttpClient> http;
   std::vector<std::unique_ptr<CompletionSource>> sources;
+  std::unique_ptr<cache::RedisCache> redis;     // cache.backend redis
+  std::unique_ptr<cache::TieredCache> tiered;   // redis with an L1
+  std::unique_ptr<cache::CacheStep> cache;      // null: cache.backend off
   std::unique_ptr<router::Router> router;
   std::thread thread;
 };
 
 std::string_view to_string(upstream::Zone zone) {
   return zone == upstream::Zone::Cloud ? "cloud" : "on_prem";
+}
+
+cache::RedisCacheConfig redis_config(const CacheSpec& spec) {
+  cache::RedisCacheConfig config;
+  config.endpoint = spec.redis;
+  config.timeout = Duration(spec.timeout_ms);
+  config.pool_size = spec.pool_size;
+  config.connect_timeout = spec.connect_timeout;
+  config.max_entry_bytes = spec.options.max_entry_bytes;
+  return config;
 }
 
 }  // namespace
@@ -42,6 +60,7 @@ struct GatewayApp::Parts {
         log(l),
         access_log(a),
         router_metrics(metrics),
+        cache_metrics(metrics, l),
         routes(config.models),
         auth(config.auth_enabled, config.api_keys) {}
 
@@ -53,6 +72,8 @@ struct GatewayApp::Parts {
   SteadyClock clock;
   MetricsRegistry metrics;
   router::RouterMetrics router_metrics;
+  cache::CacheMetrics cache_metrics;
+  std::unique_ptr<cache::InMemoryCache> memory_cache;  // the memory backend, or Redis' L1
   router::RouteTable routes;
   std::map<std::string, std::unique_ptr<router::CircuitBreaker>, std::less<>> breakers;
   gateway::Authenticator auth;
@@ -99,10 +120,18 @@ gateway::Readiness GatewayApp::Parts::readiness() const {
                    ? Json{{"state", "not configured"}}
                    : Json{{"state", "unavailable"},
                           {"reason", "the embedded engine is not part of this build yet"}};
+  // The cache never makes hearth unready: without it requests go to their routes.
+  Json cache = {{"backend", config.cache.backend}};
+  if (config.cache.backend == "redis") {
+    cache["redis"] = config.cache.redis.describe();
+    cache["connections"] = cache_metrics.connections();
+    cache["state"] = cache_metrics.connections() > 0 ? "connected" : "unavailable (bypassed)";
+  }
   Json detail = {{"status", any_routable ? "ready" : "not ready"},
                  {"upstreams", std::move(upstreams)},
                  {"models", std::move(models)},
-                 {"local", std::move(local)}};
+                 {"local", std::move(local)},
+                 {"cache", std::move(cache)}};
   if (!any_routable) {
     detail["reason"] = config.models.empty()
                            ? "no model is configured"
@@ -119,7 +148,15 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     p.router_metrics.breaker_state(spec.config.name, router::CircuitBreaker::State::Closed);
   }
 
-  // Build one worker per thread: HTTP client, upstream sources, router.
+  // The response cache's in-process store, shared by the workers.
+  const CacheSpec& cache_spec = p.config.cache;
+  if (cache_spec.backend == "memory") {
+    p.memory_cache = std::make_unique<cache::InMemoryCache>(cache_spec.memory_max_bytes, p.clock);
+  } else if (cache_spec.backend == "redis" && cache_spec.l1_max_bytes > 0) {
+    p.memory_cache = std::make_unique<cache::InMemoryCache>(cache_spec.l1_max_bytes, p.clock);
+  }
+
+  // Build one worker per thread: HTTP client, upstream sources, cache, router.
   int count = p.config.workers > 0 ? p.config.workers
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < count; ++i) {
@@ -135,10 +172,25 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
       }
       targets.emplace(spec.config.name, target);
     }
+    cache::ResponseCache* backend = nullptr;
+    if (cache_spec.backend == "memory") {
+      backend = p.memory_cache.get();
+    } else if (cache_spec.backend == "redis") {
+      worker->redis = std::make_unique<cache::RedisCache>(worker->io.get_executor(),
+                                                          redis_config(cache_spec), p.cache_metrics);
+      backend = worker->redis.get();
+      if (p.memory_cache) {
+        worker->tiered = std::make_unique<cache::TieredCache>(*p.memory_cache, cache_spec.l1_ttl, *worker->redis);
+        backend = worker->tiered.get();
+      }
+    }
+    if (backend != nullptr) {
+      worker->cache = std::make_unique<cache::CacheStep>(*backend, cache_spec.options, p.cache_metrics);
+    }
     auto rng = std::make_shared<std::mt19937>(std::random_device{}());
     worker->router = std::make_unique<router::Router>(
         p.routes, std::move(targets), p.config.retry, p.clock, p.router_metrics,
-        [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); });
+        [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); }, worker->cache.get());
     p.workers.push_back(std::move(worker));
   }
 
@@ -171,6 +223,9 @@ Status GatewayApp::start() {
   auto& p = *parts_;
   if (Status status = p.server->start(); !status) return status;
   p.started = true;
+  for (auto& worker : p.workers) {
+    if (worker->redis) worker->redis->start();  // connects in the background
+  }
   for (auto& worker : p.workers) {
     worker->thread = std::thread([w = worker.get()] { w->io.run(); });
   }

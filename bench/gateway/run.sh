@@ -56,6 +56,7 @@ upstreams:
 models:
   - {name: bench, routes: [mock:mock]}
 log: {level: warn, access_log: off}
+cache: {backend: off}        # post.lua is deterministic: measure proxying, not cache hits
 CONF
 "$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$out/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
 wait_port "$hearth_port"

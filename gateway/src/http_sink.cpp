@@ -27,29 +27,42 @@ void HttpSink::set_route(std::string_view route) {
   if (!committed_) route_.assign(route);
 }
 
+void HttpSink::set_cache_status(std::string_view status) {
+  if (!committed_) cache_status_.assign(status);
+}
+
 void HttpSink::commit(BodyFraming framing) {
   committed_ = true;
   framing_ = framing;
   first_byte_ = std::chrono::steady_clock::now();
   head_.status = 200;
   head_.route = route();
+  head_.cache = cache_status_;
   head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
                                                              : "text/event-stream";
   head_text_.clear();
 }
 
 Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {
+  const std::span<const CompletionChunk> one(&chunk, 1);
+  co_return co_await send_chunks(one);
+}
+
+Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
   if (!stream_) {
     co_return make_error(ErrorCode::Internal, "a source streamed a non-streaming request");
   }
   if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
-  if (auto usage = usage_of(chunk.data)) usage_ = usage;
+  if (chunks.empty()) co_return Status{};
+  payload_.clear();
+  for (const CompletionChunk& chunk : chunks) {
+    if (auto usage = chunk.data.usage()) usage_ = usage;
+    append_sse_data(payload_, chunk.data.text());
+  }
   if (!committed_) {
     commit(head_.http10 ? BodyFraming::UntilClose : BodyFraming::Chunked);
     append_head(head_text_, head_, framing_);
   }
-  payload_.clear();
-  append_sse_data(payload_, chunk.data);
   co_return co_await write_chunk(payload_, /*last=*/false);
 }
 
@@ -58,11 +71,11 @@ Task<Status> HttpSink::send_completion(const Completion& completion) {
     co_return make_error(ErrorCode::Internal, "a source sent a whole completion to a stream");
   }
   if (committed_) co_return make_error(ErrorCode::Internal, "the response was already sent");
-  if (auto usage = usage_of(completion.body)) usage_ = usage;
-  payload_ = dump_json(completion.body);
+  if (auto usage = completion.body.usage()) usage_ = usage;
+  const std::string& body = completion.body.text();
   commit(BodyFraming::ContentLength);
-  append_head(head_text_, head_, framing_, payload_.size());
-  auto status = co_await write_out(head_text_, payload_);
+  append_head(head_text_, head_, framing_, body.size());
+  auto status = co_await write_out(head_text_, body);
   finished_ = status.ok();
   co_return status;
 }

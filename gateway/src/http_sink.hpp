@@ -22,7 +22,9 @@ class HttpSink final : public CompletionSink {
   HttpSink(boost::asio::ip::tcp::socket& socket, ResponseHead head, bool stream);
 
   void set_route(std::string_view route) override;
+  void set_cache_status(std::string_view status) override;
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
+  Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
   bool committed() const override { return committed_; }
 
@@ -32,6 +34,7 @@ class HttpSink final : public CompletionSink {
   Task<Status> fail_stream(const Error& error);
 
   std::string_view route() const { return route_.empty() ? std::string_view("none") : route_; }
+  const std::string& cache_status() const { return cache_status_; }
   bool streaming() const { return committed_ && stream_; }
   // A write failed or was cut short: the connection cannot carry anything more.
   bool broken() const { return broken_; }
@@ -53,8 +56,9 @@ class HttpSink final : public CompletionSink {
   ResponseHead head_;
   bool stream_;
   std::string route_;
+  std::string cache_status_;  // x-hearth-cache
   std::string head_text_;  // the response head, until the first write takes it
-  std::string payload_;    // the current event
+  std::string payload_;    // the events being written
   BodyFraming framing_ = BodyFraming::ContentLength;
   bool committed_ = false;
   bool broken_ = false;

@@ -151,10 +151,6 @@ std::optional<Error> check_prompt(const Json& body) {
 
 }  // namespace
 
-std::string dump_json(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 bool json_too_deep(std::string_view body, int max_depth) {
   int depth = 0;
   bool in_string = false;
@@ -253,6 +249,7 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
   }
 
   request.body = std::move(json);
+  request.body_text.assign(body);
   return request;
 }
 

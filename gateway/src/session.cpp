@@ -9,6 +9,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "hearth/gateway/cache_control.hpp"
 #include "hearth/gateway/error_response.hpp"
 #include "hearth/gateway/openai_codec.hpp"
 #include "hearth/gateway/routes.hpp"
@@ -81,6 +83,7 @@ struct Exchange {
   Identity identity;
   std::string model;
   std::string upstream_route;  // x-hearth-route; empty off the completion paths
+  std::string cache_status;    // x-hearth-cache; empty when the cache was not involved
   unsigned status = 0;
   bool stream = false;
   bool keep_alive = false;
@@ -348,6 +351,7 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
     co_return;
   }
   ex.model = decoded->model;
+  decoded->cache = parse_cache_control(request[http::field::cache_control]);
   ex.stream = decoded->stream;
   const RequestContext context{ex.request_id, ex.identity.app, ex.identity.team,
                                ex.start + limits_.request_deadline};
@@ -362,6 +366,7 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
   auto outcome = co_await std::move(race);
 
   ex.upstream_route = sink.route();
+  ex.cache_status = sink.cache_status();
   ex.first_byte = sink.first_byte();
   ex.usage = sink.usage();
 
@@ -406,7 +411,13 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
 Task<void> Session::watch_client() {
   // Read (and keep, for the next pipelined request) whatever arrives; end when the client
   // closes or resets. With the buffer full, stop reading and just wait to be cancelled.
+  // The race cancels this as soon as the response is out, and by then the client's next
+  // request has often arrived: end quietly instead of letting the next co_await throw,
+  // which cost a stack unwind per request under load.
+  co_await asio::this_coro::throw_if_cancelled(false);
   for (;;) {
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) co_return;
     if (conn_.buffer.size() + kReadChunk > conn_.buffer.max_size()) {
       asio::steady_timer forever(conn_.socket.get_executor(), TimePoint::max());
       co_await forever.async_wait(kNoThrow);
@@ -424,6 +435,7 @@ ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {
   head.status = status;
   head.request_id = ex.request_id;
   head.route = ex.upstream_route;
+  head.cache = ex.cache_status;
   head.keep_alive = ex.keep_alive;
   head.http10 = ex.http10;
   return head;
@@ -475,6 +487,7 @@ void Session::finish(const Exchange& ex) {
   if (completion) {
     record["model"] = ex.model;
     record["route"] = ex.upstream_route;
+    if (!ex.cache_status.empty()) record["cache"] = ex.cache_status;
     record["stream"] = ex.stream;
     if (ex.first_byte) record["ttfb_ms"] = millis_between(ex.start, *ex.first_byte);
     if (ex.usage) {

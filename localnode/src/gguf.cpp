@@ -91,6 +91,14 @@ T load(const uint8_t* p) {
   return v;
 }
 
+// A float as an int64, saturated (NaN: 0): converting one out of range is undefined.
+int64_t saturate_i64(double x) {
+  if (!(x == x)) return 0;
+  if (x <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  if (x >= 9223372036854775808.0) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(x);
+}
+
 }  // namespace
 
 std::string_view to_string(GgufType type) {
@@ -154,8 +162,8 @@ int64_t GgufValue::array_i64(uint64_t idx) const {
     case GgufType::Int32: return load<int32_t>(p);
     case GgufType::UInt64: return static_cast<int64_t>(load<uint64_t>(p));
     case GgufType::Int64: return load<int64_t>(p);
-    case GgufType::Float32: return static_cast<int64_t>(load<float>(p));
-    case GgufType::Float64: return static_cast<int64_t>(load<double>(p));
+    case GgufType::Float32: return saturate_i64(load<float>(p));
+    case GgufType::Float64: return saturate_i64(load<double>(p));
     default: return 0;
   }
 }

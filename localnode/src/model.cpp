@@ -205,6 +205,12 @@ Result<std::unique_ptr<Model>> Model::load(GgufFile file) {
   return m;
 }
 
+ModelSummary Model::summary(TensorType kv_type) const {
+  ModelSummary s = summary(4);
+  s.kv_bytes_per_token = 2ull * config_.n_layer * config_.n_head_kv * row_bytes(kv_type, config_.head_dim);
+  return s;
+}
+
 ModelSummary Model::summary(uint32_t kv_bytes_per_element) const {
   ModelSummary s;
   s.architecture = config_.arch_name;

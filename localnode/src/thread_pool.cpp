@@ -2,83 +2,110 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HEARTH_CPU_RELAX() _mm_pause()
+#else
+#define HEARTH_CPU_RELAX() std::this_thread::yield()
+#endif
+
 namespace hearth::localnode {
 namespace {
-// Spins this many polls before sleeping: a decode step runs hundreds of short loops, and a
-// condition-variable wake-up per loop would cost more than the work.
-constexpr int kSpinPolls = 20000;
+// Polls before sleeping. A decode step runs a few hundred phases a few microseconds apart and
+// the next token's job follows within ~0.1 ms, so the spin covers both; a thread left waiting
+// longer (an idle context) sleeps on the futex.
+constexpr int kSpinPolls = 4000;
+constexpr int kYieldPolls = 50;
 }  // namespace
+
+template <class Ready>
+void ThreadPool::wait_until(Ready ready, std::atomic<uint32_t>& seq) {
+  for (int i = 0; i < kSpinPolls; ++i) {
+    if (ready()) return;
+    HEARTH_CPU_RELAX();
+  }
+  for (int i = 0; i < kYieldPolls; ++i) {
+    if (ready()) return;
+    std::this_thread::yield();
+  }
+  // Announce the sleep before re-checking (seq_cst here and in wake(), so that either wake()
+  // sees the sleeper or the sleeper sees the new state); wait() re-checks seq atomically.
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  for (;;) {
+    const uint32_t s = seq.load(std::memory_order_seq_cst);
+    if (ready()) break;
+    seq.wait(s, std::memory_order_seq_cst);
+  }
+  sleepers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ThreadPool::wake(std::atomic<uint32_t>& seq) {
+  if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
+  seq.fetch_add(1, std::memory_order_seq_cst);
+  seq.notify_all();
+}
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
+  stop_ = true;
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+  generation_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
 void ThreadPool::worker(int index) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    // Wait for a new generation: spin, then sleep.
-    uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < kSpinPolls; ++spin) {
+    wait_until([&] { return generation_.load(std::memory_order_seq_cst) != seen; }, generation_);
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_) return;
+    // Join the job unless it has closed (this worker woke too late) or does not want us.
+    inside_.fetch_add(1, std::memory_order_seq_cst);
+    if (!closed_.load(std::memory_order_seq_cst) && index < n_active_) (*job_)(index, n_active_);
+    inside_.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+void ThreadPool::run(const std::function<void(int, int)>& fn, int n) {
+  n_active_ = std::clamp(n, 1, n_threads_);
+  job_ = &fn;
+  next_.store(0, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  if (n_active_ > 1) {
+    closed_.store(false, std::memory_order_seq_cst);
+    generation_.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) != 0) generation_.notify_all();
+  }
+  fn(0, n_active_);
+  // Every unit is done; wait for the workers still inside fn to leave it.
+  closed_.store(true, std::memory_order_seq_cst);
+  for (int i = 0; inside_.load(std::memory_order_seq_cst) != 0; ++i) {
+    if (i < kSpinPolls) {
+      HEARTH_CPU_RELAX();
+    } else {
       std::this_thread::yield();
-      gen = generation_.load(std::memory_order_acquire);
     }
-    if (gen == seen) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      gen = generation_.load(std::memory_order_acquire);
-    }
-    seen = gen;
-    const std::function<void(int, int)>* job = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_) return;
-      job = job_;
-    }
-    (*job)(index, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
-  if (n_threads_ == 1) {
-    fn(0, 1);
-    return;
+uint64_t ThreadPool::claim(uint64_t end) {
+  uint64_t u = next_.load(std::memory_order_relaxed);
+  while (u < end && !next_.compare_exchange_weak(u, u + 1, std::memory_order_acq_rel)) {
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
-  fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  return std::min(u, end);
 }
 
-void ThreadPool::parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
-  if (n == 0) return;
-  grain = std::max<size_t>(grain, 1);
-  const size_t n_chunks = (n + grain - 1) / grain;
-  if (n_threads_ == 1 || n_chunks == 1) {
-    fn(0, n);
-    return;
-  }
-  run([&](int ith, int nth) {
-    const size_t per = (n_chunks + static_cast<size_t>(nth) - 1) / static_cast<size_t>(nth);
-    const size_t begin = std::min(n, static_cast<size_t>(ith) * per * grain);
-    const size_t end = std::min(n, begin + per * grain);
-    if (begin < end) fn(begin, end);
-  });
+void ThreadPool::complete() {
+  done_.fetch_add(1, std::memory_order_seq_cst);
+  wake(done_seq_);
+}
+
+void ThreadPool::wait_done(uint64_t end) {
+  if (done_.load(std::memory_order_acquire) >= end) return;
+  wait_until([&] { return done_.load(std::memory_order_seq_cst) >= end; }, done_seq_);
 }
 
 }  // namespace hearth::localnode

@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "hearth/cache/cache_step.hpp"
+
 namespace hearth::router {
 namespace asio = boost::asio;
 
@@ -20,24 +22,35 @@ Task<bool> wait_for(Duration delay) {
   co_return !ec;
 }
 
-ChatRequest for_candidate(const ChatRequest& request, const Candidate& candidate) {
+ChatRequest for_candidate(const ChatRequest& request, const Candidate& candidate, bool force_usage) {
   ChatRequest copy = request;
   copy.model = candidate.model;
-  copy.body["model"] = candidate.model;
+  if (force_usage && copy.stream) copy.include_usage = true;
   return copy;
+}
+
+// What a public model name stands for, for cache keys: its candidates in order.
+std::string resolved_route(const ModelRoute& route) {
+  std::string resolved;
+  for (const Candidate& candidate : route.candidates) {
+    if (!resolved.empty()) resolved += '|';
+    resolved += candidate.label();
+  }
+  return resolved;
 }
 
 }  // namespace
 
 Router::Router(const RouteTable& routes, std::map<std::string, Target, std::less<>> targets,
                RetryPolicy retry, const Clock& clock, RouterMetrics& metrics,
-               std::function<double()> jitter)
+               std::function<double()> jitter, cache::CacheStep* cache)
     : routes_(routes),
       targets_(std::move(targets)),
       retry_(retry),
       clock_(clock),
       metrics_(metrics),
-      jitter_(std::move(jitter)) {}
+      jitter_(std::move(jitter)),
+      cache_(cache) {}
 
 Duration Router::time_left(const RequestContext& context) const {
   if (context.deadline == TimePoint::max()) return Duration::max();
@@ -51,7 +64,28 @@ Task<Status> Router::complete(const ChatRequest& request, const RequestContext& 
     co_return make_error(ErrorCode::ModelNotFound,
                          "The model '" + request.model + "' does not exist.", "model");
   }
+  if (cache_ == nullptr) {
+    sink.set_cache_status("bypass");
+    co_return co_await try_candidates(*route, request, context, sink, false);
+  }
 
+  // Ask the cache: a hit is replayed and ends the request.
+  const std::string resolved = resolved_route(*route);
+  cache::CacheTicket ticket = co_await cache_->begin(request, context, resolved, sink);
+  if (ticket.served) co_return std::move(ticket.status);
+  if (!ticket.store) co_return co_await try_candidates(*route, request, context, sink, false);
+
+  // A miss to store: keep what the route sends, store it once the route has succeeded.
+  cache::StoringSink storing(sink, *cache_, ticket);
+  Status status = co_await try_candidates(*route, request, context, storing, ticket.force_usage);
+  if (status.ok()) cache_->finish(ticket, storing);
+  co_return status;
+}
+
+Task<Status> Router::try_candidates(const ModelRoute& route_ref, const ChatRequest& request,
+                                    const RequestContext& context, CompletionSink& sink,
+                                    bool force_usage) {
+  const ModelRoute* route = &route_ref;
   std::optional<Error> last_error;
   std::optional<Duration> soonest_probe;
   for (const Candidate& candidate : route->candidates) {
@@ -60,7 +94,7 @@ Task<Status> Router::complete(const ChatRequest& request, const RequestContext& 
     if (target == targets_.end() || target->second.source == nullptr) continue;
     auto& [source, breaker] = target->second;
     if (last_error) metrics_.failed_over(route->name);  // an earlier candidate failed
-    ChatRequest attempt = for_candidate(request, candidate);
+    ChatRequest attempt = for_candidate(request, candidate, force_usage);
 
     for (int retries = 0;; ++retries) {
       if (time_left(context) <= Duration::zero()) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { startOpenAiFake, startAnthropicFake } from './fake_providers.mjs';
 
-let openaiFake, anthropicFake, hearth, client, baseURL;
+let openaiFake, anthropicFake, hearth, client, baseURL, redis, cacheBackend;
 const apiKey = 'sk-e2e-test-key';
 
 async function waitForHealth(url, ms) {
@@ -21,6 +21,32 @@ async function waitForHealth(url, ms) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`hearth did not become healthy at ${url}`);
+}
+
+async function waitForPort(port, ms) {
+  const net = await import('node:net');
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+// The cache: a real redis-server when one is installed (persistence off, in a temp dir),
+// else the in-process backend.
+async function startCache(dir) {
+  const binary = process.env.HEARTH_REDIS_SERVER || '/usr/bin/redis-server';
+  if (!fs.existsSync(binary)) return { backend: 'memory', yaml: 'cache: {backend: memory}' };
+  const port = await freePort();
+  redis = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--logfile', path.join(dir, 'redis.log')], { stdio: 'ignore' });
+  await waitForPort(port, 10000);
+  return { backend: 'redis', yaml: `cache: {backend: redis, redis: {url: "redis://127.0.0.1:${port}/0", timeout_ms: 100}}` };
 }
 
 async function freePort() {
@@ -37,6 +63,8 @@ before(async () => {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-'));
   const config = path.join(dir, 'hearth.yaml');
+  const cache = await startCache(dir);
+  cacheBackend = cache.backend;
   fs.writeFileSync(config, `
 server: {listen: 127.0.0.1:${port}, workers: 2, drain_timeout: 2s}
 auth:
@@ -50,6 +78,7 @@ models:
   - {name: claude-test, routes: [fake-claude:claude-3-5-haiku-latest]}
 router: {retry: {max_retries: 0}}
 log: {access_log: off}
+${cache.yaml}
 `);
   hearth = spawn(process.env.HEARTH_BIN, ['serve', '--config', config], {
     env: { ...process.env, E2E_KEY: apiKey, FAKE_OPENAI_KEY: 'sk-upstream-openai', FAKE_ANTHROPIC_KEY: 'sk-upstream-claude' },
@@ -68,6 +97,7 @@ after(async () => {
   }
   openaiFake?.server.close();
   anthropicFake?.server.close();
+  redis?.kill('SIGKILL');
 });
 
 test('chat completion through hearth', async () => {
@@ -162,4 +192,70 @@ test('models list shows the public names', async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
   assert.deepEqual(ids.sort(), ['claude-test', 'gpt-test']);
+});
+
+// Reads a streamed chat completion the way an app does, with the response headers.
+async function readStream(request) {
+  const { data: stream, response } = await client.chat.completions.create(request).withResponse();
+  const out = { text: '', finish: null, usage: null, role: null, ids: new Set(),
+                cache: response.headers.get('x-hearth-cache'), route: response.headers.get('x-hearth-route') };
+  for await (const chunk of stream) {
+    out.ids.add(chunk.id);
+    if (chunk.usage) out.usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      out.role = choice.delta?.role ?? out.role;
+      out.text += choice.delta?.content ?? '';
+      out.finish = choice.finish_reason ?? out.finish;
+    }
+  }
+  return out;
+}
+
+test('a cached stream replays through the SDK: same text, same finish_reason, same usage', async () => {
+  const request = {
+    model: 'gpt-test', messages: [{ role: 'user', content: 'cache me, please' }], temperature: 0,
+    stream: true, stream_options: { include_usage: true },
+  };
+  const original = await readStream(request);
+  assert.equal(original.cache, 'miss', `first time: a miss (${cacheBackend})`);
+  assert.equal(original.route, 'upstream:fake-openai');
+
+  // The entry is written before [DONE]; with Redis the write may still be in flight.
+  let replay;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const before = openaiFake.seen.length;
+    replay = await readStream(request);
+    if (replay.cache === 'hit') {
+      assert.equal(openaiFake.seen.length, before, 'a hit never reaches the upstream');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(replay.cache, 'hit');
+  assert.equal(replay.route, 'cache');
+  assert.equal(replay.role, 'assistant');
+  assert.equal(replay.text, original.text);
+  assert.equal(replay.text, 'Hello from the fake upstream.');
+  assert.equal(replay.finish, original.finish);
+  assert.deepEqual(replay.usage, original.usage);
+  assert.equal(replay.ids.size, 1, 'one id across the replayed chunks');
+  assert.ok(![...replay.ids][0].startsWith('chatcmpl-fake'), 'a fresh id');
+
+  // The same entry answers a non-streamed request too.
+  const { data, response } = await client.chat.completions
+    .create({ ...request, stream: false, stream_options: undefined }).withResponse();
+  assert.equal(response.headers.get('x-hearth-cache'), 'hit');
+  assert.equal(data.choices[0].message.content, original.text);
+  assert.equal(data.choices[0].finish_reason, original.finish);
+  assert.equal(data.usage.total_tokens, original.usage.total_tokens);
+});
+
+test('Cache-Control: no-cache goes to the upstream', async () => {
+  const request = { model: 'gpt-test', messages: [{ role: 'user', content: 'fresh please' }], seed: 3 };
+  await client.chat.completions.create(request);
+  const before = openaiFake.seen.length;
+  const { response } = await client.chat.completions
+    .create(request, { headers: { 'Cache-Control': 'no-cache' } }).withResponse();
+  assert.equal(response.headers.get('x-hearth-cache'), 'stored');
+  assert.equal(openaiFake.seen.length, before + 1);
 });

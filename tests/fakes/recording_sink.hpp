@@ -51,7 +51,8 @@ class RecordingSink final : public CompletionSink {
   std::string streamed_text() const {
     std::string text;
     for (const auto& chunk : chunks_) {
-      const Json& choices = chunk.data.contains("choices") ? chunk.data["choices"] : Json();
+      const Json& data = chunk.data.json();
+      const Json& choices = data.contains("choices") ? data["choices"] : Json();
       if (!choices.is_array() || choices.empty()) continue;
       const Json& choice = choices[0];
       if (choice.contains("delta") && choice["delta"].contains("content") &&

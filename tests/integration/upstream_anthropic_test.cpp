@@ -77,7 +77,7 @@ TEST_F(AnthropicUpstreamTest, TranslatesANonStreamedExchange) {
                              {"temperature", 0.5}}));
 
   ASSERT_TRUE(sink.completion().has_value());
-  const Json& body = sink.completion()->body;
+  const Json& body = sink.completion()->body.json();
   EXPECT_EQ(body["object"], "chat.completion");
   EXPECT_EQ(body["model"], "claude-3-5-haiku-latest");
   EXPECT_EQ(body["choices"][0]["message"], (Json{{"role", "assistant"}, {"content", "Hello from the fake upstream."}}));
@@ -90,7 +90,7 @@ TEST_F(AnthropicUpstreamTest, TranslatesToolUseNonStreamed) {
   fake.enqueue(FakeBehavior::answer_with_tools({FakeToolCall{"toolu_1", "get_weather", R"({"city":"Paris"})"}}));
   RecordingSink sink;
   ASSERT_TRUE(run(chat(false), sink).ok());
-  const Json& choice = sink.completion()->body["choices"][0];
+  const Json& choice = sink.completion()->body.json()["choices"][0];
   EXPECT_EQ(choice["finish_reason"], "tool_calls");
   EXPECT_TRUE(choice["message"]["content"].is_null());
   EXPECT_EQ(choice["message"]["tool_calls"][0]["id"], "toolu_1");
@@ -107,11 +107,11 @@ TEST_F(AnthropicUpstreamTest, TranslatesAStream) {
   EXPECT_EQ(fake.last_request().json["stream"], true);
   // role chunk, 4 text deltas, finish, usage
   ASSERT_EQ(sink.chunks().size(), 7u);
-  EXPECT_EQ(sink.chunks()[0].data["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(sink.chunks()[0].data.json()["choices"][0]["delta"]["role"], "assistant");
   EXPECT_EQ(sink.streamed_text(), "abcdefgh");
-  EXPECT_EQ(sink.chunks()[5].data["choices"][0]["finish_reason"], "stop");
-  EXPECT_EQ(sink.chunks()[6].data["usage"]["completion_tokens"], 7);
-  EXPECT_EQ(sink.chunks()[6].data["usage"]["prompt_tokens"], 11);
+  EXPECT_EQ(sink.chunks()[5].data.json()["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(sink.chunks()[6].data.json()["usage"]["completion_tokens"], 7);
+  EXPECT_EQ(sink.chunks()[6].data.json()["usage"]["prompt_tokens"], 11);
 }
 
 TEST_F(AnthropicUpstreamTest, StreamsToolCallArguments) {
@@ -124,7 +124,7 @@ TEST_F(AnthropicUpstreamTest, StreamsToolCallArguments) {
   std::string arguments;
   std::string name;
   for (const auto& chunk : sink.chunks()) {
-    const Json& delta = chunk.data["choices"][0]["delta"];
+    const Json& delta = chunk.data.json()["choices"][0]["delta"];
     if (!delta.contains("tool_calls")) continue;
     const Json& call = delta["tool_calls"][0];
     EXPECT_EQ(call["index"], 0);
@@ -133,7 +133,7 @@ TEST_F(AnthropicUpstreamTest, StreamsToolCallArguments) {
   }
   EXPECT_EQ(name, "get_weather");
   EXPECT_EQ(Json::parse(arguments), (Json{{"city", "Rome"}}));
-  EXPECT_EQ(sink.chunks().back().data["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_EQ(sink.chunks().back().data.json()["choices"][0]["finish_reason"], "tool_calls");
 }
 
 TEST_F(AnthropicUpstreamTest, OverloadedIsUpstreamErrorWithItsStatus) {

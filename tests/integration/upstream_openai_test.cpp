@@ -87,7 +87,7 @@ TEST_F(OpenAiUpstreamTest, PassesTheBodyThroughAndReturnsTheCompletion) {
   EXPECT_EQ(sent.json, expected);
 
   ASSERT_TRUE(sink.completion().has_value());
-  const Json& body = sink.completion()->body;
+  const Json& body = sink.completion()->body.json();
   EXPECT_EQ(body["object"], "chat.completion");
   EXPECT_EQ(body["model"], "gpt-4o-mini");
   EXPECT_EQ(body["system_fingerprint"], "fp_fake");  // fields pass through as sent
@@ -105,7 +105,7 @@ TEST_F(OpenAiUpstreamTest, SendsCompletionsToTheCompletionsPath) {
   ASSERT_TRUE(run(request, sink).ok());
   EXPECT_EQ(fake.last_request().target, "/v1/completions");
   ASSERT_TRUE(sink.completion().has_value());
-  EXPECT_EQ(sink.completion()->body["object"], "text_completion");
+  EXPECT_EQ(sink.completion()->body.json()["object"], "text_completion");
 }
 
 TEST_F(OpenAiUpstreamTest, OmitsAuthorizationWithoutAKey) {
@@ -124,8 +124,8 @@ TEST_F(OpenAiUpstreamTest, StreamsEveryChunkInOrder) {
   ASSERT_TRUE(run(chat(true), sink).ok());
   ASSERT_EQ(sink.chunks().size(), 6u);  // 5 content chunks + the finish chunk
   EXPECT_EQ(sink.streamed_text(), "one two three four five");
-  EXPECT_EQ(sink.chunks().back().data["choices"][0]["finish_reason"], "stop");
-  EXPECT_EQ(sink.chunks()[0].data["object"], "chat.completion.chunk");
+  EXPECT_EQ(sink.chunks().back().data.json()["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(sink.chunks()[0].data.json()["object"], "chat.completion.chunk");
   EXPECT_EQ(fake.last_request().json["stream"], true);
   EXPECT_EQ(sink.route(), "upstream:openai");
 }
@@ -135,7 +135,7 @@ TEST_F(OpenAiUpstreamTest, StreamsTheUsageChunkWhenAsked) {
   RecordingSink sink;
   ASSERT_TRUE(run(chat(true, /*include_usage=*/true), sink).ok());
   ASSERT_EQ(sink.chunks().size(), 4u);
-  const Json& last = sink.chunks().back().data;
+  const Json& last = sink.chunks().back().data.json();
   EXPECT_EQ(last["choices"], Json::array());
   EXPECT_EQ(last["usage"]["total_tokens"], 18);
   EXPECT_EQ(fake.last_request().json["stream_options"]["include_usage"], true);

@@ -1,6 +1,7 @@
 #include "anthropic_upstream.hpp"
 
 #include <chrono>
+#include <vector>
 
 #include "hearth/upstream/anthropic_translate.hpp"
 #include "upstream_call.hpp"
@@ -23,29 +24,41 @@ class AnthropicStreamConsumer final : public SseConsumer {
         sink_(sink),
         route_(std::move(route)) {}
 
-  Task<Status> on_event(const SseEvent& event) override {
-    Json data = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-    if (data.is_discarded()) {
-      co_return make_error(ErrorCode::UpstreamError,
-                           "upstream sent a malformed stream event (data is not JSON)");
+  Task<Status> on_events(std::span<SseEvent> events) override {
+    chunks_.clear();
+    Status status;
+    for (const SseEvent& event : events) {
+      if (translator_.finished()) break;
+      status = take(event);
+      if (!status) break;
     }
-    auto chunks = translator_.feed(event.event, data);
-    if (!chunks) co_return std::move(chunks).error();
-    for (Json& chunk : *chunks) {
+    // What came before an error still reaches the client, then the error ends the stream.
+    if (!chunks_.empty()) {
       if (!sink_.committed()) sink_.set_route(route_);
-      // Named, not a temporary: GCC 12 can destroy temporaries in a co_await twice.
-      const CompletionChunk out{std::move(chunk)};
-      Status status = co_await sink_.send_chunk(out);
-      if (!status) co_return status;
+      Status sent = co_await sink_.send_chunks(chunks_);
+      if (!sent) co_return sent;
     }
     finished_ = translator_.finished();
-    co_return Status{};
+    co_return status;
   }
 
   bool finished() const override { return finished_; }
 
  private:
+  Status take(const SseEvent& event) {
+    Json data = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+    if (data.is_discarded()) {
+      return make_error(ErrorCode::UpstreamError,
+                        "upstream sent a malformed stream event (data is not JSON)");
+    }
+    auto chunks = translator_.feed(event.event, data);
+    if (!chunks) return std::move(chunks).error();
+    for (Json& chunk : *chunks) chunks_.push_back(CompletionChunk{std::move(chunk)});
+    return {};
+  }
+
   AnthropicStreamTranslator translator_;
+  std::vector<CompletionChunk> chunks_;
   CompletionSink& sink_;
   std::string route_;
   bool finished_ = false;  // only once the last chunk is out
@@ -77,9 +90,9 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
     AnthropicStreamConsumer consumer(request, sink, route);
     co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
   }
-  Result<Json> answer = co_await call_json(client_, std::move(http), identity);
+  Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
   if (!answer) co_return std::move(answer).error();
-  auto completion = from_anthropic_message(*answer, request.endpoint, unix_now());
+  auto completion = from_anthropic_message(answer->json(), request.endpoint, unix_now());
   if (!completion) {
     Error error = std::move(completion).error();
     error.message.insert(9, config_.name + ": ");  // "upstream <name>: ..."

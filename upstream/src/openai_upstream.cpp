@@ -1,5 +1,8 @@
 #include "openai_upstream.hpp"
 
+#include <vector>
+
+#include "hearth/core/json_splice.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 #include "upstream_call.hpp"
 
@@ -7,56 +10,83 @@ namespace hearth::upstream {
 
 namespace {
 
-// Hands each `data:` object of an OpenAI event stream to the sink as it is, until [DONE].
+// Hands each `data:` object of an OpenAI event stream to the sink as it is (checked, not
+// re-serialised), until [DONE]. The chunks of one read go out in one write.
 class OpenAiStreamConsumer final : public SseConsumer {
  public:
   OpenAiStreamConsumer(CompletionSink& sink, std::string route)
       : sink_(sink), route_(std::move(route)) {}
 
-  Task<Status> on_event(const SseEvent& event) override {
-    if (event.data == "[DONE]") {
-      finished_ = true;
-      co_return Status{};
+  Task<Status> on_events(std::span<SseEvent> events) override {
+    chunks_.clear();
+    Status status;
+    for (SseEvent& event : events) {
+      if (finished_) break;
+      status = take(event);
+      if (!status) break;
     }
-    if (event.event == "error") {
-      co_return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
-                                                         parse_error_body(event.data).message);
+    // What came before an error still reaches the client, then the error ends the stream.
+    if (!chunks_.empty()) {
+      // Only now, with valid chunks in hand, does the response commit.
+      if (!sink_.committed()) sink_.set_route(route_);
+      Status sent = co_await sink_.send_chunks(chunks_);
+      if (!sent) co_return sent;
     }
-    Json chunk = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-    if (chunk.is_discarded() || !chunk.is_object()) {
-      co_return make_error(ErrorCode::UpstreamError,
-                           "upstream sent a malformed stream event (data is not a JSON object)");
-    }
-    if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null()) {
-      co_return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
-                                                         parse_error_body(event.data).message);
-    }
-    // Only now, with a valid chunk in hand, does the response commit.
-    if (!sink_.committed()) sink_.set_route(route_);
-    // Named, not a temporary: GCC 12 can destroy temporaries in a co_await twice.
-    const CompletionChunk out{std::move(chunk)};
-    Status sent = co_await sink_.send_chunk(out);
-    co_return sent;
+    co_return status;
   }
 
   bool finished() const override { return finished_; }
 
  private:
+  Status take(SseEvent& event) {
+    if (event.data == "[DONE]") {
+      finished_ = true;
+      return {};
+    }
+    if (event.event == "error") {
+      return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
+                                                      parse_error_body(event.data).message);
+    }
+    auto scan = scan_json_object(event.data);
+    if (!scan) {
+      return make_error(ErrorCode::UpstreamError,
+                        "upstream sent a malformed stream event (data is not a JSON object)");
+    }
+    if (scan->has_error) {
+      return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
+                                                      parse_error_body(event.data).message);
+    }
+    chunks_.push_back(CompletionChunk{WireObject::from_checked_text(std::move(event.data), *scan)});
+    return {};
+  }
+
   CompletionSink& sink_;
   std::string route_;
+  std::vector<CompletionChunk> chunks_;
   bool finished_ = false;
 };
 
-}  // namespace
+// Whether the client's bytes already say what this call needs about streaming, so that only
+// the model has to change in them.
+bool text_says_enough(const ChatRequest& request) {
+  if (request.body_text.empty()) return false;
+  auto stream = request.body.find("stream");
+  const bool body_streams = stream != request.body.end() && stream->is_boolean() && stream->get<bool>();
+  if (body_streams != request.stream) return false;
+  if (!request.include_usage) return true;
+  auto options = request.body.find("stream_options");
+  if (options == request.body.end() || !options->is_object()) return false;
+  auto usage = options->find("include_usage");
+  return usage != options->end() && usage->is_boolean() && usage->get<bool>();
+}
 
-OpenAiUpstream::OpenAiUpstream(UpstreamConfig config, HttpClient& client)
-    : config_(std::move(config)), client_(client) {}
-
-Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestContext& context,
-                                      CompletionSink& sink) {
-  // Everything hearth does not decide on passes through as the client sent it.
-  if (!request.body.is_object()) {
-    co_return make_error(ErrorCode::InvalidRequest, "the request body must be a JSON object");
+// The body for the upstream: the client's bytes with the model spliced in where they say
+// enough, else the client's JSON with hearth's fields set.
+std::string upstream_body(const ChatRequest& request) {
+  if (text_says_enough(request)) {
+    if (auto spliced = with_string_member(request.body_text, "model", request.model)) {
+      return std::move(*spliced);
+    }
   }
   Json body = request.body;
   body["model"] = request.model;
@@ -69,7 +99,20 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   } else if (body.contains("stream")) {
     body["stream"] = false;
   }
+  return dump_json(body);
+}
 
+}  // namespace
+
+OpenAiUpstream::OpenAiUpstream(UpstreamConfig config, HttpClient& client)
+    : config_(std::move(config)), client_(client) {}
+
+Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestContext& context,
+                                      CompletionSink& sink) {
+  // Everything hearth does not decide on passes through as the client sent it.
+  if (!request.body.is_object()) {
+    co_return make_error(ErrorCode::InvalidRequest, "the request body must be a JSON object");
+  }
   HttpRequest http;
   http.url = join_url(config_.base_url, request.endpoint == Endpoint::Completions
                                             ? "/completions"
@@ -78,7 +121,7 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
   if (!config_.api_key.empty()) http.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
   for (const auto& header : config_.extra_headers) http.headers.push_back(header);
-  http.body = dump_json(body);
+  http.body = upstream_body(request);
   http.timeouts = config_.timeouts;
 
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
@@ -87,7 +130,7 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
     OpenAiStreamConsumer consumer(sink, route);
     co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
   }
-  Result<Json> answer = co_await call_json(client_, std::move(http), identity);
+  Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
   if (!answer) co_return std::move(answer).error();
   sink.set_route(route);
   const Completion out{std::move(answer).value()};

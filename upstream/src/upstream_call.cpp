@@ -32,9 +32,8 @@ class ExchangeHandler final : public HttpStreamHandler {
     if (consumer_->finished()) co_return Status{};
     events_.clear();
     Status parsed = parser_.feed(bytes, events_);
-    for (const SseEvent& event : events_) {
-      if (consumer_->finished()) break;
-      Status status = co_await consumer_->on_event(event);
+    if (!events_.empty()) {
+      Status status = co_await consumer_->on_events(events_);
       if (!status) co_return status;
     }
     co_return parsed;
@@ -47,6 +46,7 @@ class ExchangeHandler final : public HttpStreamHandler {
   bool json_instead() const { return json_instead_; }
   const HttpResponseHead& head() const { return head_; }
   const std::string& body() const { return body_; }
+  std::string take_body() && { return std::move(body_); }
 
  private:
   Status collect(std::string_view bytes) {
@@ -112,10 +112,6 @@ std::string join_url(std::string_view base_url, std::string_view path) {
   return std::string(base_url) + std::string(path);
 }
 
-std::string dump_json(const Json& json) {
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 Task<Status> call_event_stream(HttpClient& client, HttpRequest request,
                                const CallIdentity& identity, SseConsumer& consumer) {
   const bool deadline_binds = apply_deadline(request, identity.deadline);
@@ -136,7 +132,7 @@ Task<Status> call_event_stream(HttpClient& client, HttpRequest request,
       identity, false);
 }
 
-Task<Result<Json>> call_json(HttpClient& client, HttpRequest request,
+Task<Result<WireObject>> call_json(HttpClient& client, HttpRequest request,
                              const CallIdentity& identity) {
   const bool deadline_binds = apply_deadline(request, identity.deadline);
   ExchangeHandler handler(nullptr);
@@ -144,19 +140,19 @@ Task<Result<Json>> call_json(HttpClient& client, HttpRequest request,
   if (handler.has_head() && !handler.succeeded()) co_return status_error(handler, identity);
   if (!sent) co_return finish_error(std::move(sent).error(), identity, deadline_binds);
 
-  Json body = Json::parse(handler.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) {
+  auto scan = scan_json_object(handler.body());
+  if (!scan) {
     co_return finish_error(
         make_error(ErrorCode::UpstreamError, "upstream sent a malformed JSON body"), identity,
         false);
   }
-  if (auto error = body.find("error"); error != body.end() && !error->is_null()) {
+  if (scan->has_error) {
     auto detail = parse_error_body(handler.body());
     co_return finish_error(
         make_error(ErrorCode::UpstreamError, "upstream reported an error: " + detail.message),
         identity, false);
   }
-  co_return body;
+  co_return WireObject::from_checked_text(std::move(handler).take_body(), *scan);
 }
 
 }  // namespace hearth::upstream

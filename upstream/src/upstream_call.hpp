@@ -3,6 +3,7 @@
 // from an error status, parse the body (one JSON value, or an event stream handed event by
 // event to a consumer) and word every failure as an Error with no secret in it.
 
+#include <span>
 #include <string_view>
 
 #include "hearth/core/completion_source.hpp"
@@ -18,12 +19,13 @@ struct CallIdentity {
   TimePoint deadline = TimePoint::max();  // the request's; caps the total timeout
 };
 
-// Receives the events of a 2xx event stream, in order.
+// Receives the events of a 2xx event stream, in order, a read's worth at a time (so that
+// what arrived together can leave together). Their data may be moved from.
 class SseConsumer {
  public:
   virtual ~SseConsumer() = default;
   // An error ends the exchange with that error.
-  virtual Task<Status> on_event(const SseEvent& event) = 0;
+  virtual Task<Status> on_events(std::span<SseEvent> events) = 0;
   // Whether the stream reached its proper end ([DONE], message_stop): nothing after it
   // matters, transport errors included.
   virtual bool finished() const = 0;
@@ -35,13 +37,10 @@ Task<Status> call_event_stream(HttpClient& client, HttpRequest request,
                                const CallIdentity& identity, SseConsumer& consumer);
 
 // Sends `request` and returns the 2xx body, which must be a JSON object.
-Task<Result<Json>> call_json(HttpClient& client, HttpRequest request,
-                             const CallIdentity& identity);
+Task<Result<WireObject>> call_json(HttpClient& client, HttpRequest request,
+                                   const CallIdentity& identity);
 
 // The upstream's URL for `path`: base_url without trailing slashes, then `path`.
 std::string join_url(std::string_view base_url, std::string_view path);
-
-// Serialises a request body; invalid UTF-8 is replaced rather than thrown on.
-std::string dump_json(const Json& json);
 
 }  // namespace hearth::upstream

@@ -1,64 +1,150 @@
 #include "cpu/matmul.hpp"
 
-#include <cstring>
-#include <vector>
-
-#include "thread_pool.hpp"
+#include <algorithm>
 
 namespace hearth::localnode::cpu {
-
-float dot(const float* a, const float* b, size_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (size_t k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-  }
-  float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 namespace {
 
-// Q8_0 row · x without a dequantized copy: per block, d * Σ q_j x_j.
-float dot_q8_0(const uint8_t* row, const float* x, size_t n) {
-  float sum = 0.0f;
-  for (size_t b = 0; b < n / kQK; ++b, row += 34, x += kQK) {
-    uint16_t dh;
-    std::memcpy(&dh, row, 2);
-    const auto* q = reinterpret_cast<const int8_t*>(row + 2);
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (size_t j = 0; j < kQK; j += 8) {
-      for (size_t k = 0; k < 8; ++k) acc[k] += static_cast<float>(q[j + k]) * x[j + k];
-    }
-    sum += fp16_to_fp32(dh) * (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])));
-  }
-  return sum;
+size_t round_up(size_t n, size_t m) {
+  return (n + m - 1) / m * m;
 }
 
 }  // namespace
 
-void matmul(const Weight& w, const float* x, size_t n_tokens, float* y, ThreadPool& pool) {
-  const size_t n_in = w.n_in, n_out = w.n_out;
-  pool.parallel_for(n_out, 4, [&](size_t r0, size_t r1) {
-    // One dequantized weight row at a time, reused for every token of the batch.
-    thread_local std::vector<float> row;
-    if (w.type != TensorType::F32 && row.size() < n_in) row.resize(n_in);
-    if (w.type == TensorType::Q8_0 && n_tokens == 1) {
-      for (size_t r = r0; r < r1; ++r) y[r] = dot_q8_0(w.row(r), x, n_in);
+InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,
+                     std::span<const Weight* const> readers) {
+  InputPlan plan;
+  plan.n_tokens = n_tokens;
+  plan.n = n;
+  if (n_tokens >= kGemmMinTokens) {
+    plan.gemm = true;
+    plan.tp = round_up(n_tokens, 16);
+    return plan;
+  }
+  if (p == Precision::Int8) {
+    for (const Weight* w : readers) {
+      const ActFormat f = ks.of(w->type).act;
+      plan.q8x32 |= f == ActFormat::Q8x32;
+      plan.q8x256 |= f == ActFormat::Q8x256;
+    }
+  }
+  return plan;
+}
+
+void MatmulScratch::reserve(size_t n_max, size_t n_tokens_max, int n_threads) {
+  const size_t n_blocks = round_up(n_max, 256);
+  q8x32.resize(std::min(n_tokens_max, kGemmMinTokens) * act_row_bytes(ActFormat::Q8x32, n_blocks));
+  q8x256.resize(std::min(n_tokens_max, kGemmMinTokens) *
+                act_row_bytes(ActFormat::Q8x256, n_blocks));
+  if (n_tokens_max >= kGemmMinTokens) {
+    packed.resize(n_max * round_up(n_tokens_max, 16));
+    rows.resize(static_cast<size_t>(n_threads));
+    for (auto& r : rows) r.resize(panel_floats(n_max) + kGemmRows * n_max);
+  }
+}
+
+namespace {
+
+// k values per packing unit.
+constexpr size_t kPackChunk = 64;
+
+}  // namespace
+
+size_t prepare_units(const InputPlan& plan) {
+  return plan.gemm ? (plan.n + kPackChunk - 1) / kPackChunk : plan.n_tokens;
+}
+
+void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, MatmulScratch& s,
+                  size_t u) {
+  const size_t n = plan.n, T = plan.n_tokens;
+  if (plan.gemm) {
+    // packed (n, tp) = xᵀ, zero-padded to tp tokens, for k in this unit's range.
+    const size_t k0 = u * kPackChunk, k1 = std::min(n, k0 + kPackChunk);
+    float* ap = s.packed.data();
+    for (size_t kb = k0; kb < k1; kb += 16) {
+      const size_t ke = std::min(k1, kb + 16);
+      for (size_t t = 0; t < T; ++t) {
+        for (size_t k = kb; k < ke; ++k) ap[k * plan.tp + t] = x[t * n + k];
+      }
+      for (size_t k = kb; k < ke; ++k)
+        std::fill(ap + k * plan.tp + T, ap + (k + 1) * plan.tp, 0.0f);
+    }
+    return;
+  }
+  // Token u's quantized rows (n_tokens, act_row_bytes).
+  if (plan.q8x32)
+    ks.quantize_q8x32(x + u * n, n, s.q8x32.data() + u * act_row_bytes(ActFormat::Q8x32, n));
+  if (plan.q8x256)
+    ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + u * act_row_bytes(ActFormat::Q8x256, n));
+}
+
+namespace {
+
+// Output rows [r0, r1) of one product.
+void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulOut& out,
+          const float* x, MatmulScratch& s, int ith, size_t r0, size_t r1) {
+  const Weight& w = *out.w;
+  const size_t N = w.n_out, K = w.n_in, T = plan.n_tokens;
+  float* y = out.y;
+  const TypeKernels& tk = ks.of(w.type);
+  if (plan.gemm) {
+    // A panel of up to kGemmRows weight rows, then every token.
+    float* panel = s.rows[static_cast<size_t>(ith)].data();
+    float* tmp = panel + panel_floats(K);
+    if (tk.pack != nullptr) {
+      tk.pack(w.row(r0), w.row_bytes, r1 - r0, K, panel);
+    } else if (w.type == TensorType::F32) {
+      ks.pack_f32(reinterpret_cast<const float*>(w.row(r0)), K, r1 - r0, K, panel);
+    } else {
+      for (size_t r = r0; r < r1; ++r) tk.dequant(w.row(r), K, tmp + (r - r0) * K);
+      ks.pack_f32(tmp, K, r1 - r0, K, panel);
+    }
+    ks.gemm_f32(panel, r1 - r0, s.packed.data(), plan.tp, T, K, y + r0, N);
+    return;
+  }
+  if (p == Precision::Int8 && tk.act != ActFormat::None) {
+    const size_t rb = act_row_bytes(tk.act, K);
+    const uint8_t* xq = tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data();
+    for (size_t t = 0; t < T; ++t)
+      tk.gemv_q8(w.row(r0), w.row_bytes, r1 - r0, K, xq + t * rb, y + t * N + r0);
+    return;
+  }
+  for (size_t t = 0; t < T; ++t)
+    tk.gemv_f32(w.row(r0), w.row_bytes, r1 - r0, K, x + t * K, y + t * N + r0);
+}
+
+// Rows per unit: a GEMM panel, or for mat-vecs about 16 KiB of weights (small enough that a
+// preempted thread holds up little, long enough for the prefetchers and for claiming to cost
+// nothing).
+size_t chunk_rows(const InputPlan& plan, const Weight& w) {
+  if (plan.gemm) return kGemmRows;
+  return std::clamp<size_t>((16384 / std::max<size_t>(w.row_bytes, 1) + 3) / 4 * 4, 4, 256);
+}
+
+size_t n_chunks(const InputPlan& plan, const Weight& w) {
+  return (w.n_out + chunk_rows(plan, w) - 1) / chunk_rows(plan, w);
+}
+
+}  // namespace
+
+size_t matmul_units(const InputPlan& plan, std::span<const MatmulOut> outs) {
+  size_t total = 0;
+  for (const MatmulOut& o : outs) total += n_chunks(plan, *o.w);
+  return total;
+}
+
+void matmul_unit(const KernelSet& ks, Precision p, const InputPlan& plan,
+                 std::span<const MatmulOut> outs, const float* x, MatmulScratch& s, int ith,
+                 size_t u) {
+  for (const MatmulOut& o : outs) {
+    const size_t n = n_chunks(plan, *o.w);
+    if (u < n) {
+      const size_t r0 = u * chunk_rows(plan, *o.w);
+      rows(ks, p, plan, o, x, s, ith, r0, std::min(o.w->n_out, r0 + chunk_rows(plan, *o.w)));
       return;
     }
-    for (size_t r = r0; r < r1; ++r) {
-      const float* wr;
-      if (w.type == TensorType::F32) {
-        wr = reinterpret_cast<const float*>(w.row(r));
-      } else {
-        dequantize_row(w.type, w.row(r), row.data(), n_in);
-        wr = row.data();
-      }
-      for (size_t t = 0; t < n_tokens; ++t) y[t * n_out + r] = dot(wr, x + t * n_in, n_in);
-    }
-  });
+    u -= n;
+  }
 }
 
 }  // namespace hearth::localnode::cpu

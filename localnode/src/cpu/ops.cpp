@@ -6,21 +6,30 @@
 namespace hearth::localnode::cpu {
 
 void rms_norm(const float* x, const float* w, float eps, size_t n, float* out) {
-  double ss = 0.0;
-  for (size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-  const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
+  const auto mean = static_cast<float>(sum / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
   for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
 }
 
-void rope(float* head, size_t n_rot, float pos, float freq_base, float freq_scale, const float* freq_factors,
-          bool neox) {
+void rope_angles(float pos, size_t n_rot, float freq_base, float freq_scale,
+                 const float* freq_factors, float* cos_sin) {
+  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
+  float theta = pos;
+  for (size_t i = 0; i < n_rot / 2; ++i) {
+    const float ff = freq_factors != nullptr ? freq_factors[i] : 1.0f;
+    const float t = freq_scale * (theta / ff);
+    cos_sin[2 * i] = std::cos(t);
+    cos_sin[2 * i + 1] = std::sin(t);
+    theta *= theta_scale;
+  }
+}
+
+void rope(float* head, size_t n_rot, const float* cos_sin, bool neox) {
   const size_t half = n_rot / 2;
   for (size_t i = 0; i < half; ++i) {
-    double theta = static_cast<double>(pos) * freq_scale *
-                   std::pow(static_cast<double>(freq_base), -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
-    if (freq_factors != nullptr) theta /= freq_factors[i];
-    const auto c = static_cast<float>(std::cos(theta));
-    const auto s = static_cast<float>(std::sin(theta));
+    const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
     float* a = neox ? head + i : head + 2 * i;
     float* b = neox ? head + i + half : head + 2 * i + 1;
     const float x0 = *a, x1 = *b;
@@ -32,20 +41,13 @@ void rope(float* head, size_t n_rot, float pos, float freq_base, float freq_scal
 void softmax(float* x, size_t n) {
   if (n == 0) return;
   const float max = *std::max_element(x, x + n);
-  float sum = 0.0f;
+  double sum = 0.0;
   for (size_t i = 0; i < n; ++i) {
     x[i] = std::exp(x[i] - max);
     sum += x[i];
   }
-  const float inv = 1.0f / sum;
+  const auto inv = static_cast<float>(1.0 / sum);
   for (size_t i = 0; i < n; ++i) x[i] *= inv;
-}
-
-void swiglu(float* gate, const float* up, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
 }
 
 void add(float* y, const float* x, size_t n) {

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "hearth/core/wire_object.hpp"
+
 namespace hearth::gateway {
 namespace {
 
 TEST(Sse, OneDataEventPerJson) {
   std::string out;
-  append_sse_data(out, Json{{"text", "line one\nline two"}, {"n", 1}});
+  append_sse_data(out, dump_json(Json{{"text", "line one\nline two"}, {"n", 1}}));
   EXPECT_EQ(out, "data: {\"n\":1,\"text\":\"line one\\nline two\"}\n\n");
   // Exactly one event: the only blank line is the terminator.
   EXPECT_EQ(out.find("\n\n"), out.size() - 2);
@@ -16,9 +18,17 @@ TEST(Sse, OneDataEventPerJson) {
 
 TEST(Sse, AppendsToTheBuffer) {
   std::string out = "x";
-  append_sse_data(out, Json::array({1, 2}));
-  append_sse_data(out, Json("s"));
+  append_sse_data(out, "[1,2]");
+  append_sse_data(out, "\"s\"");
   EXPECT_EQ(out, "xdata: [1,2]\n\ndata: \"s\"\n\n");
+}
+
+// Upstream JSON passed through may span lines; each line gets its own data: field, which a
+// client joins back with "\n" — the same JSON, in one event.
+TEST(Sse, MultiLineTextBecomesOneEventOfSeveralDataLines) {
+  std::string out;
+  append_sse_data(out, "{\n  \"a\": 1,\r\n  \"b\": 2\r}");
+  EXPECT_EQ(out, "data: {\ndata:   \"a\": 1,\ndata:   \"b\": 2\ndata: }\n\n");
 }
 
 TEST(Sse, DoneMarker) { EXPECT_EQ(kSseDone, "data: [DONE]\n\n"); }

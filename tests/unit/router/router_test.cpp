@@ -16,7 +16,6 @@ namespace {
 // Built outside the coroutine: g++ 12 rejects brace-initialised literals in coroutines.
 CompletionChunk one_chunk() { return CompletionChunk{Json::object({{"n", 1}})}; }
 Completion ok_completion() { return Completion{Json::object({{"ok", true}})}; }
-std::string model_of(const Json& body) { return body.value("model", std::string()); }
 
 // A source that answers from a script: each call pops one step; a step may send a chunk
 // (committing the response) before it returns its status.
@@ -31,7 +30,7 @@ class StepSource final : public CompletionSource {
 
   Task<Status> complete(const ChatRequest& request, const RequestContext&,
                         CompletionSink& sink) override {
-    seen_models.push_back(model_of(request.body));
+    seen_models.push_back(request.model);
     Step step = steps_.empty() ? StepSource::Step{} : steps_.front();
     if (!steps_.empty()) steps_.pop_front();
     // Named locals: g++ 12 may destroy a temporary in a co_await expression twice.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hearth/cache/cache_policy.hpp"
+#include "hearth/cache/redis_url.hpp"
 #include "hearth/core/log.hpp"
 #include "hearth/core/result.hpp"
 #include "hearth/core/yaml_fields.hpp"
@@ -44,11 +46,18 @@ struct LocalSpec {
   std::vector<LocalModelSpec> models;
 };
 
+// The response cache (issue 4). `options` holds ttl, max_entry_bytes, scope and the
+// nondeterministic switch; `redis` is the parsed url with the password resolved.
 struct CacheSpec {
   std::string backend = "memory";  // redis | memory | off
-  std::string redis_url;
+  cache::CacheOptions options;
+  uint64_t memory_max_bytes = 128ull << 20;  // the in-process cache (backend memory)
+  cache::RedisEndpoint redis;
   int timeout_ms = 20;
-  Duration ttl{24 * 3'600'000};
+  int pool_size = 2;                         // Redis connections per worker
+  Duration connect_timeout{1000};
+  uint64_t l1_max_bytes = 0;                 // an in-process L1 in front of Redis; 0: none
+  Duration l1_ttl{60'000};
 };
 
 struct AuditSpec {

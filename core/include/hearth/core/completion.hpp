@@ -8,21 +8,16 @@
 #include <optional>
 
 #include "hearth/core/chat.hpp"
+#include "hearth/core/wire_object.hpp"
 
 namespace hearth {
 
-struct Usage {
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  int64_t total_tokens = 0;
-};
-
 struct CompletionChunk {
-  Json data;
+  WireObject data;
 };
 
 struct Completion {
-  Json body;
+  WireObject body;
 };
 
 // The usage object of a chunk or completion body, if it carries one.

@@ -4,6 +4,7 @@
 // client's HTTP session, or a recorder in tests). Both run on one Asio executor; the
 // coroutine that calls complete() owns the request and the sink for the call's duration.
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,10 +36,24 @@ class CompletionSink {
   // Call before the first send; after commit it has no effect on the headers.
   virtual void set_route(std::string_view route) = 0;
 
+  // Says how the response cache took part — `hit`, `miss`, `bypass` or `stored` — for the
+  // x-hearth-cache header. Call before the first send; sinks without headers ignore it.
+  virtual void set_cache_status(std::string_view /*status*/) {}
+
   // Sends one chunk of a streamed completion. The first call commits the response: from
   // then on a failure can only be reported in-stream with fail(). An error means the
   // client is gone; the source should stop at once.
   virtual Task<Status> send_chunk(const CompletionChunk& chunk) = 0;
+
+  // Sends chunks that are ready together (one upstream read's worth); a sink may write them
+  // in one go. The default sends them one by one.
+  virtual Task<Status> send_chunks(std::span<const CompletionChunk> chunks) {
+    for (const CompletionChunk& chunk : chunks) {
+      Status sent = co_await send_chunk(chunk);
+      if (!sent) co_return sent;
+    }
+    co_return Status{};
+  }
 
   // Sends a whole (non-streamed) completion; commits the response.
   virtual Task<Status> send_completion(const Completion& completion) = 0;

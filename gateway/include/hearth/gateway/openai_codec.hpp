@@ -7,6 +7,7 @@
 
 #include "hearth/core/chat.hpp"
 #include "hearth/core/result.hpp"
+#include "hearth/core/wire_object.hpp"
 #include "hearth/gateway/services.hpp"
 
 namespace hearth::gateway {
@@ -24,8 +25,5 @@ bool json_too_deep(std::string_view body, int max_depth);
 
 // The GET /v1/models body: {"object":"list","data":[{"id","object":"model","created","owned_by"}]}.
 Json models_list(const std::vector<ModelInfo>& models, int64_t created_unix_seconds);
-
-// Serialises JSON for the wire: compact, invalid UTF-8 replaced rather than thrown on.
-std::string dump_json(const Json& value);
 
 }  // namespace hearth::gateway

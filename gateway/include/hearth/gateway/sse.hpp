@@ -12,8 +12,9 @@ namespace hearth::gateway {
 
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 
-// "data: <json>\n\n". Compact JSON has no raw newline, so one event is one line.
-void append_sse_data(std::string& out, const Json& data);
+// "data: <json>\n\n". JSON text that spans lines (an upstream's, passed through) becomes one
+// data: line per line, which SSE joins back with "\n".
+void append_sse_data(std::string& out, std::string_view text);
 
 // "event: error\ndata: {"error":{...}}\n\n" — the OpenAI-shaped error body of to_error_response.
 // Sent when a stream fails after its 200; the official SDKs raise on it.

@@ -90,6 +90,8 @@ class Model {
   const float* rope_freqs() const { return rope_freqs_; }
   // The summary with the KV cache stored as `kv_bytes_per_element`-byte values (4 = F32).
   ModelSummary summary(uint32_t kv_bytes_per_element = 4) const;
+  // The summary with the KV cache stored as `kv_type` (F32, F16 or Q8_0).
+  ModelSummary summary(TensorType kv_type) const;
 
  private:
   explicit Model(GgufFile file) : file_(std::move(file)) {}

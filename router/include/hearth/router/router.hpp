@@ -1,6 +1,6 @@
 #pragma once
 // Router: the CompletionSource the gateway calls. It resolves the public model name to its
-// candidates and tries them in order — skipping unavailable upstreams and open breakers,
+// candidates, asks the response cache (when one is given), and tries the candidates in order — skipping unavailable upstreams and open breakers,
 // retrying transient failures with backoff, failing over until the response is committed
 // (DESIGN.md "One request, end to end"). One Router per worker thread; the breakers and
 // metrics it points to are shared and thread-safe.
@@ -15,6 +15,10 @@
 #include "hearth/router/route_table.hpp"
 #include "hearth/router/router_metrics.hpp"
 
+namespace hearth::cache {
+class CacheStep;
+}
+
 namespace hearth::router {
 
 // One route target (an upstream) as the router sees it.
@@ -25,16 +29,21 @@ struct Target {
 
 class Router final : public CompletionSource {
  public:
-  // `jitter` returns a number in [0, 1) for backoff; tests pass a constant.
+  // `jitter` returns a number in [0, 1) for backoff; tests pass a constant. `cache`, when
+  // given, is asked before the candidates and must outlive the router.
   Router(const RouteTable& routes, std::map<std::string, Target, std::less<>> targets,
          RetryPolicy retry, const Clock& clock, RouterMetrics& metrics,
-         std::function<double()> jitter);
+         std::function<double()> jitter, cache::CacheStep* cache = nullptr);
 
   Task<Status> complete(const ChatRequest& request, const RequestContext& context,
                         CompletionSink& sink) override;
 
  private:
   Duration time_left(const RequestContext& context) const;
+  // Tries the route's candidates in order (retries, breakers, failover before commit).
+  // `force_usage`: ask streams for their usage chunk (the cache wants it).
+  Task<Status> try_candidates(const ModelRoute& route, const ChatRequest& request,
+                              const RequestContext& context, CompletionSink& sink, bool force_usage);
 
   const RouteTable& routes_;
   std::map<std::string, Target, std::less<>> targets_;
@@ -42,6 +51,7 @@ class Router final : public CompletionSource {
   const Clock& clock_;
   RouterMetrics& metrics_;
   std::function<double()> jitter_;
+  cache::CacheStep* cache_;
 };
 
 }  // namespace hearth::router

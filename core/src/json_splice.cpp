@@ -1,0 +1,130 @@
+#include "hearth/core/json_splice.hpp"
+
+#include <cstddef>
+#include <vector>
+
+#include "hearth/core/chat.hpp"
+
+namespace hearth {
+namespace {
+
+constexpr std::size_t kNone = std::string_view::npos;
+
+std::size_t skip_space(std::string_view text, std::size_t pos) {
+  while (pos < text.size() &&
+         (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r')) {
+    ++pos;
+  }
+  return pos;
+}
+
+// `pos` is at an opening quote; returns the position after the closing one.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  for (++pos; pos < text.size(); ++pos) {
+    if (text[pos] == '\\') {
+      ++pos;
+    } else if (text[pos] == '"') {
+      return pos + 1;
+    }
+  }
+  return kNone;
+}
+
+// `pos` is at the start of a value; returns the position after it. Valid JSON is assumed,
+// so brackets only need counting outside strings.
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (pos >= text.size()) return kNone;
+  if (text[pos] == '"') return skip_string(text, pos);
+  if (text[pos] == '{' || text[pos] == '[') {
+    int depth = 0;
+    while (pos < text.size()) {
+      const char c = text[pos];
+      if (c == '"') {
+        pos = skip_string(text, pos);
+        if (pos == kNone) return kNone;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return pos + 1;
+      }
+      ++pos;
+    }
+    return kNone;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
+         text[pos] != ' ' && text[pos] != '\t' && text[pos] != '\n' && text[pos] != '\r') {
+    ++pos;
+  }
+  return pos;
+}
+
+struct Span {
+  std::size_t begin;
+  std::size_t end;
+};
+
+}  // namespace
+
+std::optional<std::string> with_string_member(std::string_view object_text, std::string_view key,
+                                              std::string_view value) {
+  std::size_t pos = skip_space(object_text, 0);
+  if (pos >= object_text.size() || object_text[pos] != '{') return std::nullopt;
+  const std::size_t open = pos;
+  ++pos;
+
+  std::vector<Span> values;  // of the members named `key`
+  pos = skip_space(object_text, pos);
+  if (pos < object_text.size() && object_text[pos] == '}') {
+    ++pos;
+  } else {
+    while (true) {
+      if (pos >= object_text.size() || object_text[pos] != '"') return std::nullopt;
+      const std::size_t key_end = skip_string(object_text, pos);
+      if (key_end == kNone) return std::nullopt;
+      const std::string_view name = object_text.substr(pos + 1, key_end - pos - 2);
+      if (name.find('\\') != std::string_view::npos) return std::nullopt;
+      pos = skip_space(object_text, key_end);
+      if (pos >= object_text.size() || object_text[pos] != ':') return std::nullopt;
+      pos = skip_space(object_text, pos + 1);
+      const std::size_t value_end = skip_value(object_text, pos);
+      if (value_end == kNone) return std::nullopt;
+      if (name == key) values.push_back({pos, value_end});
+      pos = skip_space(object_text, value_end);
+      if (pos >= object_text.size()) return std::nullopt;
+      if (object_text[pos] == '}') {
+        ++pos;
+        break;
+      }
+      if (object_text[pos] != ',') return std::nullopt;
+      pos = skip_space(object_text, pos + 1);
+    }
+  }
+  if (skip_space(object_text, pos) != object_text.size()) return std::nullopt;
+
+  const std::string quoted = Json(value).dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  out.reserve(object_text.size() + quoted.size() + key.size() + 4);
+  if (values.empty()) {
+    const bool empty_object = object_text.find_first_not_of(" \t\r\n", open + 1) ==
+                              object_text.rfind('}');
+    out.append(object_text.substr(0, open + 1));
+    out += Json(std::string(key)).dump();
+    out += ':';
+    out += quoted;
+    if (!empty_object) out += ',';
+    out.append(object_text.substr(open + 1));
+    return out;
+  }
+  std::size_t copied = 0;
+  for (const Span& span : values) {
+    out.append(object_text.substr(copied, span.begin - copied));
+    out += quoted;
+    copied = span.end;
+  }
+  out.append(object_text.substr(copied));
+  return out;
+}
+
+}  // namespace hearth

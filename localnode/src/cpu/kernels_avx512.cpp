@@ -1,0 +1,250 @@
+// AVX-512 (F, BW, VL, DQ) kernels: the Q8_0 integer mat-vec two blocks per register, f32
+// mat-vec for F32 / F16 / BF16 / Q8_0 weights, Q8_0 and F16 dequantization, and the f32
+// GEMM tile used by batched prefill. Everything else comes from the AVX2 table.
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "cpu/kernels.hpp"
+
+// GCC 12's AVX-512 intrinsics build their pass-through operands from self-initialised
+// "undefined" vectors, which -Wmaybe-uninitialized reports wherever they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")
+
+#include "cpu/x86_common.hpp"
+
+namespace hearth::localnode::cpu {
+namespace {
+
+using namespace x86;
+
+static inline __m512i dot_us512(__m512i u, __m512i s) {
+  return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1));
+}
+
+#define HEARTH_DOT_US512 dot_us512
+#include "cpu/gemv_q8_0_avx512.inc"
+#undef HEARTH_DOT_US512
+
+float dot_f32_512(const float* a, const float* b, size_t n) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
+  }
+  if (i + 16 <= n) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+    i += 16;
+  }
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc1);
+  }
+  return hsum512(_mm512_add_ps(acc0, acc1));
+}
+
+void gemv_f32_f32(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
+                  float* y) {
+  for (size_t r = 0; r < n_rows; ++r)
+    y[r] = dot_f32_512(reinterpret_cast<const float*>(w + r * stride), x, n);
+}
+
+// Half-precision rows: 32 elements per step, converted with vcvtph2ps.
+template <bool kBf16>
+static inline __m512 load16(const uint8_t* p) {
+  const __m256i h = loadu256(p);
+  if constexpr (kBf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  return _mm512_cvtph_ps(h);
+}
+
+template <bool kBf16>
+void gemv_f32_half(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
+                   float* y) {
+  for (size_t r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + r * stride;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+      acc0 = _mm512_fmadd_ps(load16<kBf16>(row + 2 * i), _mm512_loadu_ps(x + i), acc0);
+      acc1 = _mm512_fmadd_ps(load16<kBf16>(row + 2 * i + 32), _mm512_loadu_ps(x + i + 16), acc1);
+    }
+    float s = hsum512(_mm512_add_ps(acc0, acc1));
+    for (; i < n; ++i) s += (kBf16 ? bf16_to_fp32(load_u16(row + 2 * i)) : h2f(row + 2 * i)) * x[i];
+    y[r] = s;
+  }
+}
+
+void gemv_f32_q8_0(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
+                   float* y) {
+  for (size_t r = 0; r < n_rows; ++r) {
+    const uint8_t* b = w + r * stride;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64, b += 68) {
+      _mm_prefetch(reinterpret_cast<const char*>(b + 1024), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b + 1024 + 64), _MM_HINT_T0);
+      __m512 s0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 2))),
+                                _mm512_loadu_ps(x + i));
+      s0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 18))),
+                           _mm512_loadu_ps(x + i + 16), s0);
+      __m512 s1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 36))),
+                                _mm512_loadu_ps(x + i + 32));
+      s1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 52))),
+                           _mm512_loadu_ps(x + i + 48), s1);
+      acc0 = _mm512_fmadd_ps(_mm512_set1_ps(h2f(b)), s0, acc0);
+      acc1 = _mm512_fmadd_ps(_mm512_set1_ps(h2f(b + 34)), s1, acc1);
+    }
+    if (i < n) {
+      __m512 s0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 2))),
+                                _mm512_loadu_ps(x + i));
+      s0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 18))),
+                           _mm512_loadu_ps(x + i + 16), s0);
+      acc0 = _mm512_fmadd_ps(_mm512_set1_ps(h2f(b)), s0, acc0);
+    }
+    y[r] = hsum512(_mm512_add_ps(acc0, acc1));
+  }
+}
+
+void dequant_q8_0(const uint8_t* w, size_t n, float* y) {
+  for (size_t b = 0; b < n / 32; ++b, w += 34, y += 32) {
+    const __m512 d = _mm512_set1_ps(h2f(w));
+    _mm512_storeu_ps(y,
+                     _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(w + 2)))));
+    _mm512_storeu_ps(y + 16,
+                     _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(w + 18)))));
+  }
+}
+
+void dequant_f16(const uint8_t* w, size_t n, float* y) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_cvtph_ps(loadu256(w + 2 * i)));
+  for (; i < n; ++i) y[i] = h2f(w + 2 * i);
+}
+
+// Panels, AVX-512 layout: k in chunks of 16, each chunk holding the 32 rows' 16 values one
+// row after another, bp[(c * 32 + r) * 16 + i] = row r, k = 16c + i (zero past the matrix's
+// rows and past k). Packing copies 16 values at a time (no transposition); the GEMM tile
+// broadcasts each weight from one base pointer at a constant offset.
+constexpr size_t kChunk = 16;
+
+void pack_f32(const float* b, size_t ldb, size_t n_rows, size_t k, float* bp) {
+  for (size_t c = 0; c * kChunk < k; ++c) {
+    const size_t n = std::min(kChunk, k - c * kChunk);
+    const auto m = static_cast<__mmask16>((1u << n) - 1);
+    for (size_t r = 0; r < 32; ++r) {
+      const __m512 v =
+          r < n_rows ? _mm512_maskz_loadu_ps(m, b + r * ldb + c * kChunk) : _mm512_setzero_ps();
+      _mm512_storeu_ps(bp + (c * 32 + r) * kChunk, v);
+    }
+  }
+}
+
+// Q8_0 rows dequantized straight into the panel, with the next blocks of each of the 32 row
+// streams prefetched (more streams than the hardware prefetchers follow).
+void pack_q8_0(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* bp) {
+  for (size_t r = 0; r < 32; ++r) {
+    if (r >= n_rows) {
+      for (size_t c = 0; c * kChunk < k; ++c)
+        _mm512_storeu_ps(bp + (c * 32 + r) * kChunk, _mm512_setzero_ps());
+      continue;
+    }
+    const uint8_t* row = w + r * stride;
+    for (size_t blk = 0; blk < k / 32; ++blk) {
+      const uint8_t* b = row + blk * 34;
+      _mm_prefetch(reinterpret_cast<const char*>(b + 512), _MM_HINT_T0);
+      const __m512 d = _mm512_set1_ps(h2f(b));
+      _mm512_storeu_ps(bp + (2 * blk * 32 + r) * kChunk,
+                       _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 2)))));
+      _mm512_storeu_ps(
+          bp + ((2 * blk + 1) * 32 + r) * kChunk,
+          _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 18)))));
+    }
+  }
+}
+
+// 8 rows x 16V tokens: acc[r][v] (16 tokens each) += bp[row r, k] · ap[k][tokens]. Per k, V
+// activation loads and 8 broadcasts feed 8V FMAs.
+template <int V>
+void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out /* 8 x 16V */) {
+  __m512 acc[8][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+  for (size_t c = 0; c * kChunk < k; ++c) {
+    const float* b = bp + c * 32 * kChunk;
+    const size_t n = std::min(kChunk, k - c * kChunk);
+    const float* a = ap + c * kChunk * tp;
+    for (size_t i = 0; i < n; ++i, a += tp) {
+      __m512 av[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) av[v] = _mm512_loadu_ps(a + 16 * v);
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) {
+        const __m512 bb = _mm512_set1_ps(b[r * kChunk + i]);
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(bb, av[v], acc[r][v]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) _mm512_storeu_ps(out + (16 * V) * r + 16 * v, acc[r][v]);
+  }
+}
+
+void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok, size_t k,
+              float* c, size_t ldc) {
+  alignas(64) float out[8 * 32];
+  for (size_t r0 = 0; r0 < n_rows; r0 += 8) {
+    const size_t nr = std::min<size_t>(8, n_rows - r0);
+    for (size_t t0 = 0; t0 < n_tok;) {
+      const size_t width = n_tok - t0 > 16 && t0 + 32 <= tp ? 32 : 16;
+      if (width == 32) {
+        gemm_tile<2>(bp + r0 * kChunk, ap + t0, tp, k, out);
+      } else {
+        gemm_tile<1>(bp + r0 * kChunk, ap + t0, tp, k, out);
+      }
+      const size_t nt = std::min(width, n_tok - t0);
+      for (size_t t = 0; t < nt; ++t) {
+        for (size_t r = 0; r < nr; ++r) c[(t0 + t) * ldc + r0 + r] = out[width * r + t];
+      }
+      t0 += width;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::localnode::cpu
+
+#pragma GCC pop_options
+#pragma GCC diagnostic pop
+
+namespace hearth::localnode::cpu {
+
+void fill_avx512(KernelSet& ks) {
+  ks.isa = Isa::Avx512;
+  TypeKernels& q8 = ks.types[type_index(TensorType::Q8_0)];
+  q8.gemv_q8 = gemv_q8_q8_0_512;
+  q8.gemv_f32 = gemv_f32_q8_0;
+  q8.dequant = dequant_q8_0;
+  ks.types[type_index(TensorType::F32)].gemv_f32 = gemv_f32_f32;
+  ks.types[type_index(TensorType::F16)].gemv_f32 = gemv_f32_half<false>;
+  ks.types[type_index(TensorType::F16)].dequant = dequant_f16;
+  ks.types[type_index(TensorType::BF16)].gemv_f32 = gemv_f32_half<true>;
+  q8.pack = pack_q8_0;
+  ks.pack_f32 = pack_f32;
+  ks.gemm_f32 = gemm_f32;
+}
+
+}  // namespace hearth::localnode::cpu

@@ -1,0 +1,159 @@
+#include "hearth/core/wire_object.hpp"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "hearth/core/completion.hpp"
+#include "hearth/core/json_splice.hpp"
+
+namespace hearth {
+namespace {
+
+TEST(ScanJsonObject, AcceptsObjectsAndNotesTopLevelErrorAndUsage) {
+  auto plain = scan_json_object(R"({"id":"x","choices":[{"delta":{"content":"hi"}}]})");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_error);
+  EXPECT_FALSE(plain->usage);
+
+  auto with_usage = scan_json_object(
+      R"( {"usage":{"prompt_tokens":3,"details":{"prompt_tokens":99},"completion_tokens":4},)"
+      R"("choices":[{"usage":{"total_tokens":50}}]} )");
+  ASSERT_TRUE(with_usage);
+  ASSERT_TRUE(with_usage->usage);
+  EXPECT_EQ(with_usage->usage->prompt_tokens, 3);
+  EXPECT_EQ(with_usage->usage->completion_tokens, 4);
+  EXPECT_EQ(with_usage->usage->total_tokens, 7) << "the sum when total_tokens is absent";
+
+  auto error = scan_json_object(R"({"error":{"message":"no"}})");
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(error->has_error);
+}
+
+TEST(ScanJsonObject, NullMembersAndNestedNamesDoNotCount) {
+  auto scan = scan_json_object(R"({"error":null,"usage":null,"x":{"error":1,"usage":{}}})");
+  ASSERT_TRUE(scan);
+  EXPECT_FALSE(scan->has_error);
+  EXPECT_FALSE(scan->usage);
+}
+
+TEST(ScanJsonObject, RejectsWhatIsNotOneObject) {
+  for (const char* text : {"", "   ", "[1,2]", "\"s\"", "3", "null", "{", "{\"a\":}", "{} {}",
+                           "{\"a\":1,}", "{'a':1}", "{\"a\":1} x"}) {
+    EXPECT_FALSE(scan_json_object(text)) << text;
+  }
+}
+
+TEST(WireObject, KeepsWireTextByteForByteAndParsesOnDemand) {
+  const std::string text = "{\"b\": 1.0,\n \"a\":\"\\u00e9\"}";
+  auto scan = scan_json_object(text);
+  ASSERT_TRUE(scan);
+  WireObject object = WireObject::from_checked_text(text, *scan);
+  EXPECT_EQ(object.text(), text);
+  EXPECT_EQ(object.json()["a"], "\xC3\xA9");
+  EXPECT_FALSE(object.usage());
+}
+
+TEST(WireObject, SerialisesAJsonValueOnDemand) {
+  WireObject object = Json{{"usage", {{"total_tokens", 2}}}};
+  EXPECT_EQ(object.text(), R"({"usage":{"total_tokens":2}})");
+  ASSERT_TRUE(object.usage());
+  EXPECT_EQ(object.usage()->total_tokens, 2);
+}
+
+TEST(WithStringMember, ReplacesTheValueAndKeepsEverythingElse) {
+  const std::string text =
+      R"({"messages":[{"role":"user","content":"model: \"x\" {"}], "model" : "public",)"
+      R"( "n":1.0})";
+  auto out = with_string_member(text, "model", "gpt-4o-mini");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, R"({"messages":[{"role":"user","content":"model: \"x\" {"}], "model" : )"
+                  R"("gpt-4o-mini", "n":1.0})");
+  EXPECT_EQ(Json::parse(*out)["model"], "gpt-4o-mini");
+}
+
+TEST(WithStringMember, NestedMembersOfTheSameNameAreLeftAlone) {
+  auto out = with_string_member(R"({"tools":[{"model":"a"}],"model":"b","x":{"model":"c"}})",
+                                "model", "z");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, R"({"tools":[{"model":"a"}],"model":"z","x":{"model":"c"}})");
+}
+
+TEST(WithStringMember, EveryDuplicateIsReplaced) {
+  auto out = with_string_member(R"({"model":"a","model":"b"})", "model", "z");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, R"({"model":"z","model":"z"})");
+}
+
+TEST(WithStringMember, AddsTheMemberWhenAbsent) {
+  EXPECT_EQ(with_string_member(R"({"a":[1,{"b":null}]})", "model", "m"),
+            R"({"model":"m","a":[1,{"b":null}]})");
+  EXPECT_EQ(with_string_member(" { } ", "model", "m"), R"( {"model":"m" } )");
+}
+
+TEST(WithStringMember, QuotesTheValue) {
+  auto out = with_string_member(R"({"model":1})", "model", "a\"b\\c\n");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(Json::parse(*out)["model"], "a\"b\\c\n");
+}
+
+TEST(WithStringMember, RefusesWhatItCannotEditSafely) {
+  // A key with escapes might spell the name; better to let the caller parse.
+  EXPECT_FALSE(with_string_member(R"({"mod\u0065l":"a"})", "model", "z"));
+  EXPECT_FALSE(with_string_member("[1]", "model", "z"));
+  EXPECT_FALSE(with_string_member(R"({"a":1)", "model", "z"));
+  EXPECT_FALSE(with_string_member(R"({"a":1} x)", "model", "z"));
+}
+
+}  // namespace
+}  // namespace hearth
+
+namespace hearth {
+namespace {
+
+// The hand-written validator must accept exactly what nlohmann's parser accepts as one
+// object: checked on valid documents and on many byte-level mutations of them.
+TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
+  const std::vector<std::string> seeds = {
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"h\u00e9\"llo\n"},"finish_reason":null}]})",
+      R"({"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15},"x":[1,-2.5e+3,0.0,true,false,null,{}]})",
+      "{\"s\":\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \\ud83d\\ude00\",\"e\":{\"error\":null}}",
+      R"({"error":{"message":"bad","code":429}})",
+      "{ }",
+  };
+  std::mt19937 rng(7);
+  const std::string alphabet = "{}[]\":,\\u0123456789abcdefeE+-.tnrl \n\t\x80\xC3\xA9\xED\xF0";
+  int checked = 0;
+  for (const std::string& seed : seeds) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string text = seed;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits && !text.empty(); ++e) {
+        const std::size_t at = rng() % text.size();
+        const char c = alphabet[rng() % alphabet.size()];
+        switch (rng() % 4) {
+          case 0: text[at] = c; break;
+          case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+          case 2: text.erase(at, 1); break;
+          default: text.resize(at); break;
+        }
+      }
+      const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      const bool nlohmann_says = !parsed.is_discarded() && parsed.is_object();
+      const auto scan = scan_json_object(text);
+      ASSERT_EQ(scan.has_value(), nlohmann_says) << text;
+      if (scan) {
+        auto error = parsed.find("error");
+        EXPECT_EQ(scan->has_error, error != parsed.end() && !error->is_null()) << text;
+        EXPECT_EQ(scan->usage.has_value(), usage_of(parsed).has_value()) << text;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 15000);
+}
+
+}  // namespace
+}  // namespace hearth
