@@ -15,9 +15,12 @@ build: deps
 	@cmake -S . -B $(BUILD_DIR) $(CMAKE_COMMON) -DHEARTH_WERROR=ON >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Address + undefined-behaviour sanitizers, tests only.
+# Address + undefined-behaviour sanitizers, tests only. -O1 and line tables only: about half
+# the compile time of -O2 -g, and reports still name file and line.
+ASAN_FLAGS = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_BUILD_TYPE=Debug \
+             -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1"
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_COMMON) -DHEARTH_SANITIZE=ON -DHEARTH_BUILD_BENCH=OFF >/dev/null
+	@cmake -S . -B $(ASAN_BUILD_DIR) $(ASAN_FLAGS) -DHEARTH_SANITIZE=ON -DHEARTH_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 
 run: build

@@ -44,7 +44,7 @@ http {
   }
 }
 CONF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' & nginx_pid=$!; pids+=($nginx_pid)
 wait_port "$nginx_port"
 
 # hearth in front of the same mock.
@@ -62,16 +62,36 @@ CONF
 wait_port "$hearth_port"
 idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
 
-run_wrk() {  # name url stream
-  local name="$1" url="$2" stream="$3"
+# CPU time (user + system, in clock ticks) of processes and all their threads. CPU per
+# request is steadier than requests/s when the machine is shared, and it is what decides
+# throughput when the proxy is what saturates the cores.
+cpu_ticks() {
+  local total=0 p s
+  for p in "$@"; do
+    for s in /proc/"$p"/task/*/stat; do
+      total=$((total + $(awk '{print $14 + $15}' "$s" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$total"
+}
+
+run_wrk() {  # name url stream [pids whose CPU per request to report]
+  local name="$1" url="$2" stream="$3"; shift 3
+  local before after
+  before=$(cpu_ticks "$@")
   STREAM="$stream" wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" "$url" \
     > "$out/wrk-$name.txt" 2>&1
-  local rps p50 p99 non2xx
+  after=$(cpu_ticks "$@")
+  local rps p50 p99 non2xx requests cpu="–"
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name.txt")
   p50=$(awk '$1=="50%" {print $2}' "$out/wrk-$name.txt")
   p99=$(awk '$1=="99%" {print $2}' "$out/wrk-$name.txt")
   non2xx=$(awk '/Non-2xx/ {print $4}' "$out/wrk-$name.txt")
-  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  requests=$(awk '/requests in/ {print $1}' "$out/wrk-$name.txt")
+  if [ $# -gt 0 ] && [ "${requests:-0}" -gt 0 ]; then
+    cpu="$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs"
+  fi
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cpu"
 }
 
 ttfb_ms() {  # url → median time to first byte of a streamed request, in ms, over 200 runs
@@ -85,14 +105,15 @@ ttfb_ms() {  # url → median time to first byte of a streamed request, in ms, o
 
 echo "wrk: ${dur}s, $conns connections, 2 threads, ~1 KB chat body; $(nproc) cores"
 echo
-echo '| path | requests/s | p50 | p99 | non-2xx |'
-echo '|---|---|---|---|---|'
+echo '| path | requests/s | p50 | p99 | non-2xx | proxy CPU per request |'
+echo '|---|---|---|---|---|---|'
 run_wrk "mock direct" "http://127.0.0.1:$mock_port/v1/chat/completions" 0
-run_wrk "nginx → mock" "http://127.0.0.1:$nginx_port/v1/chat/completions" 0
-run_wrk "hearth → mock" "http://127.0.0.1:$hearth_port/v1/chat/completions" 0
+nginx_pids=("$nginx_pid" $(pgrep -P "$nginx_pid"))
+run_wrk "nginx → mock" "http://127.0.0.1:$nginx_port/v1/chat/completions" 0 "${nginx_pids[@]}"
+run_wrk "hearth → mock" "http://127.0.0.1:$hearth_port/v1/chat/completions" 0 "$hearth_pid"
 run_wrk "mock direct (stream)" "http://127.0.0.1:$mock_port/v1/chat/completions" 1
-run_wrk "nginx → mock (stream)" "http://127.0.0.1:$nginx_port/v1/chat/completions" 1
-run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/completions" 1
+run_wrk "nginx → mock (stream)" "http://127.0.0.1:$nginx_port/v1/chat/completions" 1 "${nginx_pids[@]}"
+run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/completions" 1 "$hearth_pid"
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$hearth_pid/status)
 echo
 direct_ttfb=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")

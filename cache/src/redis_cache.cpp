@@ -110,8 +110,13 @@ Task<CacheLookup> RedisCache::lookup(const std::string& key) {
   const bool sent = connection->send({"GET", key}, [pending](redisReply* reply) { pending->take(reply); });
   if (!sent) co_return unavailable();
   CacheMetrics& metrics = impl_->metrics;
+  std::weak_ptr<RedisConnection> weak = connection->weak_from_this();
   pending->timer.expires_after(impl_->config.timeout);
   auto [ec] = co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!pending->done && ec != asio::error::operation_aborted) {
+    // The timeout fired: the reply may have arrived while the loop was busy elsewhere.
+    if (auto late = weak.lock()) late->poll();
+  }
   if (!pending->done) {
     if (ec != asio::error::operation_aborted) {
       metrics.error("lookup_timeout", "no reply within the timeout");

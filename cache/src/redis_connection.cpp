@@ -184,6 +184,11 @@ void RedisConnection::reset(std::string why) {
   redisAsyncFree(context_);
 }
 
+void RedisConnection::poll() {
+  // A non-blocking read: with nothing there, hiredis sees EAGAIN and carries on.
+  if (context_ != nullptr && state_ == State::Ready) redisAsyncHandleRead(context_);
+}
+
 void RedisConnection::on_context_freed() {
   // Inside hiredis' free: every unanswered command has had its null reply.
   context_ = nullptr;

@@ -50,6 +50,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Drops the connection (a server that stopped answering) and reconnects after backoff.
   void reset(std::string why);
 
+  // Reads the replies already waiting in the socket now, without waiting for the event loop
+  // to get to them (a busy loop must not turn a timely reply into a timeout).
+  void poll();
+
  private:
   enum class State { Idle, Resolving, Connecting, Ready };
   struct Pending;

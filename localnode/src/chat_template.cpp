@@ -9,9 +9,13 @@
 namespace hearth::localnode {
 namespace {
 
-bool contains(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
+bool contains(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
 
-bool is_space(uint32_t cp) { return (cp >= 0x1C && cp <= 0x1F) || (unicode::char_class(cp) & unicode::kWhitespace); }
+bool is_space(uint32_t cp) {
+  return (cp >= 0x1C && cp <= 0x1F) || (unicode::char_class(cp) & unicode::kWhitespace);
+}
 
 // Jinja's `trim` filter and Python's str.strip(): white space off both ends.
 std::string trim(std::string_view s) {
@@ -25,7 +29,8 @@ std::string trim(std::string_view s) {
   while (end > begin) {
     // Step back to the start of the last character.
     size_t start = end - 1;
-    while (start > begin && (static_cast<uint8_t>(s[start]) & 0xC0) == 0x80 && end - start < 4) --start;
+    while (start > begin && (static_cast<uint8_t>(s[start]) & 0xC0) == 0x80 && end - start < 4)
+      --start;
     const unicode::Decoded d = unicode::decode_utf8(s, start);
     if (d.cp == unicode::kInvalid || start + d.len != end || !is_space(d.cp)) break;
     end = start;
@@ -37,13 +42,16 @@ std::string trim(std::string_view s) {
 // '<|im_start|>system\n...<|im_end|>' (the line break written as "\n" or as itself) with no
 // expression inside it.
 std::string default_system(std::string_view jinja) {
-  for (std::string_view head : {std::string_view("<|im_start|>system\\n"), std::string_view("<|im_start|>system\n")}) {
-    for (size_t at = jinja.find(head); at != std::string_view::npos; at = jinja.find(head, at + 1)) {
+  for (std::string_view head :
+       {std::string_view("<|im_start|>system\\n"), std::string_view("<|im_start|>system\n")}) {
+    for (size_t at = jinja.find(head); at != std::string_view::npos;
+         at = jinja.find(head, at + 1)) {
       const size_t begin = at + head.size();
       const size_t end = jinja.find("<|im_end|>", begin);
       if (end == std::string_view::npos) continue;
       const std::string_view text = jinja.substr(begin, end - begin);
-      if (text.empty() || contains(text, "'") || contains(text, "\"") || contains(text, "{") || contains(text, "+")) {
+      if (text.empty() || contains(text, "'") || contains(text, "\"") || contains(text, "{") ||
+          contains(text, "+")) {
         continue;
       }
       // Undo the Jinja string escapes the text may use.
@@ -62,21 +70,31 @@ std::string default_system(std::string_view jinja) {
   return {};
 }
 
-Error template_error(const std::string& message) { return make_error(ErrorCode::InvalidRequest, message); }
+Error template_error(const std::string& message) {
+  return make_error(ErrorCode::InvalidRequest, message);
+}
 
-const std::string kAlternate = "Conversation roles must alternate user/assistant/user/assistant/...";
+const std::string kAlternate =
+    "Conversation roles must alternate user/assistant/user/assistant/...";
 
 }  // namespace
 
 std::string_view to_string(ChatFormat format) {
   switch (format) {
-    case ChatFormat::ChatMl: return "chatml";
-    case ChatFormat::Llama2: return "llama2";
-    case ChatFormat::Llama3: return "llama3";
-    case ChatFormat::Mistral: return "mistral";
-    case ChatFormat::Zephyr: return "zephyr";
-    case ChatFormat::Phi3: return "phi3";
-    case ChatFormat::Gemma: return "gemma";
+    case ChatFormat::ChatMl:
+      return "chatml";
+    case ChatFormat::Llama2:
+      return "llama2";
+    case ChatFormat::Llama3:
+      return "llama3";
+    case ChatFormat::Mistral:
+      return "mistral";
+    case ChatFormat::Zephyr:
+      return "zephyr";
+    case ChatFormat::Phi3:
+      return "phi3";
+    case ChatFormat::Gemma:
+      return "gemma";
   }
   return "?";
 }
@@ -110,8 +128,9 @@ ChatTemplate ChatTemplate::from_jinja(std::string_view t, std::string bos, std::
     c.variant_.space_after_eos = contains(t, "eos_token + ' '") || contains(t, "eos_token + \" \"");
   } else {
     c.format_ = ChatFormat::ChatMl;
-    c.warning_ = t.empty() ? "the model has no chat template; using ChatML"
-                           : "the model's chat template is not one of the known families; using ChatML";
+    c.warning_ = t.empty()
+                     ? "the model has no chat template; using ChatML"
+                     : "the model's chat template is not one of the known families; using ChatML";
   }
   return c;
 }
@@ -125,7 +144,8 @@ ChatTemplate ChatTemplate::from_gguf(const GgufFile& file, const Tokenizer& toke
   return c;
 }
 
-Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, bool add_generation_prompt) const {
+Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages,
+                                         bool add_generation_prompt) const {
   if (messages.empty()) return template_error("the conversation has no messages");
   const bool has_system = messages[0].role == "system";
   const std::span<const ChatTurn> rest = has_system ? messages.subspan(1) : messages;
@@ -138,7 +158,8 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
         out += "<|im_start|>system\n" + variant_.default_system + "<|im_end|>\n";
       }
       // '<|im_start|>' + role + '\n' + content + '<|im_end|>' + '\n'
-      for (const ChatTurn& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+      for (const ChatTurn& m : messages)
+        out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
       if (add_generation_prompt) out += "<|im_start|>assistant\n";
       return out;
     }
@@ -149,8 +170,10 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
         const ChatTurn& m = rest[i];
         if ((m.role == "user") != (i % 2 == 0)) return template_error(kAlternate);
         std::string content = m.content;
-        if (i == 0 && has_system) content = "<<SYS>>\n" + messages[0].content + "\n<</SYS>>\n\n" + content;
-        // bos_token + '[INST] ' + content.strip() + ' [/INST]' / ' ' + content.strip() + ' ' + eos_token
+        if (i == 0 && has_system)
+          content = "<<SYS>>\n" + messages[0].content + "\n<</SYS>>\n\n" + content;
+        // bos_token + '[INST] ' + content.strip() + ' [/INST]' / ' ' + content.strip() + ' ' +
+        // eos_token
         if (m.role == "user") {
           out += bos_ + "[INST] " + trim(content) + " [/INST]";
         } else if (m.role == "assistant") {
@@ -169,15 +192,16 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
         if (has_system) out += trim(messages[0].content);
         out += "<|eot_id|>";
         for (const ChatTurn& m : rest) {
-          out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + trim(m.content) + "<|eot_id|>";
+          out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + trim(m.content) +
+                 "<|eot_id|>";
         }
       } else {
         // '<|start_header_id|>' + role + '<|end_header_id|>\n\n' + content | trim + '<|eot_id|>',
         // bos_token before the first.
         for (size_t i = 0; i < messages.size(); ++i) {
           if (i == 0) out += bos_;
-          out += "<|start_header_id|>" + messages[i].role + "<|end_header_id|>\n\n" + trim(messages[i].content) +
-                 "<|eot_id|>";
+          out += "<|start_header_id|>" + messages[i].role + "<|end_header_id|>\n\n" +
+                 trim(messages[i].content) + "<|eot_id|>";
         }
       }
       if (add_generation_prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
@@ -189,8 +213,9 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
         // v0.3: an optional leading system message joins the last turn when that is the user's.
         for (size_t i = 0; i < rest.size(); ++i) {
           if ((rest[i].role == "user") != (i % 2 == 0)) {
-            return template_error("After the optional system message, conversation roles must alternate "
-                                  "user/assistant/user/assistant/...");
+            return template_error(
+                "After the optional system message, conversation roles must alternate "
+                "user/assistant/user/assistant/...");
           }
         }
         out += bos_;
@@ -198,12 +223,14 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
           const ChatTurn& m = rest[i];
           if (m.role == "user") {
             const bool last = i + 1 == rest.size();
-            out += "[INST] " + (last && has_system ? messages[0].content + "\n\n" : "") + m.content + "[/INST]";
+            out += "[INST] " + (last && has_system ? messages[0].content + "\n\n" : "") +
+                   m.content + "[/INST]";
           } else if (m.role == "assistant") {
             out += " " + trim(m.content) + eos_;
           } else {
-            return template_error("Only user and assistant roles are supported, with the exception of an initial "
-                                  "optional system message!");
+            return template_error(
+                "Only user and assistant roles are supported, with the exception of an initial "
+                "optional system message!");
           }
         }
         return out;
@@ -241,7 +268,8 @@ Result<std::string> ChatTemplate::render(std::span<const ChatTurn> messages, boo
         // '<|role|>\n' + content + '<|end|>\n' (empty system turns left out), then the prompt
         // or eos_token.
         for (const ChatTurn& m : messages) {
-          if ((m.role == "system" && !m.content.empty()) || m.role == "user" || m.role == "assistant") {
+          if ((m.role == "system" && !m.content.empty()) || m.role == "user" ||
+              m.role == "assistant") {
             out += "<|" + m.role + "|>\n" + m.content + "<|end|>\n";
           }
         }

@@ -4,7 +4,9 @@
 
 namespace hearth::localnode {
 
-std::string Detokenizer::push(int32_t id) { return push_bytes(tokenizer_.token_to_piece(id)); }
+std::string Detokenizer::push(int32_t id) {
+  return push_bytes(tokenizer_.token_to_piece(id));
+}
 
 std::string Detokenizer::push_bytes(std::string_view bytes) {
   pending_.append(bytes);

@@ -20,11 +20,16 @@ double per_second(size_t n, Clock::duration d) {
 
 std::string_view to_string(FinishReason reason) {
   switch (reason) {
-    case FinishReason::Length: return "length";
-    case FinishReason::EndOfGeneration: return "eog";
-    case FinishReason::Stop: return "stop";
-    case FinishReason::ContextFull: return "context_full";
-    case FinishReason::Cancelled: return "cancelled";
+    case FinishReason::Length:
+      return "length";
+    case FinishReason::EndOfGeneration:
+      return "eog";
+    case FinishReason::Stop:
+      return "stop";
+    case FinishReason::ContextFull:
+      return "context_full";
+    case FinishReason::Cancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -41,22 +46,28 @@ std::vector<TopLogit> top_k_logits(std::span<const float> logits, size_t k) {
   std::vector<int32_t> ids(logits.size());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
   k = std::min(k, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), [&](int32_t a, int32_t b) {
-    const float la = logits[static_cast<size_t>(a)], lb = logits[static_cast<size_t>(b)];
-    return la > lb || (la == lb && a < b);
-  });
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
+                    [&](int32_t a, int32_t b) {
+                      const float la = logits[static_cast<size_t>(a)],
+                                  lb = logits[static_cast<size_t>(b)];
+                      return la > lb || (la == lb && a < b);
+                    });
   std::vector<TopLogit> out;
   for (size_t i = 0; i < k; ++i) out.push_back({ids[i], logits[static_cast<size_t>(ids[i])]});
   return out;
 }
 
-Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenizer, std::vector<int32_t> prompt_tokens,
+Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenizer,
+                                std::vector<int32_t> prompt_tokens,
                                 const GenerateOptions& options) {
-  if (prompt_tokens.empty()) return make_error(ErrorCode::InvalidRequest, "the prompt has no tokens");
-  if (options.max_tokens < 0) return make_error(ErrorCode::InvalidRequest, "max_tokens must not be negative");
+  if (prompt_tokens.empty())
+    return make_error(ErrorCode::InvalidRequest, "the prompt has no tokens");
+  if (options.max_tokens < 0)
+    return make_error(ErrorCode::InvalidRequest, "max_tokens must not be negative");
   if (prompt_tokens.size() > ctx.n_ctx()) {
-    return make_error(ErrorCode::ContextLengthExceeded, "the prompt has " + std::to_string(prompt_tokens.size()) +
-                                                            " tokens; the context holds " + std::to_string(ctx.n_ctx()));
+    return make_error(ErrorCode::ContextLengthExceeded,
+                      "the prompt has " + std::to_string(prompt_tokens.size()) +
+                          " tokens; the context holds " + std::to_string(ctx.n_ctx()));
   }
   auto sampler = Sampler::create(options, ctx.model().config().n_vocab);
   if (!sampler) return std::move(sampler).error();

@@ -45,7 +45,9 @@ class Chars {
   std::vector<Char> chars_;
 };
 
-uint32_t ascii_lower(uint32_t cp) { return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp; }
+uint32_t ascii_lower(uint32_t cp) {
+  return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+}
 
 // 's 't 'm 'd 're 've 'll at `i`: the match length in characters, or 0.
 size_t contraction(const Chars& c, size_t i, bool any_case) {
@@ -113,7 +115,8 @@ size_t match_llama3(const Chars& c, size_t i, size_t max_digits) {
 }
 
 template <class Match>
-void split(std::string_view text, size_t begin, size_t end, Match match, std::vector<std::string_view>& out) {
+void split(std::string_view text, size_t begin, size_t end, Match match,
+           std::vector<std::string_view>& out) {
   const Chars c(text, begin, end);
   for (size_t i = 0; i < c.size();) {
     const size_t next = match(c, i);
@@ -152,10 +155,14 @@ std::optional<PreTokenizer> pre_tokenizer_from_name(std::string_view name) {
 
 std::string_view to_string(PreTokenizer pre) {
   switch (pre) {
-    case PreTokenizer::Gpt2: return "gpt-2";
-    case PreTokenizer::Llama3: return "llama3";
-    case PreTokenizer::Qwen2: return "qwen2";
-    case PreTokenizer::SmolLm: return "smollm";
+    case PreTokenizer::Gpt2:
+      return "gpt-2";
+    case PreTokenizer::Llama3:
+      return "llama3";
+    case PreTokenizer::Qwen2:
+      return "qwen2";
+    case PreTokenizer::SmolLm:
+      return "smollm";
   }
   return "?";
 }
@@ -163,12 +170,18 @@ std::string_view to_string(PreTokenizer pre) {
 std::vector<std::string_view> pre_tokenize(PreTokenizer pre, std::string_view text) {
   std::vector<std::string_view> out;
   switch (pre) {
-    case PreTokenizer::Gpt2: split(text, 0, text.size(), match_gpt2, out); break;
+    case PreTokenizer::Gpt2:
+      split(text, 0, text.size(), match_gpt2, out);
+      break;
     case PreTokenizer::Llama3:
-      split(text, 0, text.size(), [](const Chars& c, size_t i) { return match_llama3(c, i, 3); }, out);
+      split(
+          text, 0, text.size(), [](const Chars& c, size_t i) { return match_llama3(c, i, 3); },
+          out);
       break;
     case PreTokenizer::Qwen2:
-      split(text, 0, text.size(), [](const Chars& c, size_t i) { return match_llama3(c, i, 1); }, out);
+      split(
+          text, 0, text.size(), [](const Chars& c, size_t i) { return match_llama3(c, i, 1); },
+          out);
       break;
     case PreTokenizer::SmolLm: {
       // Every number character alone; GPT-2's expression on the text between them.

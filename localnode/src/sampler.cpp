@@ -7,7 +7,9 @@
 namespace hearth::localnode {
 namespace {
 
-Error option_error(const std::string& what) { return make_error(ErrorCode::InvalidRequest, what); }
+Error option_error(const std::string& what) {
+  return make_error(ErrorCode::InvalidRequest, what);
+}
 
 // The highest logit, the lowest id among equals; NaN never wins.
 int32_t greedy(std::span<const float> logits) {
@@ -25,30 +27,38 @@ struct Candidate {
 
 // Most likely first, then the lowest id: a strict total order, so every selection below is
 // deterministic.
-bool more_likely(const Candidate& a, const Candidate& b) { return a.logit > b.logit || (a.logit == b.logit && a.id < b.id); }
+bool more_likely(const Candidate& a, const Candidate& b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
 
 // A double in [0, 1) from 53 random bits (the same on every standard library).
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double uniform01(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 }  // namespace
 
 Result<Sampler> Sampler::create(SamplerOptions o, size_t n_vocab) {
   if (n_vocab == 0) return option_error("the vocabulary is empty");
-  if (!std::isfinite(o.temperature) || o.temperature < 0) return option_error("temperature must be >= 0");
+  if (!std::isfinite(o.temperature) || o.temperature < 0)
+    return option_error("temperature must be >= 0");
   if (o.top_k < 0) return option_error("top_k must be >= 0");
   if (!(o.top_p >= 0 && o.top_p <= 1)) return option_error("top_p must be between 0 and 1");
   if (!(o.min_p >= 0 && o.min_p <= 1)) return option_error("min_p must be between 0 and 1");
-  if (!std::isfinite(o.repeat_penalty) || o.repeat_penalty <= 0) return option_error("repeat_penalty must be > 0");
-  if (!std::isfinite(o.frequency_penalty)) return option_error("frequency_penalty must be a number");
+  if (!std::isfinite(o.repeat_penalty) || o.repeat_penalty <= 0)
+    return option_error("repeat_penalty must be > 0");
+  if (!std::isfinite(o.frequency_penalty))
+    return option_error("frequency_penalty must be a number");
   if (!std::isfinite(o.presence_penalty)) return option_error("presence_penalty must be a number");
   if (o.penalty_last_n < -1) return option_error("penalty_last_n must be >= -1 (-1: all tokens)");
   for (const auto& [id, bias] : o.logit_bias) {
     if (id < 0 || static_cast<size_t>(id) >= n_vocab) {
-      return option_error("logit bias for token " + std::to_string(id) + ": outside the vocabulary of " +
-                          std::to_string(n_vocab));
+      return option_error("logit bias for token " + std::to_string(id) +
+                          ": outside the vocabulary of " + std::to_string(n_vocab));
     }
     if (std::isnan(bias) || bias == INFINITY) {
-      return option_error("logit bias for token " + std::to_string(id) + " must be a number or -inf");
+      return option_error("logit bias for token " + std::to_string(id) +
+                          " must be a number or -inf");
     }
   }
   return Sampler(std::move(o));
@@ -64,14 +74,16 @@ void Sampler::reset() {
 void Sampler::accept(int32_t id) {
   if (options_.penalty_last_n == 0) return;
   history_.push_back(id);
-  if (options_.penalty_last_n > 0 && history_.size() > static_cast<size_t>(options_.penalty_last_n)) {
+  if (options_.penalty_last_n > 0 &&
+      history_.size() > static_cast<size_t>(options_.penalty_last_n)) {
     history_.pop_front();
   }
 }
 
 std::vector<float> Sampler::adjusted(std::span<const float> logits) const {
-  const bool penalise = !history_.empty() && (options_.repeat_penalty != 1.0f || options_.frequency_penalty != 0.0f ||
-                                               options_.presence_penalty != 0.0f);
+  const bool penalise =
+      !history_.empty() && (options_.repeat_penalty != 1.0f || options_.frequency_penalty != 0.0f ||
+                            options_.presence_penalty != 0.0f);
   if (options_.logit_bias.empty() && !penalise) return {};
   std::vector<float> out(logits.begin(), logits.end());
   for (const auto& [id, bias] : options_.logit_bias) {
@@ -118,7 +130,8 @@ std::vector<TokenProb> Sampler::candidates(std::span<const float> logits) const 
   // Top-k.
   const auto k = static_cast<size_t>(options_.top_k);
   if (k > 0 && k < c.size()) {
-    std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k - 1), c.end(), more_likely);
+    std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k - 1), c.end(),
+                     more_likely);
     c.resize(k);
   }
 
@@ -141,7 +154,8 @@ std::vector<TokenProb> Sampler::candidates(std::span<const float> logits) const 
     const double target = static_cast<double>(options_.top_p) * sum;
     // Sort a growing prefix until it holds the mass.
     for (size_t m = std::min<size_t>(c.size(), 64);; m = std::min(c.size(), m * 8)) {
-      std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(m), c.end(), more_likely);
+      std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(m), c.end(),
+                        more_likely);
       double mass = 0;
       size_t keep = 0;
       while (keep < m && mass < target) mass += c[keep++].logit;
@@ -183,7 +197,9 @@ std::vector<TokenProb> Sampler::distribution(std::span<const float> logits) cons
   double total = 0;
   for (const auto& x : c) total += static_cast<double>(x.p);
   for (auto& x : c) x.p = static_cast<float>(static_cast<double>(x.p) / total);
-  std::sort(c.begin(), c.end(), [](const TokenProb& a, const TokenProb& b) { return a.p > b.p || (a.p == b.p && a.id < b.id); });
+  std::sort(c.begin(), c.end(), [](const TokenProb& a, const TokenProb& b) {
+    return a.p > b.p || (a.p == b.p && a.id < b.id);
+  });
   return c;
 }
 

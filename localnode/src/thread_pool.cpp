@@ -50,7 +50,7 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
 }
 
 ThreadPool::~ThreadPool() {
-  stop_ = true;
+  stop_.store(true, std::memory_order_seq_cst);
   generation_.fetch_add(1, std::memory_order_seq_cst);
   generation_.notify_all();
   for (auto& t : workers_) t.join();
@@ -61,7 +61,7 @@ void ThreadPool::worker(int index) {
   for (;;) {
     wait_until([&] { return generation_.load(std::memory_order_seq_cst) != seen; }, generation_);
     seen = generation_.load(std::memory_order_acquire);
-    if (stop_) return;
+    if (stop_.load(std::memory_order_seq_cst)) return;
     // Join the job unless it has closed (this worker woke too late) or does not want us.
     inside_.fetch_add(1, std::memory_order_seq_cst);
     if (!closed_.load(std::memory_order_seq_cst) && index < n_active_) (*job_)(index, n_active_);

@@ -68,7 +68,7 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   const std::function<void(int, int)>* job_ = nullptr;
   int n_active_ = 1;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::atomic<uint32_t> generation_{0};  // bumped to start a job (or to stop)
   std::atomic<bool> closed_{true};       // the job no longer takes new workers
   std::atomic<int> inside_{0};           // workers inside fn

@@ -19,14 +19,16 @@ Result<int32_t> read_id(const GgufFile& file, const std::string& key, size_t n_v
   if (!v) return std::move(v).error();
   if (!v->has_value()) return -1;
   if (**v >= n_vocab) {
-    return vocab_error(file, "'" + key + "' = " + std::to_string(**v) + " is outside the vocabulary");
+    return vocab_error(file,
+                       "'" + key + "' = " + std::to_string(**v) + " is outside the vocabulary");
   }
   return static_cast<int32_t>(**v);
 }
 
 // Control tokens that end a turn in common chat formats: generation stops at them too.
 constexpr std::string_view kEndOfTurnTexts[] = {
-    "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
+    "<|eot_id|>", "<|eom_id|>",    "<|end_of_text|>", "<|im_end|>",
+    "<|end|>",    "<end_of_turn>", "<|endoftext|>",   "<EOT>",
 };
 
 }  // namespace
@@ -41,39 +43,47 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   } else if (**model == "gpt2") {
     tok.model_ = TokenizerModel::Bpe;
   } else {
-    return vocab_error(file,
-                       "tokenizer model '" + std::string(**model) + "' is not supported (supported: llama, gpt2)");
+    return vocab_error(file, "tokenizer model '" + std::string(**model) +
+                                 "' is not supported (supported: llama, gpt2)");
   }
 
   const GgufValue* tokens = file.find("tokenizer.ggml.tokens");
-  if (tokens == nullptr || tokens->type != GgufType::Array || tokens->elem_type != GgufType::String) {
+  if (tokens == nullptr || tokens->type != GgufType::Array ||
+      tokens->elem_type != GgufType::String) {
     return vocab_error(file, "missing or malformed 'tokenizer.ggml.tokens' (an array of strings)");
   }
   const size_t n = tokens->strings.size();
-  if (n == 0 || n > (1u << 30)) return vocab_error(file, "vocabulary size " + std::to_string(n) + " is out of range");
+  if (n == 0 || n > (1u << 30))
+    return vocab_error(file, "vocabulary size " + std::to_string(n) + " is out of range");
 
   tok.tokens_.reserve(n);
   for (std::string_view s : tokens->strings) tok.tokens_.emplace_back(s);
 
   tok.scores_.assign(n, 0.0f);
   if (const GgufValue* scores = file.find("tokenizer.ggml.scores")) {
-    if (scores->type != GgufType::Array || !(scores->elem_type == GgufType::Float32) || scores->count != n) {
-      return vocab_error(file, "'tokenizer.ggml.scores' must be " + std::to_string(n) + " float32 values");
+    if (scores->type != GgufType::Array || !(scores->elem_type == GgufType::Float32) ||
+        scores->count != n) {
+      return vocab_error(
+          file, "'tokenizer.ggml.scores' must be " + std::to_string(n) + " float32 values");
     }
     for (size_t i = 0; i < n; ++i) {
       const double score = scores->array_f64(i);
-      tok.scores_[i] = score == score ? static_cast<float>(score) : -INFINITY;  // NaN would break the merge order
+      tok.scores_[i] = score == score ? static_cast<float>(score)
+                                      : -INFINITY;  // NaN would break the merge order
     }
   }
   tok.types_.assign(n, TokenType::Normal);
   if (const GgufValue* types = file.find("tokenizer.ggml.token_type")) {
-    if (types->type != GgufType::Array || types->elem_type != GgufType::Int32 || types->count != n) {
-      return vocab_error(file, "'tokenizer.ggml.token_type' must be " + std::to_string(n) + " int32 values");
+    if (types->type != GgufType::Array || types->elem_type != GgufType::Int32 ||
+        types->count != n) {
+      return vocab_error(
+          file, "'tokenizer.ggml.token_type' must be " + std::to_string(n) + " int32 values");
     }
     for (size_t i = 0; i < n; ++i) {
       const int64_t t = types->array_i64(i);
       if (t < 0 || t > static_cast<int64_t>(TokenType::Byte)) {
-        return vocab_error(file, "token " + std::to_string(i) + " has unknown type " + std::to_string(t));
+        return vocab_error(file,
+                           "token " + std::to_string(i) + " has unknown type " + std::to_string(t));
       }
       tok.types_[i] = static_cast<TokenType>(t);
     }
@@ -114,7 +124,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   if (auto st = read("tokenizer.ggml.eos_token_id", &tok.eos_); !st) return std::move(st).error();
   if (auto st = read("tokenizer.ggml.eot_token_id", &tok.eot_); !st) return std::move(st).error();
   if (auto st = read("tokenizer.ggml.eom_token_id", &eom); !st) return std::move(st).error();
-  if (auto st = read("tokenizer.ggml.unknown_token_id", &tok.unk_); !st) return std::move(st).error();
+  if (auto st = read("tokenizer.ggml.unknown_token_id", &tok.unk_); !st)
+    return std::move(st).error();
 
   if (tok.model_ == TokenizerModel::Bpe) {
     if (auto st = tok.load_bpe(file); !st) return std::move(st).error();
@@ -131,13 +142,15 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   // Special tokens, matched whole in the text before the merges: longest first.
   for (size_t i = 0; i < n; ++i) {
     const TokenType t = tok.types_[i];
-    if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) && !tok.tokens_[i].empty()) {
+    if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) &&
+        !tok.tokens_[i].empty()) {
       tok.special_[static_cast<uint8_t>(tok.tokens_[i][0])].push_back(static_cast<int32_t>(i));
     }
   }
   for (auto& list : tok.special_) {
     std::stable_sort(list.begin(), list.end(), [&](int32_t a, int32_t b) {
-      return tok.tokens_[static_cast<size_t>(a)].size() > tok.tokens_[static_cast<size_t>(b)].size();
+      return tok.tokens_[static_cast<size_t>(a)].size() >
+             tok.tokens_[static_cast<size_t>(b)].size();
     });
   }
 
@@ -166,13 +179,15 @@ Status Tokenizer::load_bpe(const GgufFile& file) {
     pre_ = *known;
   } else {
     pre_ = PreTokenizer::Gpt2;
-    warnings_.push_back("tokenizer in " + file.name() + ": pre-tokenizer '" + std::string(pre_name) +
-                        "' is not supported; using GPT-2's (tokens may differ from the model's own tokenizer)");
+    warnings_.push_back(
+        "tokenizer in " + file.name() + ": pre-tokenizer '" + std::string(pre_name) +
+        "' is not supported; using GPT-2's (tokens may differ from the model's own tokenizer)");
   }
   ignore_merges_ = pre_ == PreTokenizer::Llama3;
 
   const GgufValue* merges = file.find("tokenizer.ggml.merges");
-  if (merges == nullptr || merges->type != GgufType::Array || merges->elem_type != GgufType::String) {
+  if (merges == nullptr || merges->type != GgufType::Array ||
+      merges->elem_type != GgufType::String) {
     return vocab_error(file, "missing or malformed 'tokenizer.ggml.merges' (an array of strings)");
   }
   merges_.reserve(merges->strings.size());
@@ -180,7 +195,8 @@ Status Tokenizer::load_bpe(const GgufFile& file) {
     const std::string_view m = merges->strings[i];
     const size_t space = m.size() > 1 ? m.find(' ', 1) : std::string_view::npos;
     if (space == std::string_view::npos || space + 1 >= m.size()) {
-      return vocab_error(file, "merge " + std::to_string(i) + " is not two pieces separated by a space");
+      return vocab_error(file,
+                         "merge " + std::to_string(i) + " is not two pieces separated by a space");
     }
     merges_.emplace(std::string(m), static_cast<int32_t>(std::min<size_t>(i, INT32_MAX)));
   }
@@ -196,9 +212,12 @@ int32_t Tokenizer::find(std::string_view text) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-bool Tokenizer::is_eog(int32_t id) const { return id >= 0 && std::binary_search(eog_.begin(), eog_.end(), id); }
+bool Tokenizer::is_eog(int32_t id) const {
+  return id >= 0 && std::binary_search(eog_.begin(), eog_.end(), id);
+}
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
+                                       bool parse_special) const {
   std::vector<int32_t> out;
   if (add_special && add_bos_) out.push_back(bos_);
 
@@ -276,15 +295,19 @@ std::string Tokenizer::token_to_piece(int32_t id) const {
     }
     case TokenType::Byte: {
       unsigned value = 0;
-      if (t.size() == 6 && t.starts_with("<0x") && t.back() == '>' && std::sscanf(t.c_str() + 3, "%2x", &value) == 1) {
+      if (t.size() == 6 && t.starts_with("<0x") && t.back() == '>' &&
+          std::sscanf(t.c_str() + 3, "%2x", &value) == 1) {
         return std::string(1, static_cast<char>(value));
       }
       return t;
     }
-    case TokenType::Unknown: return "\xE2\x96\x85";
-    case TokenType::UserDefined: return t;
+    case TokenType::Unknown:
+      return "\xE2\x96\x85";
+    case TokenType::UserDefined:
+      return t;
     case TokenType::Control:
-    case TokenType::Unused: return {};
+    case TokenType::Unused:
+      return {};
   }
   return {};
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "hearth/localnode/tokenizer.hpp"
 #include "hearth/localnode/pre_tokenizer.hpp"
+#include "hearth/localnode/tokenizer.hpp"
 #include "unicode.hpp"
 
 namespace hearth::localnode {

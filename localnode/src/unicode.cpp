@@ -51,7 +51,8 @@ ByteTables make_byte_tables() {
   t.from_char.fill(-1);
   int next = 256;
   for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    const bool printable =
+        (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
     const uint32_t cp = printable ? static_cast<uint32_t>(b) : static_cast<uint32_t>(next++);
     append_utf8(t.to_char[static_cast<size_t>(b)], cp);
     t.from_char[cp] = static_cast<int16_t>(b);
@@ -110,17 +111,24 @@ uint8_t char_class(uint32_t cp) {
     case U_LOWERCASE_LETTER:
     case U_TITLECASE_LETTER:
     case U_MODIFIER_LETTER:
-    case U_OTHER_LETTER: return kLetter;
+    case U_OTHER_LETTER:
+      return kLetter;
     case U_DECIMAL_DIGIT_NUMBER:
     case U_LETTER_NUMBER:
-    case U_OTHER_NUMBER: return kNumber;
-    default: return 0;
+    case U_OTHER_NUMBER:
+      return kNumber;
+    default:
+      return 0;
   }
 }
 
-std::string_view byte_char(uint8_t b) { return byte_tables().to_char[b]; }
+std::string_view byte_char(uint8_t b) {
+  return byte_tables().to_char[b];
+}
 
-int char_byte(uint32_t cp) { return cp < 512 ? byte_tables().from_char[cp] : -1; }
+int char_byte(uint32_t cp) {
+  return cp < 512 ? byte_tables().from_char[cp] : -1;
+}
 
 size_t complete_utf8_prefix(std::string_view s) {
   // Only the last three bytes can start an unfinished sequence.

@@ -66,10 +66,12 @@ void add_spm_vocab(GgufWriter& w, size_t n_pieces, bool byte_tokens, bool nan_sc
       types.push_back(6);
     }
   }
-  const char* pieces[] = {"▁", "h", "e", "l", "o", "▁h", "he", "ll", "llo", "▁hello", "<|user|>", "w", "r", "d"};
+  const char* pieces[] = {"▁",  "h",   "e",      "l",        "o", "▁h", "he",
+                          "ll", "llo", "▁hello", "<|user|>", "w", "r",  "d"};
   for (size_t i = 0; tokens.size() < n_pieces + (byte_tokens ? 259 : 3); ++i) {
     tokens.emplace_back(i < std::size(pieces) ? pieces[i] : "t" + std::to_string(i));
-    scores.push_back(nan_scores && i % 2 ? std::numeric_limits<float>::quiet_NaN() : -static_cast<float>(i));
+    scores.push_back(nan_scores && i % 2 ? std::numeric_limits<float>::quiet_NaN()
+                                         : -static_cast<float>(i));
     types.push_back(std::string_view(tokens.back()) == "<|user|>" ? 4 : 1);
   }
   w.add_string("tokenizer.ggml.model", "llama");
@@ -83,7 +85,9 @@ void add_spm_vocab(GgufWriter& w, size_t n_pieces, bool byte_tokens, bool nan_sc
 
 // GPT-2's byte characters (printable Latin-1 as themselves, the rest from U+0100).
 std::string byte_char(int b) {
-  const auto printable = [](int x) { return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE); };
+  const auto printable = [](int x) {
+    return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE);
+  };
   uint32_t cp = static_cast<uint32_t>(b);
   if (!printable(b)) {
     cp = 256;
@@ -106,7 +110,8 @@ void add_bpe_vocab(GgufWriter& w, const std::string& pre, size_t n_vocab) {
     tokens.push_back(byte_char(b));
     types.push_back(1);
   }
-  std::vector<std::string> merges = {"h e", "l l", "he ll", "hell o", byte_char(' ') + " w", "o r", "Ġw or"};
+  std::vector<std::string> merges = {"h e", "l l",  "he ll", "hell o", byte_char(' ') + " w",
+                                     "o r", "Ġw or"};
   for (const std::string& m : merges) {
     const size_t sp = m.find(' ');
     tokens.push_back(m.substr(0, sp) + m.substr(sp + 1));
@@ -125,17 +130,23 @@ void add_bpe_vocab(GgufWriter& w, const std::string& pre, size_t n_vocab) {
 }
 
 const char* kChatMl =
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\\nYou "
-    "are helpful.<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-    "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ "
+    "'<|im_start|>system\\nYou "
+    "are helpful.<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + "
+    "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
+    "}}{% endif %}";
 const char* kLlama2 =
-    "{% if messages[0]['role'] == 'system' %}{% set system_message = messages[0]['content'] %}{% endif %}"
+    "{% if messages[0]['role'] == 'system' %}{% set system_message = messages[0]['content'] %}{% "
+    "endif %}"
     "{{ bos_token + '[INST] <<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' }}[/INST]";
 
 // A one-layer model of `arch` with n_embd 32, two heads of 16, n_ff 16 (32 for Q8_0's blocks).
-Seed tiny_model(const std::string& name, const std::string& arch, uint32_t matrix_type, bool bpe, uint32_t version) {
+Seed tiny_model(const std::string& name, const std::string& arch, uint32_t matrix_type, bool bpe,
+                uint32_t version) {
   std::mt19937 rng(7);
-  const uint32_t n_embd = 32, n_head = 2, n_head_kv = 1, head_dim = 16, n_ff = matrix_type == 8 ? 32 : 16;
+  const uint32_t n_embd = 32, n_head = 2, n_head_kv = 1, head_dim = 16,
+                 n_ff = matrix_type == 8 ? 32 : 16;
   GgufWriter w(version);
   w.add_string("general.architecture", arch);
   w.add_string("general.name", name);
@@ -236,11 +247,13 @@ std::vector<std::pair<std::string, Bytes>> corruptions(const Seed& s) {
     f(b);
     out.emplace_back(s.name + "-" + what, std::move(b));
   };
-  for (size_t cut : {size_t{3}, size_t{20}, s.bytes.size() / 3, s.layout.data_pos, s.bytes.size() - 1}) {
+  for (size_t cut :
+       {size_t{3}, size_t{20}, s.bytes.size() / 3, s.layout.data_pos, s.bytes.size() - 1}) {
     add("cut-" + std::to_string(cut), [&](Bytes& b) { b.resize(std::min(cut, b.size())); });
   }
   add("n-kv-huge", [&](Bytes& b) { patch<uint64_t>(b, s.layout.n_kv_pos, uint64_t{1} << 62); });
-  add("n-tensors-huge", [&](Bytes& b) { patch<uint64_t>(b, s.layout.n_tensors_pos, ~uint64_t{0}); });
+  add("n-tensors-huge",
+      [&](Bytes& b) { patch<uint64_t>(b, s.layout.n_tensors_pos, ~uint64_t{0}); });
   add("version-9", [&](Bytes& b) { patch<uint32_t>(b, 4, 9); });
   if (!s.layout.key_pos.empty()) {
     const auto& [key, pos] = *s.layout.key_pos.begin();
@@ -248,7 +261,8 @@ std::vector<std::pair<std::string, Bytes>> corruptions(const Seed& s) {
     add("value-type-99", [&](Bytes& b) { patch<uint32_t>(b, s.layout.value_pos.at(key), 99); });
   }
   if (auto it = s.layout.value_pos.find("tokenizer.ggml.tokens"); it != s.layout.value_pos.end()) {
-    add("tokens-count-huge", [&](Bytes& b) { patch<uint64_t>(b, it->second + 8, uint64_t{1} << 40); });
+    add("tokens-count-huge",
+        [&](Bytes& b) { patch<uint64_t>(b, it->second + 8, uint64_t{1} << 40); });
     add("tokens-elem-bool", [&](Bytes& b) { patch<uint32_t>(b, it->second + 4, 7); });
   }
   if (!s.layout.tensor_ndims_pos.empty()) {
@@ -256,8 +270,11 @@ std::vector<std::pair<std::string, Bytes>> corruptions(const Seed& s) {
     add("ndims-5", [&](Bytes& b) { patch<uint32_t>(b, pos, 5); });
     add("dim-huge", [&](Bytes& b) { patch<uint64_t>(b, pos + 4, uint64_t{1} << 62); });
     add("type-99", [&](Bytes& b) { patch<uint32_t>(b, s.layout.tensor_type_pos.at(name), 99); });
-    add("offset-odd", [&](Bytes& b) { patch<uint64_t>(b, s.layout.tensor_offset_pos.at(name), 33); });
-    add("offset-past-end", [&](Bytes& b) { patch<uint64_t>(b, s.layout.tensor_offset_pos.at(name), uint64_t{1} << 40); });
+    add("offset-odd",
+        [&](Bytes& b) { patch<uint64_t>(b, s.layout.tensor_offset_pos.at(name), 33); });
+    add("offset-past-end", [&](Bytes& b) {
+      patch<uint64_t>(b, s.layout.tensor_offset_pos.at(name), uint64_t{1} << 40);
+    });
   }
   return out;
 }
@@ -272,18 +289,41 @@ bool write(const std::filesystem::path& p, const Bytes& b) {
 void mutate(Bytes& b, const Seed& s, std::mt19937_64& rng) {
   if (b.empty()) return;
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
-  const uint64_t interesting[] = {0, 1, 2, 3, 4, 7, 8, 31, 32, 255, 256, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
-                                  uint64_t{1} << 32, uint64_t{1} << 62, ~uint64_t{0}, b.size(), b.size() - 1};
+  const uint64_t interesting[] = {0,
+                                  1,
+                                  2,
+                                  3,
+                                  4,
+                                  7,
+                                  8,
+                                  31,
+                                  32,
+                                  255,
+                                  256,
+                                  0xFFFF,
+                                  0x7FFFFFFF,
+                                  0x80000000,
+                                  0xFFFFFFFF,
+                                  uint64_t{1} << 32,
+                                  uint64_t{1} << 62,
+                                  ~uint64_t{0},
+                                  b.size(),
+                                  b.size() - 1};
   std::vector<size_t> fields = {s.layout.n_tensors_pos, s.layout.n_kv_pos};
-  for (const auto* m : {&s.layout.key_pos, &s.layout.value_pos, &s.layout.tensor_name_pos, &s.layout.tensor_ndims_pos,
-                        &s.layout.tensor_type_pos, &s.layout.tensor_offset_pos}) {
+  for (const auto* m :
+       {&s.layout.key_pos, &s.layout.value_pos, &s.layout.tensor_name_pos,
+        &s.layout.tensor_ndims_pos, &s.layout.tensor_type_pos, &s.layout.tensor_offset_pos}) {
     for (const auto& [k, pos] : *m) fields.push_back(pos);
   }
   const int rounds = 1 + static_cast<int>(pick(3));
   for (int r = 0; r < rounds && !b.empty(); ++r) {
     switch (pick(6)) {
-      case 0: b[pick(b.size())] ^= static_cast<uint8_t>(1u << pick(8)); break;
-      case 1: b[pick(b.size())] = static_cast<uint8_t>(rng()); break;
+      case 0:
+        b[pick(b.size())] ^= static_cast<uint8_t>(1u << pick(8));
+        break;
+      case 1:
+        b[pick(b.size())] = static_cast<uint8_t>(rng());
+        break;
       case 2: {
         const uint64_t v = interesting[pick(std::size(interesting))];
         const size_t at = fields[pick(fields.size())] + 8 * pick(3);
@@ -294,8 +334,12 @@ void mutate(Bytes& b, const Seed& s, std::mt19937_64& rng) {
         }
         break;
       }
-      case 3: patch<uint64_t>(b, pick(b.size()), interesting[pick(std::size(interesting))]); break;
-      case 4: b.resize(pick(b.size())); break;
+      case 3:
+        patch<uint64_t>(b, pick(b.size()), interesting[pick(std::size(interesting))]);
+        break;
+      case 4:
+        b.resize(pick(b.size()));
+        break;
       case 5: {
         const size_t from = pick(b.size()), to = pick(b.size());
         const size_t n = std::min({size_t{64}, b.size() - from, b.size() - to});

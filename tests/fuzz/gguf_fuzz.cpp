@@ -33,7 +33,8 @@ void touch_metadata(const ln::GgufFile& file) {
     if (value.type == ln::GgufType::Array && value.count > 0) {
       const double last = value.array_f64(value.count - 1);
       g_sink = g_sink + static_cast<uint64_t>(value.array_i64(0)) + (last > 0 ? 1 : 0);
-      for (std::string_view s : value.strings) g_sink = g_sink + s.size() + (s.empty() ? 0 : static_cast<uint8_t>(s.back()));
+      for (std::string_view s : value.strings)
+        g_sink = g_sink + s.size() + (s.empty() ? 0 : static_cast<uint8_t>(s.back()));
     }
   }
   for (const ln::GgufTensor& t : file.tensors()) {
@@ -44,10 +45,12 @@ void touch_metadata(const ln::GgufFile& file) {
 void exercise_tokenizer(const ln::GgufFile& file) {
   auto tok = ln::Tokenizer::from_gguf(file);
   if (!tok) return;
-  std::string texts[] = {"", " ", "Hello world", "  héllo\n\n\tWORLD's 12345 !!", "\xE2\x82\xAC\xFF\xC3"};
+  std::string texts[] = {"", " ", "Hello world", "  héllo\n\n\tWORLD's 12345 !!",
+                         "\xE2\x82\xAC\xFF\xC3"};
   // The first tokens' own texts, so that special tokens and merges are hit.
   std::string own;
-  for (size_t id = 0; id < tok->n_vocab() && id < 32; ++id) own += tok->token_text(static_cast<int32_t>(id));
+  for (size_t id = 0; id < tok->n_vocab() && id < 32; ++id)
+    own += tok->token_text(static_cast<int32_t>(id));
   if (own.size() > 4096) own.resize(4096);
   for (const std::string& text : {texts[0], texts[1], texts[2], texts[3], texts[4], own}) {
     for (bool special : {false, true}) {
@@ -59,14 +62,15 @@ void exercise_tokenizer(const ln::GgufFile& file) {
       g_sink = g_sink + out.size() + tok->decode(ids).size();
     }
   }
-  for (int32_t id : {-1, 0, 1, static_cast<int32_t>(tok->n_vocab()) - 1, static_cast<int32_t>(tok->n_vocab())}) {
+  for (int32_t id :
+       {-1, 0, 1, static_cast<int32_t>(tok->n_vocab()) - 1, static_cast<int32_t>(tok->n_vocab())}) {
     g_sink = g_sink + tok->token_to_piece(id).size() + (tok->is_eog(id) ? 1 : 0);
   }
 
   // The chat template with this vocabulary's BOS and EOS.
   const ln::ChatTemplate chat = ln::ChatTemplate::from_gguf(file, *tok);
-  const std::vector<ln::ChatTurn> conversation = {{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Yo"},
-                                                 {"user", "Bye"}};
+  const std::vector<ln::ChatTurn> conversation = {
+      {"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Yo"}, {"user", "Bye"}};
   for (bool prompt : {false, true}) {
     auto rendered = chat.render(conversation, prompt);
     if (rendered) g_sink = g_sink + ln::encode_chat(*tok, *rendered).size();

@@ -14,7 +14,8 @@ std::vector<std::string> split_cases(const std::string& text) {
   const std::string marker = "\n__ggml_vocab_test__\n";
   std::vector<std::string> out;
   size_t pos = 0;
-  for (size_t next; (next = text.find(marker, pos)) != std::string::npos; pos = next + marker.size()) {
+  for (size_t next; (next = text.find(marker, pos)) != std::string::npos;
+       pos = next + marker.size()) {
     out.push_back(text.substr(pos, next - pos));
   }
   return out;
@@ -58,9 +59,15 @@ void check_vocab(const std::string& name, TokenizerModel model) {
   std::printf("%s: %zu of %zu cases exact\n", name.c_str(), passed, inputs.size());
 }
 
-TEST(Vocab, LlamaSpmVectorsExact) { check_vocab("ggml-vocab-llama-spm", TokenizerModel::Spm); }
-TEST(Vocab, Phi3VectorsExact) { check_vocab("ggml-vocab-phi-3", TokenizerModel::Spm); }
-TEST(Vocab, Gpt2VectorsExact) { check_vocab("ggml-vocab-gpt-2", TokenizerModel::Bpe); }
+TEST(Vocab, LlamaSpmVectorsExact) {
+  check_vocab("ggml-vocab-llama-spm", TokenizerModel::Spm);
+}
+TEST(Vocab, Phi3VectorsExact) {
+  check_vocab("ggml-vocab-phi-3", TokenizerModel::Spm);
+}
+TEST(Vocab, Gpt2VectorsExact) {
+  check_vocab("ggml-vocab-gpt-2", TokenizerModel::Bpe);
+}
 
 TEST(Vocab, Gpt2SpecialTokensAndEndOfGeneration) {
   const auto gguf = testing::models_dir() / "vocab" / "ggml-vocab-gpt-2.gguf";

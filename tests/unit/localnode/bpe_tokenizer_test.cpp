@@ -18,12 +18,14 @@ using Ids = std::vector<int32_t>;
 // GPT-2's byte -> character mapping, written out here from its definition: printable
 // Latin-1 bytes stand for themselves, the others for U+0100, U+0101, ... in byte order.
 std::string byte_char(int b) {
-  const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+  const bool printable =
+      (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
   uint32_t cp = static_cast<uint32_t>(b);
   if (!printable) {
     int n = 0;
     for (int x = 0; x < b; ++x) {
-      const bool p = (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
+      const bool p =
+          (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
       if (!p) ++n;
     }
     cp = 256 + static_cast<uint32_t>(n);
@@ -58,7 +60,8 @@ struct Vocab {
 const std::string G = byte_char(' ');
 
 struct Named {
-  int32_t he, ll, hell, hello, G_w, or_, G_wor, G_worl, G_world, aa, bc, ab, G_G, eos, im_start, tool, whole;
+  int32_t he, ll, hell, hello, G_w, or_, G_wor, G_worl, G_world, aa, bc, ab, G_G, eos, im_start,
+      tool, whole;
 };
 
 Vocab base_vocab(Named& id) {
@@ -111,7 +114,9 @@ Tokenizer make(Named& id, const Options& o = {}) {
   return std::move(t).value();
 }
 
-int32_t byte_id(char c) { return static_cast<uint8_t>(c); }
+int32_t byte_id(char c) {
+  return static_cast<uint8_t>(c);
+}
 
 TEST(BpeTokenizer, MergesByRankWithinWords) {
   Named id{};
@@ -149,7 +154,8 @@ TEST(BpeTokenizer, SpecialTokensAreMatchedWhole) {
   Named id{};
   const Tokenizer t = make(id);
   // Control tokens only with parse_special; user-defined ones always.
-  EXPECT_EQ(t.encode("<|im_start|>hello<|endoftext|>", false, true), (Ids{id.im_start, id.hello, id.eos}));
+  EXPECT_EQ(t.encode("<|im_start|>hello<|endoftext|>", false, true),
+            (Ids{id.im_start, id.hello, id.eos}));
   const Ids plain = t.encode("<|endoftext|>", false, false);
   EXPECT_GT(plain.size(), 1u);
   EXPECT_EQ(t.decode(plain), "<|endoftext|>");
@@ -171,7 +177,8 @@ TEST(BpeTokenizer, BosDefaultsAndFlags) {
   EXPECT_TRUE(llama3.add_bos());
   EXPECT_EQ(llama3.encode("hello", true), (Ids{id.eos, id.hello}));
   EXPECT_EQ(make(id, {.pre = "llama3", .add_bos = 0}).encode("hello", true), (Ids{id.hello}));
-  EXPECT_EQ(make(id, {.pre = "gpt-2", .add_bos = 1}).encode("hello", true), (Ids{id.eos, id.hello}));
+  EXPECT_EQ(make(id, {.pre = "gpt-2", .add_bos = 1}).encode("hello", true),
+            (Ids{id.eos, id.hello}));
 }
 
 TEST(BpeTokenizer, Llama3TakesWholeWordTokensWithoutMerging) {
@@ -209,10 +216,12 @@ TEST(BpeTokenizer, RejectsBadVocabularies) {
     return t.ok() ? std::string("ok") : t.error().message;
   };
   EXPECT_NE(error([](GgufWriter&) {}).find("tokenizer.ggml.merges"), std::string::npos);
-  EXPECT_NE(error([](GgufWriter& w) { w.add_strings("tokenizer.ggml.merges", {"ab"}); }).find("merge 0"),
-            std::string::npos);
-  EXPECT_NE(error([](GgufWriter& w) { w.add_strings("tokenizer.ggml.merges", {"a "}); }).find("merge 0"),
-            std::string::npos);
+  EXPECT_NE(
+      error([](GgufWriter& w) { w.add_strings("tokenizer.ggml.merges", {"ab"}); }).find("merge 0"),
+      std::string::npos);
+  EXPECT_NE(
+      error([](GgufWriter& w) { w.add_strings("tokenizer.ggml.merges", {"a "}); }).find("merge 0"),
+      std::string::npos);
   EXPECT_NE(error([](GgufWriter& w) {
               w.add_strings("tokenizer.ggml.merges", {"a b"});
               w.add_u32("tokenizer.ggml.eos_token_id", 3);

@@ -1,10 +1,11 @@
 // Streaming detokenization: characters split over byte tokens come out whole, invalid bytes
 // pass through, and the chunks always add up to the decoded text.
 
+#include "hearth/localnode/detokenizer.hpp"
+
 #include <gtest/gtest.h>
 
 #include "gguf_writer.hpp"
-#include "hearth/localnode/detokenizer.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -36,7 +37,9 @@ Tokenizer make_tokenizer() {
   return std::move(t).value();
 }
 
-int32_t byte(uint8_t b) { return 3 + b; }
+int32_t byte(uint8_t b) {
+  return 3 + b;
+}
 
 TEST(Detokenizer, HoldsBackCharactersSplitOverByteTokens) {
   const Tokenizer tok = make_tokenizer();
@@ -66,7 +69,9 @@ TEST(Detokenizer, InvalidBytesPassThroughOnceTheyCannotStartACharacter) {
   EXPECT_EQ(d.push(byte(0xFF)), "\xFF");
   // A started character broken by ASCII: both come out as they are.
   EXPECT_EQ(d.push(byte(0xE2)), "");
-  EXPECT_EQ(d.push(byte('A')), "\xE2" "A");
+  EXPECT_EQ(d.push(byte('A')),
+            "\xE2"
+            "A");
   // E0 80 can never be well-formed (overlong): not held.
   EXPECT_EQ(d.push_bytes("\xE0\x80"), "\xE0\x80");
   // An unfinished character at the end comes out at flush.
@@ -91,7 +96,8 @@ TEST(Detokenizer, ChunksAddUpToTheDecodedTextAndNeverSplitACharacter) {
       const auto last = static_cast<uint8_t>(chunk.back());
       const bool ends_char = last < 0x80 || (last & 0xC0) == 0x80;
       EXPECT_TRUE(ends_char) << "chunk ends with a lead byte";
-      EXPECT_NE(static_cast<uint8_t>(chunk.front()) & 0xC0, 0x80) << "chunk starts inside a character";
+      EXPECT_NE(static_cast<uint8_t>(chunk.front()) & 0xC0, 0x80)
+          << "chunk starts inside a character";
     }
     joined += chunk;
   }

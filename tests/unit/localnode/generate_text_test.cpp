@@ -31,7 +31,8 @@ Fixture make() {
   auto model = Model::load(std::move(file).value());
   EXPECT_TRUE(model.ok()) << model.error().message;
   f.model = std::move(model).value();
-  auto ctx = InferenceContext::create(*f.model, {.n_ctx = c.n_ctx, .n_threads = 1, .kv_type = TensorType::F32});
+  auto ctx = InferenceContext::create(
+      *f.model, {.n_ctx = c.n_ctx, .n_threads = 1, .kv_type = TensorType::F32});
   EXPECT_TRUE(ctx.ok());
   f.ctx = std::move(ctx).value();
   return f;
@@ -77,7 +78,9 @@ TEST(GenerateText, StopSequencesSpanningTokensEndTheTextBeforeThem) {
   EXPECT_EQ(streamed, r->text);
   // Generation ended at the token that completed the stop text.
   EXPECT_LE(r->tokens.size(), 4u);
-  EXPECT_EQ(r->tokens, std::vector<int32_t>(full->tokens.begin(), full->tokens.begin() + static_cast<long>(r->tokens.size())));
+  EXPECT_EQ(r->tokens,
+            std::vector<int32_t>(full->tokens.begin(),
+                                 full->tokens.begin() + static_cast<long>(r->tokens.size())));
 }
 
 TEST(GenerateText, StreamedChunksAddUpAndOnTextCanCancel) {

@@ -1,9 +1,9 @@
 // The byte-level BPE pre-tokenizers against the splits their regular expressions make
 // (checked with Python's `regex` module when these cases were written).
 
-#include <gtest/gtest.h>
-
 #include "hearth/localnode/pre_tokenizer.hpp"
+
+#include <gtest/gtest.h>
 
 namespace hearth::localnode {
 namespace {
@@ -22,7 +22,8 @@ struct Case {
 };
 
 void check(PreTokenizer pre, const std::vector<Case>& cases) {
-  for (const Case& c : cases) EXPECT_EQ(split(pre, c.text), c.want) << to_string(pre) << ": '" << c.text << "'";
+  for (const Case& c : cases)
+    EXPECT_EQ(split(pre, c.text), c.want) << to_string(pre) << ": '" << c.text << "'";
 }
 
 TEST(PreTokenizer, Gpt2) {
@@ -37,7 +38,8 @@ TEST(PreTokenizer, Gpt2) {
                                 {"trailing   ", {"trailing", "   "}},
                                 {"\t\tx", {"\t", "\t", "x"}},
                                 {"héllo wörld 東京 ½", {"héllo", " wörld", " 東京", " ½"}},
-                                {"e\xCC\x81t\xC3\xA9", {"e", "\xCC\x81", "t\xC3\xA9"}},  // a combining mark is no letter
+                                {"e\xCC\x81t\xC3\xA9",
+                                 {"e", "\xCC\x81", "t\xC3\xA9"}},  // a combining mark is no letter
                                 {"3.14", {"3", ".", "14"}},
                             });
 }
@@ -74,11 +76,15 @@ TEST(PreTokenizer, SmolLmSplitsDigitsThenGpt2) {
 }
 
 TEST(PreTokenizer, InvalidUtf8BytesAreKeptAsOtherCharacters) {
-  EXPECT_EQ(split(PreTokenizer::Gpt2, "a\xFF\xFE" "b"), (Pieces{"a", "\xFF\xFE", "b"}));
+  EXPECT_EQ(split(PreTokenizer::Gpt2,
+                  "a\xFF\xFE"
+                  "b"),
+            (Pieces{"a", "\xFF\xFE", "b"}));
   EXPECT_EQ(split(PreTokenizer::Llama3, "\xC3"), (Pieces{"\xC3"}));
   // The pieces always cover the text exactly.
   const std::string text = "x\xE2\x82 \xF0\x9F\x98 y\xC0\xAF 9";
-  for (PreTokenizer pre : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2, PreTokenizer::SmolLm}) {
+  for (PreTokenizer pre :
+       {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2, PreTokenizer::SmolLm}) {
     std::string joined;
     for (const auto& p : split(pre, text)) {
       EXPECT_FALSE(p.empty());

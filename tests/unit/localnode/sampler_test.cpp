@@ -2,12 +2,12 @@
 // penalties and the bias, greedy ties, seeded reproducibility, the empirical distribution
 // of draws, and option validation.
 
+#include "hearth/localnode/sampler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
-
-#include "hearth/localnode/sampler.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -60,7 +60,10 @@ TEST(Sampler, TemperatureScalesTheDistribution) {
   double z = 0;
   for (double p : kP) z += std::sqrt(p);
   expect_distribution(make({.temperature = 2.0f}).distribution(logits_for(kP)),
-                      {{0, std::sqrt(0.5) / z}, {1, std::sqrt(0.3) / z}, {2, std::sqrt(0.15) / z}, {3, std::sqrt(0.05) / z}});
+                      {{0, std::sqrt(0.5) / z},
+                       {1, std::sqrt(0.3) / z},
+                       {2, std::sqrt(0.15) / z},
+                       {3, std::sqrt(0.05) / z}});
   // The distribution is sorted, most likely first.
   const auto d = make({.temperature = 1.0f}).distribution(logits_for(kP));
   EXPECT_EQ(d.front().id, 0);
@@ -70,7 +73,8 @@ TEST(Sampler, TemperatureScalesTheDistribution) {
 TEST(Sampler, TopKKeepsTheKMostLikely) {
   expect_distribution(make({.temperature = 1.0f, .top_k = 2}).distribution(logits_for(kP)),
                       {{0, 0.5 / 0.8}, {1, 0.3 / 0.8}});
-  expect_distribution(make({.temperature = 1.0f, .top_k = 1}).distribution(logits_for(kP)), {{0, 1.0}});
+  expect_distribution(make({.temperature = 1.0f, .top_k = 1}).distribution(logits_for(kP)),
+                      {{0, 1.0}});
   EXPECT_EQ(make({.temperature = 1.0f, .top_k = 10}).distribution(logits_for(kP)).size(), 4u);
 }
 
@@ -80,10 +84,12 @@ TEST(Sampler, TopPKeepsTheSmallestSetReachingTheMass) {
                       {{0, 0.5 / 0.8}, {1, 0.3 / 0.8}});
   expect_distribution(make({.temperature = 1.0f, .top_p = 0.9f}).distribution(logits_for(kP)),
                       {{0, 0.5 / 0.95}, {1, 0.3 / 0.95}, {2, 0.15 / 0.95}});
-  expect_distribution(make({.temperature = 1.0f, .top_p = 0.0f}).distribution(logits_for(kP)), {{0, 1.0}});
-  // After top-k, top-p measures the mass of the renormalised top-k distribution.
-  expect_distribution(make({.temperature = 1.0f, .top_k = 2, .top_p = 0.6f}).distribution(logits_for(kP)),
+  expect_distribution(make({.temperature = 1.0f, .top_p = 0.0f}).distribution(logits_for(kP)),
                       {{0, 1.0}});
+  // After top-k, top-p measures the mass of the renormalised top-k distribution.
+  expect_distribution(
+      make({.temperature = 1.0f, .top_k = 2, .top_p = 0.6f}).distribution(logits_for(kP)),
+      {{0, 1.0}});
 }
 
 TEST(Sampler, TopPOverALargeVocabularySortsOnlyWhatItNeeds) {
@@ -102,8 +108,9 @@ TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
   expect_distribution(make({.temperature = 1.0f, .min_p = 0.2f}).distribution(logits_for(kP)),
                       {{0, 0.5 / 0.95}, {1, 0.3 / 0.95}, {2, 0.15 / 0.95}});
   // With top-p the smaller of the two sets wins.
-  expect_distribution(make({.temperature = 1.0f, .top_p = 0.6f, .min_p = 0.2f}).distribution(logits_for(kP)),
-                      {{0, 0.5 / 0.8}, {1, 0.3 / 0.8}});
+  expect_distribution(
+      make({.temperature = 1.0f, .top_p = 0.6f, .min_p = 0.2f}).distribution(logits_for(kP)),
+      {{0, 0.5 / 0.8}, {1, 0.3 / 0.8}});
 }
 
 TEST(Sampler, RepetitionPenaltyDividesPositiveAndMultipliesNegativeLogits) {
@@ -137,7 +144,8 @@ TEST(Sampler, FrequencyAndPresencePenalties) {
   // The distribution shows the penalised logits.
   Sampler d = make({.temperature = 1.0f, .presence_penalty = static_cast<float>(std::log(2.0))});
   d.accept(0);
-  expect_distribution(d.distribution(logits_for({0.4, 0.2, 0.2, 0.2})), {{0, 0.25}, {1, 0.25}, {2, 0.25}, {3, 0.25}});
+  expect_distribution(d.distribution(logits_for({0.4, 0.2, 0.2, 0.2})),
+                      {{0, 0.25}, {1, 0.25}, {2, 0.25}, {3, 0.25}});
 }
 
 TEST(Sampler, PenaltiesLookOnlyAtTheLastNTokens) {
@@ -165,18 +173,24 @@ TEST(Sampler, LogitBiasPromotesAndBans) {
   // A banned token is never drawn.
   Sampler s = make({.temperature = 1.5f, .logit_bias = {{0, -INFINITY}}, .seed = 3});
   for (int i = 0; i < 200; ++i) EXPECT_NE(s.sample(logits_for(kP)), 0);
-  expect_distribution(make({.temperature = 1.0f, .logit_bias = {{0, -INFINITY}}}).distribution(logits_for(kP)),
-                      {{1, 0.6}, {2, 0.3}, {3, 0.1}});
+  expect_distribution(
+      make({.temperature = 1.0f, .logit_bias = {{0, -INFINITY}}}).distribution(logits_for(kP)),
+      {{1, 0.6}, {2, 0.3}, {3, 0.1}});
   // Every token banned: no crash, the lowest id.
-  Sampler all = make({.temperature = 1.0f, .logit_bias = {{0, -INFINITY}, {1, -INFINITY}, {2, -INFINITY}, {3, -INFINITY}}});
+  Sampler all =
+      make({.temperature = 1.0f,
+            .logit_bias = {{0, -INFINITY}, {1, -INFINITY}, {2, -INFINITY}, {3, -INFINITY}}});
   EXPECT_EQ(all.sample(logits_for(kP)), 0);
 }
 
 TEST(Sampler, TheSameSeedGivesTheSameTokens) {
   std::vector<float> logits(1000);
-  for (size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>(std::sin(static_cast<double>(i)));
+  for (size_t i = 0; i < logits.size(); ++i)
+    logits[i] = static_cast<float>(std::sin(static_cast<double>(i)));
   auto draws = [&](uint64_t seed) {
-    Sampler s = make({.temperature = 1.0f, .top_k = 500, .top_p = 0.95f, .min_p = 0.01f, .seed = seed}, logits.size());
+    Sampler s =
+        make({.temperature = 1.0f, .top_k = 500, .top_p = 0.95f, .min_p = 0.01f, .seed = seed},
+             logits.size());
     std::vector<int32_t> out;
     for (int i = 0; i < 100; ++i) out.push_back(s.sample(logits));
     return out;
@@ -198,7 +212,8 @@ TEST(Sampler, DrawsFollowTheDistribution) {
   const int n = 20000;
   const auto logits = logits_for(kP);
   for (int i = 0; i < n; ++i) ++count[static_cast<size_t>(s.sample(logits))];
-  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(count[i] / static_cast<double>(n), kP[i], 0.015) << "token " << i;
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(count[i] / static_cast<double>(n), kP[i], 0.015) << "token " << i;
   // With top-k 2 the other tokens never appear.
   Sampler k = make({.temperature = 1.0f, .top_k = 2, .seed = 42});
   for (int i = 0; i < 1000; ++i) EXPECT_LT(k.sample(logits), 2);

@@ -1,9 +1,9 @@
 // Stop sequences over streamed text: spanning pushes, held-back prefixes, the earliest match,
 // and nothing after a stop.
 
-#include <gtest/gtest.h>
-
 #include "hearth/localnode/stop_matcher.hpp"
+
+#include <gtest/gtest.h>
 
 namespace hearth::localnode {
 namespace {

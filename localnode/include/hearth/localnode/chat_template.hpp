@@ -36,7 +36,8 @@ class ChatTemplate {
   // assistant turn (for the templates that have one). Errors: an empty conversation, or
   // what the template itself would reject (e.g. roles that do not alternate, a system
   // message where the model has none), with the template's message.
-  [[nodiscard]] Result<std::string> render(std::span<const ChatTurn> messages, bool add_generation_prompt) const;
+  [[nodiscard]] Result<std::string> render(std::span<const ChatTurn> messages,
+                                           bool add_generation_prompt) const;
 
   ChatFormat format() const { return format_; }
   // Why the template fell back to ChatML; empty when it was recognised.
@@ -50,9 +51,10 @@ class ChatTemplate {
     std::string default_system;    // ChatML: the system message used when there is none
     bool llama31 = false;          // Llama 3.1+: the dated system header
     bool space_after_eos = false;  // Mistral v0.1: eos_token + ' '
-    bool mistral_v3 = false;       // Mistral v0.3: "[/INST]" unspaced, system folded into the last user turn
-    bool phi3_system = false;      // Phi-3.5 style: system turns and an explicit generation prompt
-    bool gemma_system = false;     // Gemma 3: the system message opens the first user turn
+    bool mistral_v3 =
+        false;  // Mistral v0.3: "[/INST]" unspaced, system folded into the last user turn
+    bool phi3_system = false;   // Phi-3.5 style: system turns and an explicit generation prompt
+    bool gemma_system = false;  // Gemma 3: the system message opens the first user turn
   };
 
   ChatFormat format_ = ChatFormat::ChatMl;

@@ -59,7 +59,8 @@ struct GenerateResult {
 // max_tokens more. `tokenizer` supplies the end-of-generation ids and the text. Errors: bad
 // options (named), an empty or too long prompt, or an engine error.
 [[nodiscard]] Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenizer,
-                                              std::vector<int32_t> prompt_tokens, const GenerateOptions& options);
+                                              std::vector<int32_t> prompt_tokens,
+                                              const GenerateOptions& options);
 
 // The k highest logits, highest first (ties: lower id first).
 std::vector<TopLogit> top_k_logits(std::span<const float> logits, size_t k);

@@ -16,16 +16,18 @@
 namespace hearth::localnode {
 
 struct SamplerOptions {
-  float temperature = 0.0f;        // 0: greedy (the highest logit, ties to the lowest id)
-  int top_k = 0;                   // keep the k most likely tokens; 0: all
-  float top_p = 1.0f;              // keep the most likely tokens whose mass reaches p; 1: all
-  float min_p = 0.0f;              // drop tokens less likely than min_p x the most likely; 0: none
-  float repeat_penalty = 1.0f;     // divide positive logits (multiply negative ones) of seen tokens; 1: off
+  float temperature = 0.0f;  // 0: greedy (the highest logit, ties to the lowest id)
+  int top_k = 0;             // keep the k most likely tokens; 0: all
+  float top_p = 1.0f;        // keep the most likely tokens whose mass reaches p; 1: all
+  float min_p = 0.0f;        // drop tokens less likely than min_p x the most likely; 0: none
+  float repeat_penalty =
+      1.0f;  // divide positive logits (multiply negative ones) of seen tokens; 1: off
   float frequency_penalty = 0.0f;  // subtract this x the times a token was seen
   float presence_penalty = 0.0f;   // subtract this once from every seen token
-  int penalty_last_n = 64;         // how many of the last tokens count as seen; -1: all; 0: penalties off
-  std::vector<std::pair<int32_t, float>> logit_bias = {};  // added to a token's logit (-inf bans it)
-  uint64_t seed = 0;                                  // same seed, same logits: same tokens
+  int penalty_last_n = 64;  // how many of the last tokens count as seen; -1: all; 0: penalties off
+  std::vector<std::pair<int32_t, float>> logit_bias =
+      {};             // added to a token's logit (-inf bans it)
+  uint64_t seed = 0;  // same seed, same logits: same tokens
 };
 
 // A candidate token and its probability.

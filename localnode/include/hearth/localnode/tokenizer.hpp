@@ -42,7 +42,8 @@ class Tokenizer {
   // (tokenizer.ggml.add_bos_token; default true for SPM and Llama 3's BPE, false for other
   // BPE). With `parse_special`, control tokens written in the text (e.g. "<s>") become their
   // ids; user-defined tokens always do.
-  std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special = false) const;
+  std::vector<int32_t> encode(std::string_view text, bool add_special,
+                              bool parse_special = false) const;
 
   // The bytes a token stands for (SPM: "▁" as a space, <0xNN> as that byte; BPE: GPT-2's
   // characters as their bytes; control tokens are empty). Pieces of one character may be
@@ -89,7 +90,7 @@ class Tokenizer {
   std::vector<float> scores_;
   std::vector<TokenType> types_;
   TokenMap index_;
-  TokenMap merges_;  // "left right" -> rank (BPE)
+  TokenMap merges_;             // "left right" -> rank (BPE)
   bool ignore_merges_ = false;  // BPE: a word that is a whole token is taken as it is
   // Special tokens (control, user-defined, unknown) by their first byte, longest text first.
   std::array<std::vector<int32_t>, 256> special_;
