@@ -112,4 +112,5 @@ hits=$(awk '$1=="hearth_cache_hits_total" {print $2}' <<<"$metrics")
 echo
 echo "Redis-backed hearth during the run: $(awk -v a="$hits" -v b="$hits_before" 'BEGIN {printf "%d", a-b}') hits," \
   "bypasses: $(awk '/^hearth_cache_bypasses_total/ {s+=$2} END {print s+0}' <<<"$metrics")," \
-  "errors: $(awk '/^hearth_cache_errors_total/ {s+=$2} END {print s+0}' <<<"$metrics")"
+  "errors: $(awk '/^hearth_cache_errors_total/ {s+=$2; k=$1; sub(/.*kind="/,"",k); sub(/".*/,"",k); d=d sep k "=" $2; sep=", "} \
+             END {print s+0 (d ? " (" d ")" : "")}' <<<"$metrics")"

@@ -94,9 +94,11 @@ using PackF32Fn = void (*)(const float* b, size_t ldb, size_t n_rows, size_t k, 
 using PackQuantFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* bp);
 
 // c[t * ldc + r] = Σ_i w[r][i] · ap[i * tp + t] for r < n_rows (<= 32), t < n_tok: a weight
-// panel times activations packed k-major, tp (a multiple of 16, >= n_tok) per k.
+// panel times activations packed k-major, tp (a multiple of 16, >= n_tok) per k. While it
+// computes, a level may prefetch [next, next + next_bytes) (the next panel's weights) into
+// cache, so that streaming the weights from memory overlaps the arithmetic.
 using GemmF32Fn = void (*)(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok,
-                           size_t k, float* c, size_t ldc);
+                           size_t k, float* c, size_t ldc, const uint8_t* next, size_t next_bytes);
 
 // Attention of one query head over n_pos cached rows of its KV head, row p at k + p * stride
 // (bytes; head_dim elements of the cache type):

@@ -588,7 +588,8 @@ constexpr TileFn kTiles[7] = {nullptr,      gemm_tile<1>, gemm_tile<2>, gemm_til
                               gemm_tile<4>, gemm_tile<5>, gemm_tile<6>};
 
 void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok, size_t k,
-              float* c, size_t ldc) {
+              float* c, size_t ldc, const uint8_t* /*next*/,
+              size_t /*next_bytes*/) {
   alignas(32) float out[6 * 16];
   for (size_t h = 0; h * 16 < n_rows; ++h) {
     const size_t nr = std::min<size_t>(16, n_rows - 16 * h);

@@ -147,25 +147,23 @@ void pack_f32(const float* b, size_t ldb, size_t n_rows, size_t k, float* bp) {
   }
 }
 
-// Q8_0 rows dequantized straight into the panel, with the next blocks of each of the 32 row
-// streams prefetched (more streams than the hardware prefetchers follow).
+// Q8_0 rows dequantized straight into the panel, a block (two chunks) of every row at a time,
+// so that the panel is written sequentially.
 void pack_q8_0(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* bp) {
-  for (size_t r = 0; r < 32; ++r) {
-    if (r >= n_rows) {
-      for (size_t c = 0; c * kChunk < k; ++c)
-        _mm512_storeu_ps(bp + (c * 32 + r) * kChunk, _mm512_setzero_ps());
-      continue;
-    }
-    const uint8_t* row = w + r * stride;
-    for (size_t blk = 0; blk < k / 32; ++blk) {
-      const uint8_t* b = row + blk * 34;
-      _mm_prefetch(reinterpret_cast<const char*>(b + 512), _MM_HINT_T0);
+  for (size_t blk = 0; blk < k / 32; ++blk) {
+    float* c0 = bp + 2 * blk * 32 * kChunk;
+    float* c1 = c0 + 32 * kChunk;
+    for (size_t r = 0; r < 32; ++r) {
+      if (r >= n_rows) {
+        _mm512_storeu_ps(c0 + r * kChunk, _mm512_setzero_ps());
+        _mm512_storeu_ps(c1 + r * kChunk, _mm512_setzero_ps());
+        continue;
+      }
+      const uint8_t* b = w + r * stride + blk * 34;
       const __m512 d = _mm512_set1_ps(h2f(b));
-      _mm512_storeu_ps(bp + (2 * blk * 32 + r) * kChunk,
-                       _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 2)))));
-      _mm512_storeu_ps(
-          bp + ((2 * blk + 1) * 32 + r) * kChunk,
-          _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 18)))));
+      _mm512_storeu_ps(c0 + r * kChunk, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 2)))));
+      _mm512_storeu_ps(c1 + r * kChunk,
+                       _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(loadu128(b + 18)))));
     }
   }
 }
@@ -173,7 +171,8 @@ void pack_q8_0(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* 
 // 8 rows x 16V tokens: acc[r][v] (16 tokens each) += bp[row r, k] · ap[k][tokens]. Per k, V
 // activation loads and 8 broadcasts feed 8V FMAs.
 template <int V>
-void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out /* 8 x 16V */) {
+void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out /* 8 x 16V */,
+               const uint8_t*& pf, const uint8_t* pf_end) {
   __m512 acc[8][V];
 #pragma GCC unroll 8
   for (int r = 0; r < 8; ++r) {
@@ -185,6 +184,10 @@ void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out
     const size_t n = std::min(kChunk, k - c * kChunk);
     const float* a = ap + c * kChunk * tp;
     for (size_t i = 0; i < n; ++i, a += tp) {
+      if (pf < pf_end) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T1);
+        pf += 64;
+      }
       __m512 av[V];
 #pragma GCC unroll 2
       for (int v = 0; v < V; ++v) av[v] = _mm512_loadu_ps(a + 16 * v);
@@ -204,16 +207,19 @@ void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out
 }
 
 void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok, size_t k,
-              float* c, size_t ldc) {
+              float* c, size_t ldc, const uint8_t* next, size_t next_bytes) {
+  // One prefetch per k step pulls the next panel's weights into L2 (one line per 16 FMAs).
+  const uint8_t* pf = next;
+  const uint8_t* pf_end = next == nullptr ? nullptr : next + next_bytes;
   alignas(64) float out[8 * 32];
   for (size_t r0 = 0; r0 < n_rows; r0 += 8) {
     const size_t nr = std::min<size_t>(8, n_rows - r0);
     for (size_t t0 = 0; t0 < n_tok;) {
       const size_t width = n_tok - t0 > 16 && t0 + 32 <= tp ? 32 : 16;
       if (width == 32) {
-        gemm_tile<2>(bp + r0 * kChunk, ap + t0, tp, k, out);
+        gemm_tile<2>(bp + r0 * kChunk, ap + t0, tp, k, out, pf, pf_end);
       } else {
-        gemm_tile<1>(bp + r0 * kChunk, ap + t0, tp, k, out);
+        gemm_tile<1>(bp + r0 * kChunk, ap + t0, tp, k, out, pf, pf_end);
       }
       const size_t nt = std::min(width, n_tok - t0);
       for (size_t t = 0; t < nt; ++t) {

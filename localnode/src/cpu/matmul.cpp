@@ -99,7 +99,10 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
       for (size_t r = r0; r < r1; ++r) tk.dequant(w.row(r), K, tmp + (r - r0) * K);
       ks.pack_f32(tmp, K, r1 - r0, K, panel);
     }
-    ks.gemm_f32(panel, r1 - r0, s.packed.data(), plan.tp, T, K, y + r0, N);
+    // The weights of the next panel of this matrix stream in while this one computes.
+    const size_t r2 = std::min(N, r1 + kGemmRows);
+    ks.gemm_f32(panel, r1 - r0, s.packed.data(), plan.tp, T, K, y + r0, N, r1 < N ? w.row(r1) : nullptr,
+                (r2 - r1) * w.row_bytes);
     return;
   }
   if (p == Precision::Int8 && tk.act != ActFormat::None) {

@@ -334,7 +334,7 @@ TEST(Kernels, PanelGemmMatchesTheExactProduct) {
             EXPECT_EQ(fused, panel) << what;
           }
           std::vector<float> c(n_tok * ldc, -7.0f);
-          ks.gemm_f32(panel.data(), n_rows, ap.data(), tp, n_tok, k, c.data(), ldc);
+          ks.gemm_f32(panel.data(), n_rows, ap.data(), tp, n_tok, k, c.data(), ldc, w.data(), w.size());
           for (size_t t = 0; t < n_tok; ++t) {
             for (size_t r = 0; r < ldc; ++r) {
               if (r >= n_rows) {
