@@ -1,5 +1,7 @@
 #include "engine_commands.hpp"
 
+#include "hearth/core/wire_object.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -54,11 +56,6 @@ struct TokenizeArgs {
 int fail(const std::string& message) {
   std::fprintf(stderr, "hearth: %s\n", message.c_str());
   return 1;
-}
-
-std::string dump(const nlohmann::json& j) {
-  // Generated text may end inside a UTF-8 character: replace, never throw.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string describe(const ln::ModelSummary& s, uint32_t n_ctx) {
@@ -179,7 +176,7 @@ int run_generate(const GenerateArgs& a) {
                                 {"backend", "cpu"},
                                 {"top_logits", top},
                                 {"finish_reason", ln::to_string(r->finish_reason)}};
-    std::printf("%s\n", dump(out).c_str());
+    std::printf("%s\n", hearth::dump_json(out).c_str());
   } else {
     std::printf("\n");
     std::fflush(stdout);
@@ -196,7 +193,7 @@ int run_tokenize(const TokenizeArgs& a) {
   auto tokenizer = ln::Tokenizer::from_gguf(*file);
   if (!tokenizer) return fail(tokenizer.error().message);
   for (const std::string& w : tokenizer->warnings()) std::fprintf(stderr, "hearth: warning: %s\n", w.c_str());
-  std::printf("%s\n", dump(nlohmann::json(tokenizer->encode(a.text, !a.no_bos, true))).c_str());
+  std::printf("%s\n", hearth::dump_json(nlohmann::json(tokenizer->encode(a.text, !a.no_bos, true))).c_str());
   return 0;
 }
 

@@ -9,8 +9,6 @@
 namespace hearth::cache {
 namespace {
 
-std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 bool has_choices(const Json& chunk) {
   auto choices = chunk.find("choices");
   return choices != chunk.end() && choices->is_array() && !choices->empty();
@@ -36,12 +34,8 @@ bool StoringSink::take(const CompletionChunk& chunk) {
 }
 
 Task<Status> StoringSink::send_chunk(const CompletionChunk& chunk) {
-  if (!take(chunk)) co_return Status{};  // the usage the client did not ask for
-  if (ticket_.force_usage && chunk.data.has_usage()) {
-    const CompletionChunk stripped = without_usage(chunk);
-    co_return co_await client_.send_chunk(stripped);
-  }
-  co_return co_await client_.send_chunk(chunk);
+  const std::span<const CompletionChunk> one(&chunk, 1);
+  co_return co_await send_chunks(one);
 }
 
 Task<Status> StoringSink::send_chunks(std::span<const CompletionChunk> chunks) {
@@ -83,7 +77,7 @@ std::optional<std::string> StoringSink::stream_entry() const {
   if (!ticket_.stream) return std::nullopt;
   auto body = assembler_.completion();
   if (!body || !is_cacheable_completion(*body)) return std::nullopt;
-  std::string entry = encode_entry(ticket_.key, dump(*body));
+  std::string entry = encode_entry(ticket_.key, dump_json(*body));
   if (entry.size() > step_.options().max_entry_bytes) return std::nullopt;
   return entry;
 }

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "hearth/core/chat.hpp"
+#include "hearth/core/wire_object.hpp"
 
 namespace hearth {
 namespace {
@@ -75,6 +75,7 @@ std::optional<std::string> with_string_member(std::string_view object_text, std:
   ++pos;
 
   std::vector<Span> values;  // of the members named `key`
+  std::size_t members = 0;
   pos = skip_space(object_text, pos);
   if (pos < object_text.size() && object_text[pos] == '}') {
     ++pos;
@@ -91,6 +92,7 @@ std::optional<std::string> with_string_member(std::string_view object_text, std:
       const std::size_t value_end = skip_value(object_text, pos);
       if (value_end == kNone) return std::nullopt;
       if (name == key) values.push_back({pos, value_end});
+      ++members;
       pos = skip_space(object_text, value_end);
       if (pos >= object_text.size()) return std::nullopt;
       if (object_text[pos] == '}') {
@@ -103,17 +105,15 @@ std::optional<std::string> with_string_member(std::string_view object_text, std:
   }
   if (skip_space(object_text, pos) != object_text.size()) return std::nullopt;
 
-  const std::string quoted = Json(value).dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string quoted = dump_json(Json(value));
   std::string out;
   out.reserve(object_text.size() + quoted.size() + key.size() + 4);
   if (values.empty()) {
-    const bool empty_object = object_text.find_first_not_of(" \t\r\n", open + 1) ==
-                              object_text.rfind('}');
     out.append(object_text.substr(0, open + 1));
     out += Json(std::string(key)).dump();
     out += ':';
     out += quoted;
-    if (!empty_object) out += ',';
+    if (members > 0) out += ',';
     out.append(object_text.substr(open + 1));
     return out;
   }

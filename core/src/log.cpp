@@ -1,5 +1,7 @@
 #include "hearth/core/log.hpp"
 
+#include "hearth/core/wire_object.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <string>
@@ -28,7 +30,7 @@ void Logger::log(LogLevel level, std::string_view event, nlohmann::json fields) 
   nlohmann::json line = {{"ts", utc_now()}, {"level", kNames[static_cast<int>(level)]},
                          {"event", event}};
   if (fields.is_object()) line.update(fields);
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = dump_json(line);
   text += '\n';
   std::lock_guard lock(mutex_);
   std::fwrite(text.data(), 1, text.size(), out_);

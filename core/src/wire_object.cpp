@@ -267,9 +267,6 @@ class ObjectValidator {
 }  // namespace
 
 std::optional<ObjectScan> scan_json_object(std::string_view text) {
-  // Cheap rejection before the parser: an object starts with '{' after whitespace.
-  std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || text[first] != '{') return std::nullopt;
   return ObjectValidator(text).run();
 }
 

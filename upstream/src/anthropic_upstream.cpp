@@ -32,14 +32,9 @@ class AnthropicStreamConsumer final : public SseConsumer {
       status = take(event);
       if (!status) break;
     }
-    // What came before an error still reaches the client, then the error ends the stream.
-    if (!chunks_.empty()) {
-      if (!sink_.committed()) sink_.set_route(route_);
-      Status sent = co_await sink_.send_chunks(chunks_);
-      if (!sent) co_return sent;
-    }
-    finished_ = translator_.finished();
-    co_return status;
+    Status delivered = co_await deliver(sink_, route_, chunks_, std::move(status));
+    finished_ = delivered.ok() && translator_.finished();  // only once the last chunk is out
+    co_return delivered;
   }
 
   bool finished() const override { return finished_; }

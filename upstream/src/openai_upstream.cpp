@@ -21,18 +21,13 @@ class OpenAiStreamConsumer final : public SseConsumer {
     chunks_.clear();
     Status status;
     for (SseEvent& event : events) {
-      if (finished_) break;
+      if (saw_done_) break;
       status = take(event);
       if (!status) break;
     }
-    // What came before an error still reaches the client, then the error ends the stream.
-    if (!chunks_.empty()) {
-      // Only now, with valid chunks in hand, does the response commit.
-      if (!sink_.committed()) sink_.set_route(route_);
-      Status sent = co_await sink_.send_chunks(chunks_);
-      if (!sent) co_return sent;
-    }
-    co_return status;
+    Status delivered = co_await deliver(sink_, route_, chunks_, std::move(status));
+    finished_ = delivered.ok() && saw_done_;  // only once everything before [DONE] is out
+    co_return delivered;
   }
 
   bool finished() const override { return finished_; }
@@ -40,7 +35,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
  private:
   Status take(SseEvent& event) {
     if (event.data == "[DONE]") {
-      finished_ = true;
+      saw_done_ = true;
       return {};
     }
     if (event.event == "error") {
@@ -63,6 +58,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   CompletionSink& sink_;
   std::string route_;
   std::vector<CompletionChunk> chunks_;
+  bool saw_done_ = false;
   bool finished_ = false;
 };
 

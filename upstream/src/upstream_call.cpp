@@ -112,6 +112,16 @@ std::string join_url(std::string_view base_url, std::string_view path) {
   return std::string(base_url) + std::string(path);
 }
 
+Task<Status> deliver(CompletionSink& sink, std::string_view route,
+                     std::span<const CompletionChunk> chunks, Status status) {
+  if (!chunks.empty()) {
+    if (!sink.committed()) sink.set_route(route);
+    Status sent = co_await sink.send_chunks(chunks);
+    if (!sent) co_return sent;
+  }
+  co_return status;
+}
+
 Task<Status> call_event_stream(HttpClient& client, HttpRequest request,
                                const CallIdentity& identity, SseConsumer& consumer) {
   const bool deadline_binds = apply_deadline(request, identity.deadline);

@@ -31,6 +31,12 @@ class SseConsumer {
   virtual bool finished() const = 0;
 };
 
+// Sends the chunks a consumer made from one read, in one go, then returns `status`: what
+// came before an error still reaches the client, then the error ends the stream. The
+// response commits here, with `route`, only once there are valid chunks to send.
+Task<Status> deliver(CompletionSink& sink, std::string_view route,
+                     std::span<const CompletionChunk> chunks, Status status);
+
 // Sends `request` and feeds a 2xx event stream to `consumer`. A stream that ends before
 // consumer.finished() is an UpstreamError.
 Task<Status> call_event_stream(HttpClient& client, HttpRequest request,

@@ -125,7 +125,6 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
   };
   std::mt19937 rng(7);
   const std::string alphabet = "{}[]\":,\\u0123456789abcdefeE+-.tnrl \n\t\x80\xC3\xA9\xED\xF0";
-  int checked = 0;
   for (const std::string& seed : seeds) {
     for (int i = 0; i < 3000; ++i) {
       std::string text = seed;
@@ -149,10 +148,8 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
         EXPECT_EQ(scan->has_error, error != parsed.end() && !error->is_null()) << text;
         EXPECT_EQ(scan->usage.has_value(), usage_of(parsed).has_value()) << text;
       }
-      ++checked;
     }
   }
-  EXPECT_EQ(checked, 15000);
 }
 
 }  // namespace
