@@ -1,6 +1,7 @@
 #include "hearth/localnode/context.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -14,10 +15,6 @@
 
 namespace hearth::localnode {
 namespace {
-
-// Tokens per forward pass: a longer batch runs as several, which bounds the activation
-// buffers (llama.cpp's micro-batch has the same size).
-constexpr size_t kMaxBatch = 512;
 
 cpu::Isa to_isa(CpuKernels k) {
   switch (k) {
@@ -37,6 +34,23 @@ cpu::Isa to_isa(CpuKernels k) {
 
 }  // namespace
 
+// The rows of one forward pass: the prompt rows first (f32 GEMM), then the generated rows
+// (mat-vec).
+struct PassRows {
+  std::vector<int32_t> token;
+  std::vector<uint32_t> seq, pos;
+  size_t n_gemm = 0;
+  std::vector<size_t> out;  // the rows whose logits are wanted, in the caller's order
+
+  void clear() {
+    token.clear();
+    seq.clear();
+    pos.clear();
+    out.clear();
+    n_gemm = 0;
+  }
+};
+
 struct InferenceContext::Impl {
   Impl(const Model& m, uint32_t ctx_size, const ContextOptions& o)
       : model(m),
@@ -45,22 +59,24 @@ struct InferenceContext::Impl {
         ks(cpu::kernel_set(to_isa(o.kernels))),
         precision(o.precision == MatmulPrecision::Int8 ? cpu::Precision::Int8
                                                        : cpu::Precision::Float),
+        kv_type(o.kv_type),
         pool(o.n_threads),
-        kv(c.n_layer, ctx_size, static_cast<size_t>(c.n_head_kv) * c.head_dim, o.kv_type),
+        kv(o.n_seq),
         scores(static_cast<size_t>(pool.size()) * ctx_size),
         qtmp(static_cast<size_t>(pool.size()) * c.head_dim),
-        logits(c.n_vocab),
         weight_bytes(m.summary().weight_bytes),
         threaded_min_bytes(o.threaded_min_bytes) {}
 
-  // Grows the per-batch buffers to hold `n_tokens` rows.
-  void reserve(size_t n_tokens) {
+  // Grows the per-pass buffers to hold `n_tokens` rows and `n_out` rows of logits.
+  void reserve(size_t n_tokens, size_t n_out) {
+    if (logits.size() < n_out * c.n_vocab) logits.resize(n_out * c.n_vocab);
     if (n_tokens <= batch) return;
     batch = n_tokens;
     const size_t q_dim = static_cast<size_t>(c.n_head) * c.head_dim;
     const size_t kv_dim = static_cast<size_t>(c.n_head_kv) * c.head_dim;
     x.assign(n_tokens * c.n_embd, 0.0f);
     xb.assign(n_tokens * std::max<size_t>(c.n_embd, q_dim), 0.0f);
+    xo.assign(n_tokens * c.n_embd, 0.0f);
     q.assign(n_tokens * q_dim, 0.0f);
     k.assign(n_tokens * kv_dim, 0.0f);
     v.assign(n_tokens * kv_dim, 0.0f);
@@ -72,53 +88,89 @@ struct InferenceContext::Impl {
                n_tokens, pool.size());
   }
 
-  void forward(const int32_t* tokens, size_t T, uint32_t n_past, bool want_logits, int ith);
+  void forward(const PassRows& rows, int ith);
 
   const Model& model;
   const ModelConfig& c;
   uint32_t n_ctx;
   const cpu::KernelSet& ks;
   cpu::Precision precision;
+  TensorType kv_type;
   ThreadPool pool;
-  KvCache kv;
+  std::vector<std::unique_ptr<KvCache>> kv;  // per sequence; null: none reserved
   std::vector<float> scores;  // (n_threads, n_ctx)
   std::vector<float> qtmp;    // (n_threads, head_dim)
-  std::vector<float> logits;  // (n_vocab)
+  std::vector<float> logits;  // (rows out, n_vocab)
   uint64_t weight_bytes;
   uint64_t threaded_min_bytes;
   size_t batch = 0;
-  std::vector<float> x, xb, q, k, v, att, gate, up, rope;
+  std::vector<float> x, xb, xo, q, k, v, att, gate, up, rope;
   cpu::MatmulScratch mm;
+  PassRows rows;
 };
 
-// One batch of T tokens at positions n_past .. n_past + T - 1, run by every thread of the pool
+// One pass over the rows (T tokens of one or more sequences), run by every thread of the pool
 // (this one: ith) as a sequence of phases whose units the threads claim dynamically.
-void InferenceContext::Impl::forward(const int32_t* tokens, size_t T, uint32_t n_past,
-                                     bool want_logits, int ith) {
+void InferenceContext::Impl::forward(const PassRows& r, int ith) {
+  const size_t T = r.token.size(), G = r.n_gemm;
   const size_t n_embd = c.n_embd, n_ff = c.n_ff, hd = c.head_dim;
   const size_t q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
   const size_t group = c.n_head / c.n_head_kv;
   const float att_scale = 1.0f / std::sqrt(static_cast<float>(hd));
   ThreadPool::Phases phases(pool);
-  auto plan = [&](size_t n_tokens, size_t n, std::initializer_list<const Weight*> readers) {
-    return cpu::plan_input(ks, precision, n_tokens, n, {readers.begin(), readers.size()});
+
+  // An input of n elements per row, read by `readers`: its GEMM rows [0, G) and its mat-vec
+  // rows [G, T).
+  struct Plans {
+    cpu::InputPlan gemm, matvec;
   };
-  // The products reading `in`: its preparation (unless a per-token step already made it), then
-  // the output rows.
-  auto products = [&](const cpu::InputPlan& p, const float* in, bool prepared,
+  auto plan = [&](size_t n, std::initializer_list<const Weight*> readers) {
+    const std::span<const Weight* const> rd(readers.begin(), readers.size());
+    return Plans{cpu::plan_input(ks, precision, G, n, rd, true),
+                 cpu::plan_input(ks, precision, T - G, n, rd, false)};
+  };
+  // Row t's share of the preparation, for a per-token step: quantizing a mat-vec row.
+  auto prepare_row = [&](const Plans& p, const float* in, size_t t) {
+    if (t >= G) cpu::prepare_unit(ks, p.matvec, in + G * p.matvec.n, mm, t - G);
+  };
+  // The products reading `in`: the GEMM packing and (unless a per-token step did it) the
+  // mat-vec rows' preparation, then the output rows of both.
+  auto products = [&](const Plans& p, const float* in, bool rows_prepared,
                       std::initializer_list<cpu::MatmulOut> outs) {
-    if (!prepared)
-      phases.run(cpu::prepare_units(p), [&](size_t u) { cpu::prepare_unit(ks, p, in, mm, u); });
-    const std::span<const cpu::MatmulOut> o(outs.begin(), outs.size());
-    phases.run(cpu::matmul_units(p, o),
-               [&](size_t u) { cpu::matmul_unit(ks, precision, p, o, in, mm, ith, u); });
+    const size_t n = p.gemm.n;
+    const size_t pack = G > 0 ? cpu::prepare_units(p.gemm) : 0;
+    const size_t quant = rows_prepared ? 0 : T - G;
+    phases.run(pack + quant, [&](size_t u) {
+      if (u < pack) {
+        cpu::prepare_unit(ks, p.gemm, in, mm, u);
+      } else {
+        cpu::prepare_unit(ks, p.matvec, in + G * n, mm, u - pack);
+      }
+    });
+    std::array<cpu::MatmulOut, 3> og{}, om{};
+    size_t m = 0;
+    for (const cpu::MatmulOut& o : outs) {
+      og[m] = o;
+      om[m] = {o.w, o.y + G * o.w->n_out};
+      ++m;
+    }
+    const std::span<const cpu::MatmulOut> sg(og.data(), m), sm(om.data(), m);
+    const size_t ug = G > 0 ? cpu::matmul_units(p.gemm, sg) : 0;
+    const size_t um = T > G ? cpu::matmul_units(p.matvec, sm) : 0;
+    phases.run(ug + um, [&](size_t u) {
+      if (u < ug) {
+        cpu::matmul_unit(ks, precision, p.gemm, sg, in, mm, ith, u);
+      } else {
+        cpu::matmul_unit(ks, precision, p.matvec, sm, in + G * n, mm, ith, u - ug);
+      }
+    });
   };
 
-  // x (T, n_embd) = token_embd[tokens]; rope (T, n_rot) = the angles of each position.
+  // x (T, n_embd) = token_embd[tokens]; rope (T, n_rot) = the angles of each row's position.
   phases.run(T, [&](size_t t) {
-    dequantize_row(model.token_embd().type, model.token_embd().row(static_cast<size_t>(tokens[t])),
+    dequantize_row(model.token_embd().type, model.token_embd().row(static_cast<size_t>(r.token[t])),
                    &x[t * n_embd], n_embd);
-    cpu::rope_angles(static_cast<float>(n_past + t), c.n_rot, c.rope_freq_base, c.rope_freq_scale,
+    cpu::rope_angles(static_cast<float>(r.pos[t]), c.n_rot, c.rope_freq_base, c.rope_freq_scale,
                      model.rope_freqs(), &rope[t * c.n_rot]);
   });
 
@@ -127,18 +179,18 @@ void InferenceContext::Impl::forward(const int32_t* tokens, size_t T, uint32_t n
 
     // Per token: x += the previous layer's ffn output (xb); xb (T, n_embd) = rms_norm(x) *
     // attn_norm, quantized for the mat-vecs.
-    const cpu::InputPlan p_qkv = plan(T, n_embd, {&L.wq, &L.wk, &L.wv});
+    const Plans p_qkv = plan(n_embd, {&L.wq, &L.wk, &L.wv});
     phases.run(T, [&](size_t t) {
       if (il > 0) cpu::add(&x[t * n_embd], &xb[t * n_embd], n_embd);
       cpu::rms_norm(&x[t * n_embd], L.attn_norm, c.rms_eps, n_embd, &xb[t * n_embd]);
-      if (!p_qkv.gemm) cpu::prepare_unit(ks, p_qkv, xb.data(), mm, t);
+      prepare_row(p_qkv, xb.data(), t);
     });
 
     // q (T, n_head * hd), k (T, n_head_kv * hd), v (T, n_head_kv * hd)
-    products(p_qkv, xb.data(), !p_qkv.gemm,
-             {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}});
+    products(p_qkv, xb.data(), true, {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}});
 
-    // Per (token, head): biases, rotation; k and v heads go to the cache (n_ctx, kv_dim).
+    // Per (token, head): biases, rotation; k and v heads go to the row's sequence's cache
+    // (n_ctx, kv_dim).
     const size_t heads = c.n_head + c.n_head_kv;
     phases.run(T * heads, [&](size_t j) {
       const size_t t = j / heads, h = j % heads;
@@ -157,67 +209,76 @@ void InferenceContext::Impl::forward(const int32_t* tokens, size_t T, uint32_t n
         cpu::add(vr, L.bv + kh * hd, hd);
       }
       cpu::rope(kr, c.n_rot, angles, c.rope_neox);
-      kv.store(ks, il, static_cast<uint32_t>(n_past + t), kh * hd, hd, kr, vr);
+      kv[r.seq[t]]->store(ks, il, r.pos[t], kh * hd, hd, kr, vr);
     });
 
-    // att (T, n_head * hd): each query head over its KV head's positions 0 .. n_past + t.
+    // att (T, n_head * hd): each query head over its KV head's positions 0 .. pos[t].
     const cpu::AttentionScratch scratch{&scores[static_cast<size_t>(ith) * n_ctx],
                                         &qtmp[static_cast<size_t>(ith) * hd]};
     phases.run(T * c.n_head, [&](size_t j) {
       const size_t t = j / c.n_head, h = j % c.n_head;
-      cpu::attend(ks, kv, il, (h / group) * hd, n_past + t + 1, hd, att_scale,
+      cpu::attend(ks, *kv[r.seq[t]], il, (h / group) * hd, r.pos[t] + 1, hd, att_scale,
                   &q[t * q_dim + h * hd], &att[t * q_dim + h * hd], scratch);
     });
 
     // xb (T, n_embd) = att · wo
-    products(plan(T, q_dim, {&L.wo}), att.data(), false, {{&L.wo, xb.data()}});
+    products(plan(q_dim, {&L.wo}), att.data(), false, {{&L.wo, xb.data()}});
 
     // Per token: x += xb; xb = rms_norm(x) * ffn_norm, quantized for the mat-vecs.
-    const cpu::InputPlan p_ffn = plan(T, n_embd, {&L.w_gate, &L.w_up});
+    const Plans p_ffn = plan(n_embd, {&L.w_gate, &L.w_up});
     phases.run(T, [&](size_t t) {
       cpu::add(&x[t * n_embd], &xb[t * n_embd], n_embd);
       cpu::rms_norm(&x[t * n_embd], L.ffn_norm, c.rms_eps, n_embd, &xb[t * n_embd]);
-      if (!p_ffn.gemm) cpu::prepare_unit(ks, p_ffn, xb.data(), mm, t);
+      prepare_row(p_ffn, xb.data(), t);
     });
 
-    // gate, up (T, n_ff) = xb · w_gate, xb · w_up; gate = silu(gate) * up
-    products(p_ffn, xb.data(), !p_ffn.gemm, {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}});
-    const cpu::InputPlan p_down = plan(T, n_ff, {&L.w_down});
-    if (p_down.gemm) {
-      const size_t chunk = 4096;
-      phases.run((T * n_ff + chunk - 1) / chunk, [&](size_t u) {
-        const size_t e0 = u * chunk, e1 = std::min(T * n_ff, e0 + chunk);
-        ks.swiglu(&gate[e0], &up[e0], e1 - e0);
-      });
-    } else {
-      phases.run(T, [&](size_t t) {
-        ks.swiglu(&gate[t * n_ff], &up[t * n_ff], n_ff);
-        cpu::prepare_unit(ks, p_down, gate.data(), mm, t);
-      });
-    }
+    // gate, up (T, n_ff) = xb · w_gate, xb · w_up; per token: gate = silu(gate) * up
+    products(p_ffn, xb.data(), true, {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}});
+    const Plans p_down = plan(n_ff, {&L.w_down});
+    phases.run(T, [&](size_t t) {
+      ks.swiglu(&gate[t * n_ff], &up[t * n_ff], n_ff);
+      prepare_row(p_down, gate.data(), t);
+    });
 
     // xb (T, n_embd) = gate · w_down (added to x by the next step)
-    products(p_down, gate.data(), !p_down.gemm, {{&L.w_down, xb.data()}});
+    products(p_down, gate.data(), true, {{&L.w_down, xb.data()}});
   }
 
-  if (!want_logits) return;
-  // logits (n_vocab) = rms_norm(x[T - 1] + xb[T - 1]) * output_norm · output
-  const cpu::InputPlan p_out = plan(1, n_embd, {&model.output()});
-  phases.run(1, [&](size_t) {
-    float* last = &x[(T - 1) * n_embd];
-    cpu::add(last, &xb[(T - 1) * n_embd], n_embd);
-    cpu::rms_norm(last, model.output_norm(), c.rms_eps, n_embd, xb.data());
-    cpu::prepare_unit(ks, p_out, xb.data(), mm, 0);
+  // logits (R, n_vocab) = rms_norm(x[row] + xb[row]) * output_norm · output, for the R rows
+  // asked for, by mat-vec.
+  const size_t R = r.out.size();
+  if (R == 0) return;
+  const Weight* out_w = &model.output();
+  const cpu::InputPlan p_out =
+      cpu::plan_input(ks, precision, R, n_embd, std::span<const Weight* const>(&out_w, 1), false);
+  phases.run(R, [&](size_t i) {
+    float* last = &x[r.out[i] * n_embd];
+    cpu::add(last, &xb[r.out[i] * n_embd], n_embd);
+    cpu::rms_norm(last, model.output_norm(), c.rms_eps, n_embd, &xo[i * n_embd]);
+    cpu::prepare_unit(ks, p_out, xo.data(), mm, i);
   });
-  products(p_out, xb.data(), true, {{&model.output(), logits.data()}});
+  const cpu::MatmulOut o_out{out_w, logits.data()};
+  const std::span<const cpu::MatmulOut> so(&o_out, 1);
+  phases.run(cpu::matmul_units(p_out, so),
+             [&](size_t u) { cpu::matmul_unit(ks, precision, p_out, so, xo.data(), mm, ith, u); });
 }
 
 InferenceContext::InferenceContext(const Model& model, uint32_t n_ctx,
                                    const ContextOptions& options)
-    : model_(model), n_ctx_(n_ctx), impl_(std::make_unique<Impl>(model, n_ctx, options)) {}
+    : model_(model),
+      n_ctx_(n_ctx),
+      n_past_(options.n_seq, 0),
+      impl_(std::make_unique<Impl>(model, n_ctx, options)) {}
 
 size_t InferenceContext::kv_cache_bytes() const {
-  return impl_->kv.bytes();
+  size_t bytes = 0;
+  for (const auto& kv : impl_->kv) bytes += kv ? kv->bytes() : 0;
+  return bytes;
+}
+
+uint32_t InferenceContext::capacity(uint32_t seq) const {
+  const auto& kv = impl_->kv[seq];
+  return kv ? kv->n_ctx() : 0;
 }
 
 std::string_view InferenceContext::kernels_name() const {
@@ -233,6 +294,10 @@ Result<std::unique_ptr<InferenceContext>> InferenceContext::create(const Model& 
   if (n_ctx == 0 || n_ctx > (1u << 24)) {
     return make_error(ErrorCode::InvalidRequest,
                       "context size " + std::to_string(n_ctx) + " is out of range");
+  }
+  if (options.n_seq < 1 || options.n_seq > 4096) {
+    return make_error(ErrorCode::InvalidRequest,
+                      "sequence count " + std::to_string(options.n_seq) + " is out of range");
   }
   if (options.n_threads < 1 || options.n_threads > 1024) {
     return make_error(ErrorCode::InvalidRequest,
@@ -254,38 +319,121 @@ Result<std::unique_ptr<InferenceContext>> InferenceContext::create(const Model& 
                                                      cpu::isa_name(to_isa(options.kernels)) +
                                                      " kernels");
   }
-  return std::unique_ptr<InferenceContext>(new InferenceContext(model, n_ctx, options));
+  std::unique_ptr<InferenceContext> ctx(new InferenceContext(model, n_ctx, options));
+  if (options.n_seq == 1) {
+    if (Status reserved = ctx->reserve(0, n_ctx); !reserved) return std::move(reserved).error();
+  }
+  return ctx;
+}
+
+Status InferenceContext::reserve(uint32_t seq, uint32_t n_positions) {
+  if (seq >= n_seq()) {
+    return make_error(ErrorCode::InvalidRequest, "sequence " + std::to_string(seq) +
+                                                     " is out of range (" +
+                                                     std::to_string(n_seq()) + ")");
+  }
+  if (n_positions > n_ctx_) {
+    return make_error(ErrorCode::ContextLengthExceeded,
+                      std::to_string(n_positions) + " positions exceed the context of " +
+                          std::to_string(n_ctx_));
+  }
+  const ModelConfig& c = model_.config();
+  auto& kv = impl_->kv[seq];
+  n_past_[seq] = 0;
+  if (n_positions == 0) {
+    kv.reset();
+  } else if (!kv || kv->n_ctx() != n_positions) {
+    kv.reset();  // the old one goes first: the budget may not hold both
+    kv = std::make_unique<KvCache>(c.n_layer, n_positions,
+                                   static_cast<size_t>(c.n_head_kv) * c.head_dim, impl_->kv_type);
+  }
+  return {};
 }
 
 Result<std::span<const float>> InferenceContext::eval(std::span<const int32_t> tokens) {
-  const ModelConfig& c = model_.config();
   if (tokens.empty()) return make_error(ErrorCode::InvalidRequest, "eval: no tokens");
-  if (tokens.size() > n_ctx_ - n_past_) {
-    return make_error(ErrorCode::ContextLengthExceeded, "context full: " + std::to_string(n_past_) +
-                                                            " + " + std::to_string(tokens.size()) +
-                                                            " tokens do not fit " +
-                                                            std::to_string(n_ctx_) + " positions");
-  }
-  for (int32_t id : tokens) {
-    if (id < 0 || static_cast<uint32_t>(id) >= c.n_vocab) {
-      return make_error(ErrorCode::InvalidRequest, "token id " + std::to_string(id) +
-                                                       " is outside the vocabulary (" +
-                                                       std::to_string(c.n_vocab) + ")");
+  // Batches of at most max_batch() tokens; the logits come from the last.
+  Result<std::span<const float>> logits = std::span<const float>();
+  for (size_t at = 0; at < tokens.size(); at += max_batch()) {
+    const size_t T = std::min(max_batch(), tokens.size() - at);
+    const SequenceTokens part{0, tokens.subspan(at, T), T >= cpu::kGemmMinTokens,
+                              at + T == tokens.size()};
+    // Only the first part can fail (room is checked for the whole prompt).
+    if (at == 0 && tokens.size() > capacity(0) - n_past_[0]) {
+      return make_error(ErrorCode::ContextLengthExceeded,
+                        "context full: " + std::to_string(n_past_[0]) + " + " +
+                            std::to_string(tokens.size()) + " tokens do not fit " +
+                            std::to_string(capacity(0)) + " positions");
     }
+    logits = eval(std::span<const SequenceTokens>(&part, 1));
+    if (!logits) return logits;
   }
+  return logits;
+}
+
+Result<std::span<const float>> InferenceContext::eval(std::span<const SequenceTokens> batch) {
+  const ModelConfig& c = model_.config();
+  if (batch.empty()) return make_error(ErrorCode::InvalidRequest, "eval: no tokens");
+  size_t total = 0, n_out = 0;
+  std::vector<bool> seen(n_seq(), false);
+  for (const SequenceTokens& part : batch) {
+    if (part.seq >= n_seq() || seen[part.seq]) {
+      return make_error(ErrorCode::InvalidRequest,
+                        "eval: sequence " + std::to_string(part.seq) +
+                            " is out of range or appears twice in the batch");
+    }
+    seen[part.seq] = true;
+    if (part.tokens.empty()) return make_error(ErrorCode::InvalidRequest, "eval: no tokens");
+    if (part.tokens.size() > capacity(part.seq) - n_past_[part.seq]) {
+      return make_error(ErrorCode::ContextLengthExceeded,
+                        "context full: " + std::to_string(n_past_[part.seq]) + " + " +
+                            std::to_string(part.tokens.size()) + " tokens do not fit " +
+                            std::to_string(capacity(part.seq)) + " positions");
+    }
+    for (int32_t id : part.tokens) {
+      if (id < 0 || static_cast<uint32_t>(id) >= c.n_vocab) {
+        return make_error(ErrorCode::InvalidRequest, "token id " + std::to_string(id) +
+                                                         " is outside the vocabulary (" +
+                                                         std::to_string(c.n_vocab) + ")");
+      }
+    }
+    total += part.tokens.size();
+    n_out += part.logits ? 1 : 0;
+  }
+  if (total > max_batch()) {
+    return make_error(ErrorCode::InvalidRequest, "eval: " + std::to_string(total) +
+                                                     " tokens exceed one batch (" +
+                                                     std::to_string(max_batch()) + ")");
+  }
+
+  // Lay out the rows: prompt tokens first, then generated ones.
   Impl& s = *impl_;
-  s.reserve(std::min(tokens.size(), kMaxBatch));
-  // Batches of at most kMaxBatch tokens; the logits come from the last.
-  for (size_t at = 0; at < tokens.size(); at += kMaxBatch) {
-    const size_t T = std::min(kMaxBatch, tokens.size() - at);
-    const bool last = at + T == tokens.size();
-    // A pass crosses ~10 barriers per layer: a small one runs on one thread.
-    const int n_threads = s.weight_bytes * T >= s.threaded_min_bytes ? s.pool.size() : 1;
-    s.pool.run([&](int ith, int) { s.forward(tokens.data() + at, T, n_past_, last, ith); },
-               n_threads);
-    n_past_ += static_cast<uint32_t>(T);
+  PassRows& rows = s.rows;
+  rows.clear();
+  std::vector<size_t> last_row(batch.size());
+  for (bool prompt : {true, false}) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const SequenceTokens& part = batch[i];
+      if (part.prompt != prompt) continue;
+      for (size_t j = 0; j < part.tokens.size(); ++j) {
+        rows.token.push_back(part.tokens[j]);
+        rows.seq.push_back(part.seq);
+        rows.pos.push_back(n_past_[part.seq] + static_cast<uint32_t>(j));
+      }
+      last_row[i] = rows.token.size() - 1;
+    }
+    if (prompt) rows.n_gemm = rows.token.size();
   }
-  return std::span<const float>(s.logits);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].logits) rows.out.push_back(last_row[i]);
+  }
+
+  s.reserve(total, n_out);
+  // A pass crosses ~10 barriers per layer: a small one runs on one thread.
+  const int n_threads = s.weight_bytes * total >= s.threaded_min_bytes ? s.pool.size() : 1;
+  s.pool.run([&](int ith, int) { s.forward(rows, ith); }, n_threads);
+  for (const SequenceTokens& part : batch) n_past_[part.seq] += static_cast<uint32_t>(part.tokens.size());
+  return std::span<const float>(s.logits.data(), n_out * c.n_vocab);
 }
 
 }  // namespace hearth::localnode

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "hearth/localnode/detokenizer.hpp"
-#include "hearth/localnode/stop_matcher.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -18,20 +16,17 @@ double per_second(size_t n, Clock::duration d) {
 
 }  // namespace
 
-std::string_view to_string(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::Length:
-      return "length";
-    case FinishReason::EndOfGeneration:
-      return "eog";
-    case FinishReason::Stop:
-      return "stop";
-    case FinishReason::ContextFull:
-      return "context_full";
-    case FinishReason::Cancelled:
-      return "cancelled";
+Result<std::span<const float>> prefill(InferenceContext& ctx, uint32_t seq,
+                                       std::span<const int32_t> prompt) {
+  if (prompt.empty()) return make_error(ErrorCode::InvalidRequest, "the prompt has no tokens");
+  Result<std::span<const float>> logits = std::span<const float>();
+  for (size_t at = 0; at < prompt.size(); at += InferenceContext::max_batch()) {
+    const size_t n = std::min(InferenceContext::max_batch(), prompt.size() - at);
+    const SequenceTokens part{seq, prompt.subspan(at, n), true, at + n == prompt.size()};
+    logits = ctx.eval(std::span<const SequenceTokens>(&part, 1));
+    if (!logits) return logits;
   }
-  return "?";
+  return logits;
 }
 
 int32_t argmax(std::span<const float> logits) {
@@ -62,77 +57,44 @@ Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenize
                                 const GenerateOptions& options) {
   if (prompt_tokens.empty())
     return make_error(ErrorCode::InvalidRequest, "the prompt has no tokens");
-  if (options.max_tokens < 0)
-    return make_error(ErrorCode::InvalidRequest, "max_tokens must not be negative");
-  if (prompt_tokens.size() > ctx.n_ctx()) {
+  if (prompt_tokens.size() > ctx.capacity(0)) {
     return make_error(ErrorCode::ContextLengthExceeded,
                       "the prompt has " + std::to_string(prompt_tokens.size()) +
-                          " tokens; the context holds " + std::to_string(ctx.n_ctx()));
+                          " tokens; the context holds " + std::to_string(ctx.capacity(0)));
   }
-  auto sampler = Sampler::create(options, ctx.model().config().n_vocab);
-  if (!sampler) return std::move(sampler).error();
+  auto decoder = SequenceDecoder::create(tokenizer, ctx.model().config().n_vocab, options,
+                                         {options.max_tokens, options.stop}, prompt_tokens);
+  if (!decoder) return std::move(decoder).error();
   ctx.reset();
   GenerateResult r;
   r.prompt_tokens = std::move(prompt_tokens);
-  for (int32_t id : r.prompt_tokens) sampler->accept(id);
 
-  // Text reaches the caller through the detokenizer (whole characters) and the stop
-  // sequences (never part of one).
-  Detokenizer detokenizer(tokenizer);
-  StopMatcher stops(options.stop);
-  bool cancelled = false;
-  auto emit = [&](const std::string& chunk) {
-    if (chunk.empty() || cancelled) return;
-    r.text += chunk;
-    if (options.on_text && !options.on_text(chunk)) cancelled = true;
-  };
-
-  // Prefill the prompt as one batch.
+  // Prefill the prompt.
   const auto t0 = Clock::now();
-  auto logits = ctx.eval(r.prompt_tokens);
+  auto logits = prefill(ctx, 0, r.prompt_tokens);
   if (!logits) return std::move(logits).error();
   r.prefill_tokens_per_s = per_second(r.prompt_tokens.size(), Clock::now() - t0);
   r.top_logits = top_k_logits(*logits, options.n_top_logits);
 
-  // Decode until max_tokens, an end-of-generation token, a stop sequence or a full context.
+  // Decode until the decoder finishes or the caller stops it.
   const auto t1 = Clock::now();
   size_t n_decoded = 0;
-  r.finish_reason = FinishReason::Length;
-  for (int i = 0; i < options.max_tokens; ++i) {
-    const int32_t next = sampler->sample(*logits);
-    if (tokenizer.is_eog(next)) {
-      r.stopped_at_eog = true;
-      r.finish_reason = FinishReason::EndOfGeneration;
-      break;
+  while (!decoder->finished()) {
+    SequenceDecoder::Step step = decoder->step(*logits, ctx.capacity(0) - ctx.n_past());
+    if (!step.text.empty()) {
+      r.text += step.text;
+      if (options.on_text && !options.on_text(step.text)) decoder->cancel();
     }
-    sampler->accept(next);
-    r.tokens.push_back(next);
-    emit(stops.push(detokenizer.push(next)));
-    if (stops.stopped()) {
-      r.finish_reason = FinishReason::Stop;
-      break;
-    }
-    if (cancelled) {
-      r.finish_reason = FinishReason::Cancelled;
-      break;
-    }
-    if (i + 1 == options.max_tokens) break;
-    if (ctx.n_past() >= ctx.n_ctx()) {
-      r.finish_reason = FinishReason::ContextFull;
-      break;
-    }
-    logits = ctx.eval(std::span<const int32_t>(&r.tokens.back(), 1));
+    if (!step.next || decoder->finished()) break;
+    const SequenceTokens next{0, std::span<const int32_t>(&*step.next, 1), false, true};
+    logits = ctx.eval(std::span<const SequenceTokens>(&next, 1));
     if (!logits) return std::move(logits).error();
     ++n_decoded;
   }
   r.decode_tokens_per_s = per_second(n_decoded, Clock::now() - t1);
-
-  // The end of the stream: an unfinished character and any held-back text.
-  if (!stops.stopped()) {
-    emit(stops.push(detokenizer.flush()));
-    if (stops.stopped()) r.finish_reason = FinishReason::Stop;
-    emit(stops.flush());
-  }
+  r.tokens = decoder->tokens();
+  r.finish_reason = decoder->finish_reason();
+  r.stopped_at_eog = r.finish_reason == FinishReason::EndOfGeneration;
   return r;
 }
 

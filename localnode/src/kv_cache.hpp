@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 #include "cpu/kernels.hpp"
 #include "hearth/localnode/tensor_type.hpp"
@@ -20,21 +20,24 @@ class KvCache {
  public:
   KvCache(uint32_t n_layer, uint32_t n_ctx, size_t kv_dim, TensorType type)
       : n_ctx_(n_ctx), kv_dim_(kv_dim), type_(type), row_bytes_(row_bytes(type, kv_dim)) {
-    const size_t n = static_cast<size_t>(n_layer) * n_ctx * row_bytes_;
-    k_.resize(n);
-    v_.resize(n);
+    // Uninitialised: attention reads only the positions written, and the system maps the
+    // pages on first write, so reserving a long context costs nothing up front.
+    bytes_ = static_cast<size_t>(n_layer) * n_ctx * row_bytes_;
+    k_.reset(new uint8_t[bytes_]);
+    v_.reset(new uint8_t[bytes_]);
   }
 
   TensorType type() const { return type_; }
   size_t kv_dim() const { return kv_dim_; }
-  size_t bytes() const { return k_.size() + v_.size(); }
+  uint32_t n_ctx() const { return n_ctx_; }
+  size_t bytes() const { return 2 * bytes_; }
 
   // Stores elements [at, at + n) of the k and v rows of layer `il` at position `pos` (for
   // Q8_0, `at` and `n` are multiples of 32).
   void store(const cpu::KernelSet& ks, uint32_t il, uint32_t pos, size_t at, size_t n,
              const float* k, const float* v) {
-    uint8_t* kr = k_.data() + offset(il, pos) + row_bytes(type_, at);
-    uint8_t* vr = v_.data() + offset(il, pos) + row_bytes(type_, at);
+    uint8_t* kr = k_.get() + offset(il, pos) + row_bytes(type_, at);
+    uint8_t* vr = v_.get() + offset(il, pos) + row_bytes(type_, at);
     switch (type_) {
       case TensorType::F16:
         ks.to_f16(k, reinterpret_cast<uint16_t*>(kr), n);
@@ -54,8 +57,8 @@ class KvCache {
   }
 
   // The k or v row of layer `il` at `pos` (kv_dim elements of type()).
-  const uint8_t* k(uint32_t il, uint32_t pos) const { return k_.data() + offset(il, pos); }
-  const uint8_t* v(uint32_t il, uint32_t pos) const { return v_.data() + offset(il, pos); }
+  const uint8_t* k(uint32_t il, uint32_t pos) const { return k_.get() + offset(il, pos); }
+  const uint8_t* v(uint32_t il, uint32_t pos) const { return v_.get() + offset(il, pos); }
   size_t row_bytes_per_position() const { return row_bytes_; }
 
  private:
@@ -78,7 +81,8 @@ class KvCache {
   size_t kv_dim_;
   TensorType type_;
   size_t row_bytes_;
-  std::vector<uint8_t> k_, v_;
+  size_t bytes_;  // of k_, and of v_
+  std::unique_ptr<uint8_t[]> k_, v_;
 };
 
 }  // namespace hearth::localnode

@@ -12,11 +12,11 @@ size_t round_up(size_t n, size_t m) {
 }  // namespace
 
 InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,
-                     std::span<const Weight* const> readers) {
+                     std::span<const Weight* const> readers, bool gemm) {
   InputPlan plan;
   plan.n_tokens = n_tokens;
   plan.n = n;
-  if (n_tokens >= kGemmMinTokens) {
+  if (gemm) {
     plan.gemm = true;
     plan.tp = round_up(n_tokens, 16);
     return plan;
@@ -33,14 +33,11 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
 
 void MatmulScratch::reserve(size_t n_max, size_t n_tokens_max, int n_threads) {
   const size_t n_blocks = round_up(n_max, 256);
-  q8x32.resize(std::min(n_tokens_max, kGemmMinTokens) * act_row_bytes(ActFormat::Q8x32, n_blocks));
-  q8x256.resize(std::min(n_tokens_max, kGemmMinTokens) *
-                act_row_bytes(ActFormat::Q8x256, n_blocks));
-  if (n_tokens_max >= kGemmMinTokens) {
-    packed.resize(n_max * round_up(n_tokens_max, 16));
-    rows.resize(static_cast<size_t>(n_threads));
-    for (auto& r : rows) r.resize(panel_floats(n_max) + kGemmRows * n_max);
-  }
+  q8x32.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x32, n_blocks));
+  q8x256.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x256, n_blocks));
+  packed.resize(n_max * round_up(n_tokens_max, 16));
+  rows.resize(static_cast<size_t>(n_threads));
+  for (auto& r : rows) r.resize(panel_floats(n_max) + kGemmRows * n_max);
 }
 
 namespace {

@@ -6,8 +6,9 @@
 //              dot products) or a k-major packing (units of k; batched GEMM over weight panels
 //              dequantized a few rows at a time);
 //   products   one unit per chunk of output rows.
-// A batch of kGemmMinTokens or more tokens takes the f32 GEMM; fewer take one mat-vec per
-// token, with quantized activations when the precision is Int8.
+// The caller picks per input: the f32 GEMM, or one mat-vec per token (with quantized
+// activations when the precision is Int8). Each output element's arithmetic depends only on
+// its own row and token, never on the other tokens of the batch.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,8 @@ namespace hearth::localnode::cpu {
 // (llama.cpp's arithmetic, fast), Float dequantizes the weights and multiplies in f32 (exact).
 enum class Precision { Int8, Float };
 
+// Below this many tokens a batch is cheaper as mat-vecs (InferenceContext's single-sequence
+// eval).
 inline constexpr size_t kGemmMinTokens = 8;
 
 // What prepare() makes of one input for the matrices that read it.
@@ -36,7 +39,7 @@ struct InputPlan {
 };
 
 InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,
-                     std::span<const Weight* const> readers);
+                     std::span<const Weight* const> readers, bool gemm);
 
 // Buffers for one input at a time, sized for the largest batch and row; per-thread panels.
 class MatmulScratch {

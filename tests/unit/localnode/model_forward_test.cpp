@@ -146,7 +146,7 @@ TEST(ModelForward, EvalRejectsBadInput) {
   ASSERT_NE(model, nullptr);
   auto ctx = InferenceContext::create(*model, {.n_ctx = 8, .n_threads = 1});
   ASSERT_TRUE(ctx.ok());
-  EXPECT_FALSE((*ctx)->eval({}).ok());
+  EXPECT_FALSE((*ctx)->eval(std::span<const int32_t>()).ok());
   const std::vector<int32_t> bad = {1, 48};
   auto r = (*ctx)->eval(bad);
   ASSERT_FALSE(r.ok());

@@ -1,12 +1,14 @@
 #pragma once
-// One inference stream over a Model: its KV cache, scratch buffers and worker threads.
-// eval() appends tokens and returns the logits after the last one. Owned by one caller at a
-// time (not thread-safe); the Model must outlive it.
+// Inference over a Model: the KV caches of up to n_seq independent sequences, scratch buffers
+// and worker threads. eval() appends tokens to sequences — one batch may mix several — and
+// returns the logits after the last token of each. Owned by one caller at a time (not
+// thread-safe); the Model must outlive it.
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "hearth/core/result.hpp"
 #include "hearth/localnode/model.hpp"
@@ -26,7 +28,10 @@ enum class MatmulPrecision { Int8, Float };
 enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni };
 
 struct ContextOptions {
-  uint32_t n_ctx = 0;   // positions in the KV cache; 0: the model's trained context
+  uint32_t n_ctx = 0;   // positions a sequence may hold; 0: the model's trained context
+  // Independent sequences (a server's slots). With one, sequence 0 holds n_ctx positions from
+  // the start; with more, each gets its KV cache from reserve().
+  uint32_t n_seq = 1;
   int n_threads = 1;
   // F16 (llama.cpp's default), Q8_0 (about half of F16; head_dim must be a multiple of 32) or
   // F32.
@@ -39,6 +44,17 @@ struct ContextOptions {
   uint64_t threaded_min_bytes = 128ull << 20;
 };
 
+// One sequence's tokens in a batch, appended at positions n_past(seq) onwards.
+struct SequenceTokens {
+  uint32_t seq = 0;
+  std::span<const int32_t> tokens;
+  // Prompt tokens multiply in f32 (a GEMM); generated tokens by mat-vec (MatmulPrecision).
+  // The choice follows the token's role, never the batch's size, so that a sequence's logits
+  // do not depend on what it is batched with.
+  bool prompt = true;
+  bool logits = true;  // return the logits after its last token
+};
+
 class InferenceContext {
  public:
   [[nodiscard]] static Result<std::unique_ptr<InferenceContext>> create(const Model& model,
@@ -47,18 +63,33 @@ class InferenceContext {
   InferenceContext(const InferenceContext&) = delete;
   InferenceContext& operator=(const InferenceContext&) = delete;
 
-  // Runs `tokens` (as one batch) at positions n_past() .. n_past() + size - 1 and returns the
-  // n_vocab logits after the last one, valid until the next eval. Errors: an empty batch, a
-  // token id out of range, or a full context (nothing is changed then).
+  // Runs `tokens` on sequence 0 (as one batch, or several of at most max_batch()) at positions
+  // n_past() .. n_past() + size - 1 and returns the n_vocab logits after the last one, valid
+  // until the next eval. Batches of fewer than 8 tokens multiply by mat-vec, longer ones in
+  // f32. Errors: an empty batch, a token id out of range, or a full context (nothing is
+  // changed then).
   [[nodiscard]] Result<std::span<const float>> eval(std::span<const int32_t> tokens);
 
-  uint32_t n_past() const { return n_past_; }
+  // Runs one batch over several sequences (each at most once, max_batch() tokens in all) and
+  // returns n_vocab logits per entry that asked for them, in order, valid until the next
+  // eval. Errors as above, or a sequence out of range, repeated, or without room (nothing is
+  // changed then).
+  [[nodiscard]] Result<std::span<const float>> eval(std::span<const SequenceTokens> batch);
+
+  // Gives sequence `seq` a KV cache of `n_positions` (at most n_ctx(); 0 frees it) and forgets
+  // its positions. The memory is taken from the system when first written.
+  [[nodiscard]] Status reserve(uint32_t seq, uint32_t n_positions);
+
+  uint32_t n_past(uint32_t seq = 0) const { return n_past_[seq]; }
+  uint32_t capacity(uint32_t seq = 0) const;
   uint32_t n_ctx() const { return n_ctx_; }
+  uint32_t n_seq() const { return static_cast<uint32_t>(n_past_.size()); }
+  static constexpr size_t max_batch() { return 512; }
   size_t kv_cache_bytes() const;
   // The CPU kernel level in use: "scalar", "avx2", "avx512" or "avx512-vnni".
   std::string_view kernels_name() const;
-  // Forgets every cached position.
-  void reset() { n_past_ = 0; }
+  // Forgets every cached position of `seq`.
+  void reset(uint32_t seq = 0) { n_past_[seq] = 0; }
   const Model& model() const { return model_; }
 
  private:
@@ -67,7 +98,7 @@ class InferenceContext {
 
   const Model& model_;
   uint32_t n_ctx_;
-  uint32_t n_past_ = 0;
+  std::vector<uint32_t> n_past_;  // per sequence
   std::unique_ptr<Impl> impl_;
 };
 

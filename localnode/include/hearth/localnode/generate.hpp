@@ -14,6 +14,7 @@
 #include "hearth/core/result.hpp"
 #include "hearth/localnode/context.hpp"
 #include "hearth/localnode/sampler.hpp"
+#include "hearth/localnode/sequence_decoder.hpp"
 #include "hearth/localnode/tokenizer.hpp"
 
 namespace hearth::localnode {
@@ -32,15 +33,6 @@ struct TopLogit {
   int32_t id = 0;
   float logit = 0.0f;
 };
-
-enum class FinishReason {
-  Length,           // max_tokens reached
-  EndOfGeneration,  // the model produced an end-of-generation token
-  Stop,             // a stop sequence
-  ContextFull,      // no room left in the context
-  Cancelled,        // on_text returned false
-};
-std::string_view to_string(FinishReason reason);
 
 struct GenerateResult {
   std::vector<int32_t> prompt_tokens;
@@ -61,6 +53,11 @@ struct GenerateResult {
 [[nodiscard]] Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenizer,
                                               std::vector<int32_t> prompt_tokens,
                                               const GenerateOptions& options);
+
+// Feeds `prompt` to sequence `seq` as prompt tokens, in batches of at most max_batch(), and
+// returns the logits after its last token.
+[[nodiscard]] Result<std::span<const float>> prefill(InferenceContext& ctx, uint32_t seq,
+                                                     std::span<const int32_t> prompt);
 
 // The k highest logits, highest first (ties: lower id first).
 std::vector<TopLogit> top_k_logits(std::span<const float> logits, size_t k);
