@@ -281,6 +281,10 @@ uint32_t InferenceContext::capacity(uint32_t seq) const {
   return kv ? kv->n_ctx() : 0;
 }
 
+TensorType InferenceContext::kv_type() const {
+  return impl_->kv_type;
+}
+
 std::string_view InferenceContext::kernels_name() const {
   return cpu::isa_name(impl_->ks.isa);
 }

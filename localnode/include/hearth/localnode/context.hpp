@@ -86,6 +86,7 @@ class InferenceContext {
   uint32_t n_seq() const { return static_cast<uint32_t>(n_past_.size()); }
   static constexpr size_t max_batch() { return 512; }
   size_t kv_cache_bytes() const;
+  TensorType kv_type() const;
   // The CPU kernel level in use: "scalar", "avx2", "avx512" or "avx512-vnni".
   std::string_view kernels_name() const;
   // Forgets every cached position of `seq`.

@@ -1,0 +1,77 @@
+#include "hearth/localnode/admission.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hearth::localnode {
+namespace {
+
+std::string mib(uint64_t bytes) {
+  return std::to_string((bytes + (1u << 19)) >> 20) + " MiB";
+}
+
+}  // namespace
+
+std::string_view to_string(AdmissionVerdict verdict) {
+  switch (verdict) {
+    case AdmissionVerdict::Admit:
+      return "admitted";
+    case AdmissionVerdict::ContextExceeded:
+      return "context";
+    case AdmissionVerdict::NoSlot:
+      return "slots";
+    case AdmissionVerdict::OverMemory:
+      return "memory";
+    case AdmissionVerdict::OverLatency:
+      return "latency";
+  }
+  return "?";
+}
+
+Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load) {
+  Admission a;
+  // The prompt and at least one generated token must fit the context.
+  if (request.prompt_tokens == 0 || request.prompt_tokens >= load.n_ctx) {
+    a.verdict = AdmissionVerdict::ContextExceeded;
+    a.reason = "the prompt has " + std::to_string(request.prompt_tokens) +
+               " tokens; the model's context holds " + std::to_string(load.n_ctx) +
+               " (prompt and completion together)";
+    return a;
+  }
+  const uint64_t wanted = request.max_tokens == 0
+                              ? load.n_ctx
+                              : uint64_t{request.prompt_tokens} + request.max_tokens;
+  a.kv_positions = static_cast<uint32_t>(std::min<uint64_t>(wanted, load.n_ctx));
+  a.kv_bytes = uint64_t{a.kv_positions} * load.kv_bytes_per_token;
+
+  if (load.free_slots == 0) {
+    a.verdict = AdmissionVerdict::NoSlot;
+    a.reason = "every slot is busy";
+    return a;
+  }
+  const uint64_t free_bytes =
+      load.kv_budget_bytes > load.kv_reserved_bytes ? load.kv_budget_bytes - load.kv_reserved_bytes : 0;
+  if (a.kv_bytes > free_bytes) {
+    a.verdict = AdmissionVerdict::OverMemory;
+    a.reason = "its KV cache (" + std::to_string(a.kv_positions) + " positions, " +
+               mib(a.kv_bytes) + ") does not fit the " + mib(free_bytes) + " left of the budget";
+    return a;
+  }
+  if (load.prefill_tokens_per_s > 0) {
+    const double seconds =
+        static_cast<double>(load.prefill_backlog_tokens + request.prompt_tokens) /
+        load.prefill_tokens_per_s;
+    a.projected_ttft = Duration(static_cast<Duration::rep>(std::ceil(seconds * 1000.0)));
+  }
+  if (load.ttft_budget > Duration::zero() && a.projected_ttft > load.ttft_budget) {
+    a.verdict = AdmissionVerdict::OverLatency;
+    a.reason = "projected time to first token " + std::to_string(a.projected_ttft.count()) +
+               " ms exceeds the budget of " + std::to_string(load.ttft_budget.count()) + " ms";
+    // The backlog ahead of it drains in about this long.
+    a.retry_after = std::max(Duration(1000), a.projected_ttft - load.ttft_budget);
+    return a;
+  }
+  return a;
+}
+
+}  // namespace hearth::localnode

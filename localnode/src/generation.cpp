@@ -1,0 +1,48 @@
+#include "hearth/localnode/generation.hpp"
+
+#include <utility>
+
+namespace hearth::localnode {
+
+Generation::Output Generation::take() {
+  std::lock_guard lock(mutex_);
+  Output out;
+  out.text.swap(pending_.text);
+  out.done = pending_.done;
+  out.error = pending_.error;
+  out.reason = pending_.reason;
+  out.prompt_tokens = pending_.prompt_tokens;
+  out.completion_tokens = pending_.completion_tokens;
+  return out;
+}
+
+void Generation::emit(std::string_view text) {
+  if (text.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    pending_.text += text;
+  }
+  notify_();
+}
+
+void Generation::finish(FinishReason reason, uint32_t prompt_tokens, uint32_t completion_tokens) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.done = true;
+    pending_.reason = reason;
+    pending_.prompt_tokens = prompt_tokens;
+    pending_.completion_tokens = completion_tokens;
+  }
+  notify_();
+}
+
+void Generation::fail(Error error) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.done = true;
+    pending_.error = std::move(error);
+  }
+  notify_();
+}
+
+}  // namespace hearth::localnode
