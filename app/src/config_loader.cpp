@@ -156,13 +156,17 @@ UpstreamSpec read_upstream(const Source& src, const YAML::Node& node) {
 }
 
 void read_local(const Source& src, const YAML::Node& node, LocalSpec& local) {
-  expect_map(src, node, "local", {"memory_budget", "latency_budget", "threads", "backend", "models"});
+  expect_map(src, node, "local",
+             {"memory_budget", "latency_budget", "threads", "backend", "prefill_chunk", "models"});
   if (auto n = node["memory_budget"]) local.memory_budget = get_size(src, n, "local.memory_budget");
   if (auto n = node["latency_budget"]) {
     expect_map(src, n, "local.latency_budget", {"ttft_ms"});
     if (auto t = n["ttft_ms"]) local.ttft_budget = Duration(get_int(src, t, "ttft_ms", 1, 3'600'000));
   }
   if (auto n = node["threads"]) local.threads = static_cast<int>(get_int(src, n, "local.threads", 0, 1024));
+  if (auto n = node["prefill_chunk"]) {
+    local.prefill_chunk = static_cast<uint32_t>(get_int(src, n, "local.prefill_chunk", 1, 448));
+  }
   if (auto n = node["backend"]) {
     local.backend = get_string(src, n, "local.backend");
     if (local.backend != "auto" && local.backend != "cpu" && local.backend != "vulkan") {
@@ -181,7 +185,15 @@ void read_local(const Source& src, const YAML::Node& node, LocalSpec& local) {
       if (auto n = m["slots"]) model.slots = static_cast<int>(get_int(src, n, "slots", 1, 1024));
       if (auto n = m["kv_type"]) {
         model.kv_type = get_string(src, n, "kv_type");
-        if (model.kv_type != "f16" && model.kv_type != "q8_0") fail(src, n, "kv_type must be f16 or q8_0");
+        if (model.kv_type != "f16" && model.kv_type != "q8_0" && model.kv_type != "f32") {
+          fail(src, n, "kv_type must be f16, q8_0 or f32");
+        }
+      }
+      // An empty path (an unset ${HEARTH_MODEL:-}) leaves the model out, and says so.
+      if (model.path.empty()) {
+        model.unavailable_reason = "no model file (path is empty; set HEARTH_MODEL)";
+      } else if (!std::filesystem::exists(model.path)) {
+        fail(src, m["path"], "local model file '" + model.path + "' does not exist");
       }
       local.models.push_back(std::move(model));
     }

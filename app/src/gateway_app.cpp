@@ -15,6 +15,8 @@
 #include "hearth/cache/redis_cache.hpp"
 #include "hearth/cache/tiered_cache.hpp"
 #include "hearth/gateway/server.hpp"
+#include "hearth/localnode/local_model.hpp"
+#include "hearth/localnode/local_source.hpp"
 #include "hearth/router/router.hpp"
 #include "hearth/upstream/http_client.hpp"
 
@@ -52,6 +54,36 @@ cache::RedisCacheConfig redis_config(const CacheSpec& spec) {
   return config;
 }
 
+localnode::TensorType kv_type_of(const std::string& name) {
+  if (name == "q8_0") return localnode::TensorType::Q8_0;
+  if (name == "f32") return localnode::TensorType::F32;
+  return localnode::TensorType::F16;
+}
+
+// The embedded node's models; the memory budget is shared equally.
+std::vector<std::unique_ptr<localnode::LocalModel>> make_local_models(const LocalSpec& spec, Logger& log,
+                                                                      localnode::LocalMetrics& metrics) {
+  std::vector<std::unique_ptr<localnode::LocalModel>> models;
+  size_t usable = 0;
+  for (const auto& m : spec.models) usable += m.unavailable_reason.empty() ? 1 : 0;
+  const int threads = spec.threads > 0 ? spec.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& m : spec.models) {
+    if (!m.unavailable_reason.empty()) continue;
+    localnode::LocalModelOptions o;
+    o.name = m.name;
+    o.path = m.path;
+    o.n_ctx = static_cast<uint32_t>(m.context);
+    o.slots = static_cast<uint32_t>(m.slots);
+    o.kv_type = kv_type_of(m.kv_type);
+    o.threads = threads;
+    o.memory_budget = spec.memory_budget / usable;
+    o.ttft_budget = spec.ttft_budget;
+    o.prefill_chunk = spec.prefill_chunk;
+    models.push_back(std::make_unique<localnode::LocalModel>(std::move(o), log, metrics));
+  }
+  return models;
+}
+
 }  // namespace
 
 struct GatewayApp::Parts {
@@ -61,10 +93,12 @@ struct GatewayApp::Parts {
         access_log(a),
         router_metrics(metrics),
         cache_metrics(metrics, l),
+        local_metrics(metrics),
         routes(config.models),
         auth(config.auth_enabled, config.api_keys) {}
 
   gateway::Readiness readiness() const;
+  std::vector<gateway::ModelInfo> model_list() const;
 
   Config config;
   Logger& log;
@@ -73,6 +107,10 @@ struct GatewayApp::Parts {
   MetricsRegistry metrics;
   router::RouterMetrics router_metrics;
   cache::CacheMetrics cache_metrics;
+  localnode::LocalMetrics local_metrics;
+  // The embedded node, shared by the workers (declared before them: they point into it).
+  std::vector<std::unique_ptr<localnode::LocalModel>> local_models;
+  std::unique_ptr<localnode::LocalSource> local_source;
   std::unique_ptr<cache::InMemoryCache> memory_cache;  // the memory backend, or Redis' L1
   router::RouteTable routes;
   std::map<std::string, std::unique_ptr<router::CircuitBreaker>, std::less<>> breakers;
@@ -105,11 +143,28 @@ gateway::Readiness GatewayApp::Parts::readiness() const {
     }
     upstreams.push_back(std::move(entry));
   }
+  // Local models: routable once ready.
+  Json local_states = Json::array();
+  for (const auto& spec : config.local.models) {
+    if (!spec.unavailable_reason.empty()) {
+      local_states.push_back({{"name", spec.name}, {"state", "unavailable"}, {"reason", spec.unavailable_reason}});
+    }
+  }
+  std::map<std::string, bool, std::less<>> local_ready;
+  for (const auto& model : local_models) {
+    local_states.push_back(model->describe());
+    local_ready[model->name()] = model->state() == localnode::LocalModelState::Ready;
+  }
   Json models = Json::array();
   bool any_routable = false;
   for (const auto& route : config.models) {
     bool routable = false;
     for (const auto& candidate : route.candidates) {
+      if (candidate.target == "local") {
+        auto it = local_ready.find(candidate.model);
+        routable = routable || (it != local_ready.end() && it->second);
+        continue;
+      }
       auto it = usable.find(candidate.target);
       routable = routable || (it != usable.end() && it->second);
     }
@@ -118,8 +173,9 @@ gateway::Readiness GatewayApp::Parts::readiness() const {
   }
   Json local = config.local.models.empty()
                    ? Json{{"state", "not configured"}}
-                   : Json{{"state", "unavailable"},
-                          {"reason", "the embedded engine is not part of this build yet"}};
+                   : Json{{"memory_budget", config.local.memory_budget},
+                          {"ttft_budget_ms", config.local.ttft_budget.count()},
+                          {"models", std::move(local_states)}};
   // The cache never makes hearth unready: without it requests go to their routes.
   Json cache = {{"backend", config.cache.backend}};
   if (config.cache.backend == "redis") {
@@ -140,12 +196,52 @@ gateway::Readiness GatewayApp::Parts::readiness() const {
   return {any_routable, std::move(detail)};
 }
 
+// The public model names, each with its routes and their state (an extension field that
+// OpenAI clients ignore).
+std::vector<gateway::ModelInfo> GatewayApp::Parts::model_list() const {
+  std::map<std::string, const localnode::LocalModel*, std::less<>> local;
+  for (const auto& model : local_models) local.emplace(model->name(), model.get());
+  std::vector<gateway::ModelInfo> list;
+  for (const auto& route : config.models) {
+    Json states = Json::array();
+    for (const auto& candidate : route.candidates) {
+      std::string state = "unavailable";
+      if (candidate.target == "local") {
+        auto it = local.find(candidate.model);
+        if (it != local.end()) state = std::string(localnode::to_string(it->second->state()));
+        states.push_back({{"route", "local:" + candidate.model}, {"state", state}});
+        continue;
+      }
+      for (const auto& spec : config.upstreams) {
+        if (spec.config.name == candidate.target && spec.unavailable_reason.empty()) state = "available";
+      }
+      states.push_back({{"route", candidate.label()}, {"state", state}});
+    }
+    list.push_back({route.name, "hearth", std::move(states)});
+  }
+  return list;
+}
+
 GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     : parts_(std::make_unique<Parts>(std::move(config), log, access_log)) {
   auto& p = *parts_;
   for (const auto& spec : p.config.upstreams) {
     p.breakers[spec.config.name] = std::make_unique<router::CircuitBreaker>(p.config.breaker, p.clock);
     p.router_metrics.breaker_state(spec.config.name, router::CircuitBreaker::State::Closed);
+  }
+
+  // The embedded node: one source for every `local:<model>` candidate.
+  p.local_models = make_local_models(p.config.local, p.log, p.local_metrics);
+  if (!p.local_models.empty()) {
+    std::map<std::string, localnode::LocalModel*, std::less<>> by_name;
+    for (auto& model : p.local_models) by_name.emplace(model->name(), model.get());
+    auto seeds = std::make_shared<std::mt19937_64>(std::random_device{}());
+    auto seed_mutex = std::make_shared<std::mutex>();
+    p.local_source = std::make_unique<localnode::LocalSource>(std::move(by_name), [seeds, seed_mutex] {
+      std::lock_guard lock(*seed_mutex);
+      return (*seeds)();
+    });
+    p.breakers["local"] = std::make_unique<router::CircuitBreaker>(p.config.breaker, p.clock);
   }
 
   // The response cache's in-process store, shared by the workers.
@@ -172,6 +268,7 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
       }
       targets.emplace(spec.config.name, target);
     }
+    if (p.local_source) targets.emplace("local", router::Target{p.local_source.get(), p.breakers["local"].get()});
     cache::ResponseCache* backend = nullptr;
     if (cache_spec.backend == "memory") {
       backend = p.memory_cache.get();
@@ -199,12 +296,7 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
   gateway::GatewayServices services{
       .router = [&p](size_t i) -> CompletionSource& { return *p.workers.at(i)->router; },
       .auth = p.auth,
-      .models =
-          [&p] {
-            std::vector<gateway::ModelInfo> models;
-            for (const auto& route : p.config.models) models.push_back({route.name});
-            return models;
-          },
+      .models = [&p] { return p.model_list(); },
       .readiness = [&p] { return p.readiness(); },
       .metrics = p.metrics,
       .log = p.log,
@@ -229,6 +321,7 @@ Status GatewayApp::start() {
   for (auto& worker : p.workers) {
     worker->thread = std::thread([w = worker.get()] { w->io.run(); });
   }
+  for (auto& model : p.local_models) model->start_loading();
   for (const auto& warning : p.config.warnings) p.log.warn("config", {{"message", warning}});
   auto ready = p.readiness();
   p.log.info("started", {{"ready", ready.ready}, {"readiness", ready.detail}});

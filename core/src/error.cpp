@@ -7,6 +7,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::InvalidRequest: return "invalid_request";
     case ErrorCode::InvalidJson: return "invalid_json";
     case ErrorCode::ContextLengthExceeded: return "context_length_exceeded";
+    case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::Unauthorized: return "unauthorized";
     case ErrorCode::PermissionDenied: return "permission_denied";
     case ErrorCode::ModelNotFound: return "model_not_found";

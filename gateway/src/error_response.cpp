@@ -25,6 +25,7 @@ Shape shape_of(const Error& error) {
     case ErrorCode::InvalidJson: return {400, "invalid_request_error", "", false};
     case ErrorCode::ContextLengthExceeded:
       return {400, "invalid_request_error", "context_length_exceeded", false};
+    case ErrorCode::Unsupported: return {400, "invalid_request_error", "unsupported", false};
     case ErrorCode::Unauthorized: return {401, "invalid_request_error", "invalid_api_key", false};
     case ErrorCode::PermissionDenied: return {403, "permission_error", "permission_denied", false};
     case ErrorCode::ModelNotFound: return {404, "invalid_request_error", "model_not_found", false};

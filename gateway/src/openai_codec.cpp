@@ -256,10 +256,12 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
 Json models_list(const std::vector<ModelInfo>& models, int64_t created_unix_seconds) {
   Json data = Json::array();
   for (const auto& model : models) {
-    data.push_back(Json{{"id", model.id},
-                        {"object", "model"},
-                        {"created", created_unix_seconds},
-                        {"owned_by", model.owned_by}});
+    Json entry{{"id", model.id},
+               {"object", "model"},
+               {"created", created_unix_seconds},
+               {"owned_by", model.owned_by}};
+    if (!model.routes.is_null()) entry["hearth_routes"] = model.routes;
+    data.push_back(std::move(entry));
   }
   return Json{{"object", "list"}, {"data", std::move(data)}};
 }

@@ -51,17 +51,22 @@ Scheduler::Scheduler(InferenceContext& ctx, const Tokenizer& tokenizer, Schedule
   thread_ = std::thread([this] { run(); });
 }
 
-Scheduler::~Scheduler() {
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   wake_.notify_one();
+  if (!thread_.joinable()) return;
   thread_.join();
   const Error stopped = make_error(ErrorCode::Overloaded, "the local node stopped");
   for (auto& seq : inbox_) seq->gen->fail(stopped);
+  inbox_.clear();
   for (auto& seq : slots_) {
     if (seq) seq->gen->fail(stopped);
+    seq.reset();
   }
 }
 
@@ -101,7 +106,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
   }
   if (observer_.on_admission) observer_.on_admission(admission);
   if (admission.verdict == AdmissionVerdict::ContextExceeded) {
-    return make_error(ErrorCode::ContextLengthExceeded, admission.reason, "messages");
+    return make_error(ErrorCode::ContextLengthExceeded, admission.reason);
   }
   if (!admission.admitted()) {
     Error overloaded = make_error(ErrorCode::Overloaded, "The local node cannot take the request now: " + admission.reason + ".");
@@ -257,11 +262,14 @@ void Scheduler::release(uint32_t slot) {
     prefill_order_.erase(std::remove(prefill_order_.begin(), prefill_order_.end(), slot),
                          prefill_order_.end());
   }
-  std::lock_guard lock(mutex_);
-  kv_reserved_bytes_ -= seq->admission.kv_bytes;
-  prefill_backlog_ -= unprefilled;
-  if (unprefilled > 0) --queued_;
-  free_slots_.push_back(slot);
+  {
+    std::lock_guard lock(mutex_);
+    kv_reserved_bytes_ -= seq->admission.kv_bytes;
+    prefill_backlog_ -= unprefilled;
+    if (unprefilled > 0) --queued_;
+    free_slots_.push_back(slot);
+  }
+  if (observer_.on_release) observer_.on_release();
 }
 
 Result<double> calibrate_prefill(InferenceContext& ctx, uint32_t seq, uint32_t n_tokens) {

@@ -36,8 +36,10 @@ Decision decide_after_failure(const Error& error, bool committed, int retries_do
     case ErrorCode::DeadlineExceeded:
     case ErrorCode::UpstreamRejected:  // the request itself is wrong: no one will take it
     case ErrorCode::InvalidRequest:
-    case ErrorCode::ContextLengthExceeded:
       return {Next::GiveUp};
+    case ErrorCode::ContextLengthExceeded:  // another route may have a longer context
+    case ErrorCode::Unsupported:            // or do what this one cannot
+      return {Next::Failover};
     default:
       break;
   }

@@ -39,6 +39,11 @@ std::string resolved_route(const ModelRoute& route) {
   return resolved;
 }
 
+// x-hearth-route: `local:<model>` for the embedded node, `upstream:<name>` otherwise.
+std::string route_label(const Candidate& candidate) {
+  return candidate.target == "local" ? "local:" + candidate.model : "upstream:" + candidate.target;
+}
+
 }  // namespace
 
 Router::Router(const RouteTable& routes, std::map<std::string, Target, std::less<>> targets,
@@ -107,7 +112,7 @@ Task<Status> Router::try_candidates(const ModelRoute& route_ref, const ChatReque
       }
 
       // Send it.
-      sink.set_route("upstream:" + candidate.target);
+      sink.set_route(route_label(candidate));
       Status status = co_await source->complete(attempt, context, sink);
       if (status.ok()) {
         breaker->record_success();

@@ -34,14 +34,17 @@ struct LocalModelSpec {
   std::string path;
   int context = 0;  // 0: the model's own
   int slots = 1;
-  std::string kv_type = "f16";
+  std::string kv_type = "f16";     // f16 | q8_0 | f32
+  std::string unavailable_reason;  // non-empty: left out and reported in /readyz
 };
 
-// The embedded node (served from its own issue); validated now so typos fail early.
+// The embedded inference node. The memory budget (weights + KV caches) is shared equally by
+// its models.
 struct LocalSpec {
   uint64_t memory_budget = 2ull << 30;
   Duration ttft_budget{2000};
-  int threads = 0;
+  int threads = 0;                 // 0: one per core
+  uint32_t prefill_chunk = 64;     // prompt tokens per engine step
   std::string backend = "auto";
   std::vector<LocalModelSpec> models;
 };

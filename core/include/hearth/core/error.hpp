@@ -13,6 +13,7 @@ enum class ErrorCode {
   InvalidRequest,         // 400: a field is missing or wrong (param names it)
   InvalidJson,            // 400: the body is not JSON
   ContextLengthExceeded,  // 400: the prompt does not fit the model
+  Unsupported,            // 400: this route cannot serve the request (tools on the local node)
   Unauthorized,           // 401: missing or invalid API key
   PermissionDenied,       // 403: a policy denies the request
   ModelNotFound,          // 404: no such public model

@@ -18,6 +18,7 @@ namespace hearth::gateway {
 struct ModelInfo {
   std::string id;
   std::string owned_by = "hearth";
+  Json routes = nullptr;  // non-null: listed as "hearth_routes" (candidates and their state)
 };
 
 struct Readiness {

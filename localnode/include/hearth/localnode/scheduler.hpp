@@ -55,18 +55,21 @@ struct SchedulerStats {
   uint64_t completion_tokens = 0;
 };
 
-// Told about admissions and first tokens (metrics); called on the submitting thread and the
-// engine thread respectively. Optional.
+// Told about admissions (on the submitting thread), first tokens and freed slots (on the
+// engine thread), for metrics. Each is optional.
 struct SchedulerObserver {
   std::function<void(const Admission&)> on_admission;
   std::function<void(Duration ttft)> on_first_token;
+  std::function<void()> on_release;
 };
 
 class Scheduler {
  public:
   Scheduler(InferenceContext& ctx, const Tokenizer& tokenizer, SchedulerOptions options,
             SchedulerObserver observer = {});
-  ~Scheduler();  // stops the engine; generations still running fail with Overloaded
+  ~Scheduler();  // stop()s
+  // Stops the engine thread; generations still running fail with Overloaded. Idempotent.
+  void stop();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
