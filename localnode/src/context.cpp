@@ -34,8 +34,7 @@ cpu::Isa to_isa(CpuKernels k) {
 
 }  // namespace
 
-// The rows of one forward pass: the prompt rows first (f32 GEMM), then the generated rows
-// (mat-vec).
+// The rows of one forward pass: the GEMM rows first (prompt tokens), then the mat-vec rows.
 struct PassRows {
   std::vector<int32_t> token;
   std::vector<uint32_t> seq, pos;
@@ -410,15 +409,15 @@ Result<std::span<const float>> InferenceContext::eval(std::span<const SequenceTo
                                                      std::to_string(max_batch()) + ")");
   }
 
-  // Lay out the rows: prompt tokens first, then generated ones.
+  // Lay out the rows: GEMM rows first, then mat-vec ones.
   Impl& s = *impl_;
   PassRows& rows = s.rows;
   rows.clear();
   std::vector<size_t> last_row(batch.size());
-  for (bool prompt : {true, false}) {
+  for (bool gemm : {true, false}) {
     for (size_t i = 0; i < batch.size(); ++i) {
       const SequenceTokens& part = batch[i];
-      if (part.prompt != prompt) continue;
+      if (part.gemm != gemm) continue;
       for (size_t j = 0; j < part.tokens.size(); ++j) {
         rows.token.push_back(part.tokens[j]);
         rows.seq.push_back(part.seq);
@@ -426,7 +425,7 @@ Result<std::span<const float>> InferenceContext::eval(std::span<const SequenceTo
       }
       last_row[i] = rows.token.size() - 1;
     }
-    if (prompt) rows.n_gemm = rows.token.size();
+    if (gemm) rows.n_gemm = rows.token.size();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].logits) rows.out.push_back(last_row[i]);

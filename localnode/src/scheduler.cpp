@@ -176,6 +176,10 @@ void Scheduler::step() {
     if (seq != nullptr && seq->decoding()) batch.push_back({slot, {&seq->next, 1}, false, true});
   }
   const size_t n_decode = batch.size();
+  // Enough decoding sequences share the weights better through the GEMM (throughput mode).
+  if (options_.decode_gemm_min > 0 && n_decode >= options_.decode_gemm_min) {
+    for (SequenceTokens& part : batch) part.gemm = true;
+  }
   size_t budget = std::min<size_t>(options_.prefill_chunk, InferenceContext::max_batch() - n_decode);
   size_t n_prefill = 0;
   for (uint32_t slot : prefill_order_) {
@@ -204,8 +208,8 @@ void Scheduler::step() {
 
   // Account for the prompt tokens consumed and the rates seen.
   uint32_t prefills_done = 0;
-  for (const SequenceTokens& part : batch) {
-    if (!part.prompt) continue;
+  for (size_t i = n_decode; i < batch.size(); ++i) {
+    const SequenceTokens& part = batch[i];
     Sequence& seq = *slots_[part.seq];
     seq.prefilled += part.tokens.size();
     if (seq.decoding()) {

@@ -48,10 +48,10 @@ struct ContextOptions {
 struct SequenceTokens {
   uint32_t seq = 0;
   std::span<const int32_t> tokens;
-  // Prompt tokens multiply in f32 (a GEMM); generated tokens by mat-vec (MatmulPrecision).
-  // The choice follows the token's role, never the batch's size, so that a sequence's logits
+  // Multiply by the f32 GEMM (prompt tokens) or by mat-vec (generated tokens; see
+  // MatmulPrecision). The caller chooses, never the batch's size, so that a sequence's logits
   // do not depend on what it is batched with.
-  bool prompt = true;
+  bool gemm = true;
   bool logits = true;  // return the logits after its last token
 };
 
