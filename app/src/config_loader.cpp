@@ -155,7 +155,7 @@ UpstreamSpec read_upstream(const Source& src, const YAML::Node& node) {
   return spec;
 }
 
-void read_local(const Source& src, const YAML::Node& node, LocalSpec& local) {
+void read_local(const Source& src, const YAML::Node& node, LocalSpec& local, Config& config) {
   expect_map(src, node, "local",
              {"memory_budget", "latency_budget", "threads", "backend", "prefill_chunk", "models"});
   if (auto n = node["memory_budget"]) local.memory_budget = get_size(src, n, "local.memory_budget");
@@ -192,6 +192,7 @@ void read_local(const Source& src, const YAML::Node& node, LocalSpec& local) {
       // An empty path (an unset ${HEARTH_MODEL:-}) leaves the model out, and says so.
       if (model.path.empty()) {
         model.unavailable_reason = "no model file (path is empty; set HEARTH_MODEL)";
+        config.warnings.push_back("local model '" + model.name + "' left out: " + model.unavailable_reason);
       } else if (!std::filesystem::exists(model.path)) {
         fail(src, m["path"], "local model file '" + model.path + "' does not exist");
       }
@@ -335,7 +336,7 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
   if (auto n = root["server"]) read_server(src, n, config);
   if (auto n = root["auth"]) read_auth(src, n, config);
   if (auto n = root["cache"]) read_cache(src, n, config);
-  if (auto n = root["local"]) read_local(src, n, config.local);
+  if (auto n = root["local"]) read_local(src, n, config.local, config);
   if (auto n = root["router"]) read_router(src, n, config);
   if (auto n = root["log"]) read_log(src, n, config.log);
   if (auto n = root["policies"]) config.policies_path = get_string(src, n, "policies");
