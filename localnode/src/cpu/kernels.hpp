@@ -74,6 +74,10 @@ using QuantizeFn = void (*)(const float* x, size_t n, uint8_t* out);
 // elements of the weight type. x is a quantized row (GemvQ8Fn) or n floats (GemvF32Fn).
 using GemvQ8Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                           const uint8_t* x, float* y);
+// The mat-vec of n_tok quantized rows (x_stride bytes apart) at once, y (n_tok, ldy): each
+// token's result exactly as GemvQ8Fn gives it alone.
+using GemvQ8MultiFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                               const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy);
 using GemvF32Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
                            float* y);
 
@@ -129,6 +133,7 @@ using SwigluFn = void (*)(float* gate, const float* up, size_t n);
 struct TypeKernels {
   ActFormat act = ActFormat::None;  // None: the type has no integer path (F32, F16, BF16)
   GemvQ8Fn gemv_q8 = nullptr;
+  GemvQ8MultiFn gemv_q8_multi = nullptr;  // optional: several tokens per pass over the weights
   GemvF32Fn gemv_f32 = nullptr;
   DequantFn dequant = nullptr;
   PackQuantFn pack = nullptr;  // fused dequantize-and-pack, where a level has one

@@ -242,6 +242,7 @@ void fill_avx512(KernelSet& ks) {
   ks.isa = Isa::Avx512;
   TypeKernels& q8 = ks.types[type_index(TensorType::Q8_0)];
   q8.gemv_q8 = gemv_q8_q8_0_512;
+  q8.gemv_q8_multi = gemv_q8_q8_0_512_multi;
   q8.gemv_f32 = gemv_f32_q8_0;
   q8.dequant = dequant_q8_0;
   ks.types[type_index(TensorType::F32)].gemv_f32 = gemv_f32_f32;

@@ -50,6 +50,7 @@ namespace hearth::localnode::cpu {
 void fill_avx512_vnni(KernelSet& ks) {
   ks.isa = Isa::Avx512Vnni;
   ks.types[type_index(TensorType::Q8_0)].gemv_q8 = gemv_q8_q8_0_512;
+  ks.types[type_index(TensorType::Q8_0)].gemv_q8_multi = gemv_q8_q8_0_512_multi;
   ks.types[type_index(TensorType::Q4_0)].gemv_q8 = gemv_q8_q4_0;
   ks.types[type_index(TensorType::Q4_1)].gemv_q8 = gemv_q8_q4_1;
   ks.types[type_index(TensorType::Q5_0)].gemv_q8 = gemv_q8_q5_0;

@@ -105,6 +105,10 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
   if (p == Precision::Int8 && tk.act != ActFormat::None) {
     const size_t rb = act_row_bytes(tk.act, K);
     const uint8_t* xq = tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data();
+    if (tk.gemv_q8_multi != nullptr && T > 1) {
+      tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N);
+      return;
+    }
     for (size_t t = 0; t < T; ++t)
       tk.gemv_q8(w.row(r0), w.row_bytes, r1 - r0, K, xq + t * rb, y + t * N + r0);
     return;
