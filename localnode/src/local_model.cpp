@@ -13,6 +13,10 @@ std::string mib(uint64_t bytes) {
 // to cost little on a large model.
 constexpr uint32_t kCalibrationTokens = 64;
 
+// The engine's threads run below the I/O threads, so that proxying and the cache keep their
+// latency while the node is busy (the engine takes whatever CPU is left).
+constexpr int kEngineNice = 10;
+
 }  // namespace
 
 std::string_view to_string(LocalModelState state) {
@@ -120,7 +124,8 @@ Status LocalModel::load_steps() {
   auto ctx = InferenceContext::create(*model_, {.n_ctx = n_ctx,
                                                 .n_seq = options_.slots,
                                                 .n_threads = std::max(1, options_.threads),
-                                                .kv_type = options_.kv_type});
+                                                .kv_type = options_.kv_type,
+                                                .nice = kEngineNice});
   if (!ctx) return std::move(ctx).error();
   ctx_ = std::move(ctx).value();
   auto rate = calibrate_prefill(*ctx_, 0, std::min(kCalibrationTokens, n_ctx));
@@ -137,7 +142,8 @@ Status LocalModel::load_steps() {
       SchedulerOptions{.kv_budget_bytes = options_.memory_budget - weight_bytes_,
                        .ttft_budget = options_.ttft_budget,
                        .prefill_chunk = options_.prefill_chunk,
-                       .prefill_tokens_per_s = *rate},
+                       .prefill_tokens_per_s = *rate,
+                       .nice = kEngineNice},
       std::move(observer));
   return {};
 }

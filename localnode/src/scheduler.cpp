@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "hearth/localnode/generate.hpp"
+#include "thread_pool.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -133,6 +134,7 @@ SchedulerStats Scheduler::stats() const {
 }
 
 void Scheduler::run() {
+  set_thread_nice(options_.nice);
   for (;;) {
     std::vector<std::unique_ptr<Sequence>> fresh;
     {

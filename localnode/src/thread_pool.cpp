@@ -1,5 +1,9 @@
 #include "thread_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,8 +49,19 @@ void ThreadPool::wake(std::atomic<uint32_t>& seq) {
   seq.notify_all();
 }
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
-  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+void set_thread_nice(int nice) {
+  if (nice == 0) return;
+  // Best effort: a thread that may not change its priority runs at the process's.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+}
+
+ThreadPool::ThreadPool(int n_threads, int nice) : n_threads_(std::max(1, n_threads)) {
+  for (int i = 1; i < n_threads_; ++i) {
+    workers_.emplace_back([this, i, nice] {
+      set_thread_nice(nice);
+      worker(i);
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {

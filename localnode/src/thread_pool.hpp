@@ -16,9 +16,14 @@
 
 namespace hearth::localnode {
 
+// Lowers the calling thread's scheduling priority by `nice` (Linux: per thread); 0 does
+// nothing. Engine threads of a server use it so that the I/O threads win the cores.
+void set_thread_nice(int nice);
+
 class ThreadPool {
  public:
-  explicit ThreadPool(int n_threads);  // n_threads >= 1, counting the caller
+  // n_threads >= 1, counting the caller; the workers run at `nice` (0: unchanged).
+  explicit ThreadPool(int n_threads, int nice = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

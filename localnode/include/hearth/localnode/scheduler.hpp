@@ -38,6 +38,7 @@ struct SchedulerOptions {
   // differ (by float rounding) from decoding alone. 0: never (every sequence's tokens are
   // exactly what it would get alone).
   uint32_t decode_gemm_min = 0;
+  int nice = 0;  // the engine thread's niceness (its context's compute threads have their own)
 };
 
 // A request as the engine sees it: tokens in, sampling and limits.

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The local node under load, end to end:
+#  1. the scheduler alone (hearth_bench_local): aggregate tokens/s and time to first token at
+#     1, 4, 8 and 16 busy streams on the 135M-shape model;
+#  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
+#     with it serving 8 streaming requests over HTTP the whole time.
+# Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+model="${1:-${HEARTH_TEST_MODELS:-$root/../shared/models}/synth-smollm2-135m-shape-Q8_0.gguf}"
+dur="${2:-10}"
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+echo "model: $(basename "$model"); $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo '| streams | requests | tokens/s (all streams) | × one stream | TTFT p50 | TTFT p99 |'
+echo '|---|---|---|---|---|---|'
+single=""
+for n in 1 4 8 16; do
+  line=$("$root/build/bench/local/hearth_bench_local" "$model" "$n" $((n * 3)) 32 64 2 64)
+  tps=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['tokens_per_s'])" "$line")
+  p50=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ttft_p50_ms'])" "$line")
+  p99=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ttft_p99_ms'])" "$line")
+  [ -z "$single" ] && single="$tps"
+  ratio=$(python3 -c "print(f'{$tps / $single:.2f}')")
+  echo "| $n | $((n * 3)) | $tps | $ratio | $p50 ms | $p99 ms |"
+done
+
+# The gateway in front of a mock upstream, with the local model beside it.
+mock_port=$(free_port); hearth_port=$(free_port)
+"$root/build/bench/hearth_bench_mock_upstream" "$mock_port" 1 & pids+=($!)
+wait_port "$mock_port"
+cat > "$tmp/hearth.yaml" <<CONF
+server: {listen: 127.0.0.1:$hearth_port, workers: 2}
+auth: {enabled: false}
+cache: {backend: off}
+upstreams:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
+local:
+  memory_budget: 1GiB
+  latency_budget: {ttft_ms: 60000}
+  threads: 2
+  models: [{name: big, path: "$model", context: 512, slots: 8}]
+models:
+  - {name: bench, routes: [mock:mock]}
+  - {name: big, routes: [local:big]}
+log: {level: warn, access_log: off}
+CONF
+"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & pids+=($!)
+wait_port "$hearth_port"
+for _ in $(seq 600); do
+  curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
+  sleep 0.1
+done
+
+proxy() {  # name → a Markdown row of wrk against the mock route
+  STREAM=0 wrk -t2 -c32 -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" \
+    "http://127.0.0.1:$hearth_port/v1/chat/completions" > "$tmp/wrk.txt" 2>&1
+  printf '| %s | %s | %s | %s |\n' "$1" "$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")" \
+    "$(awk '$1=="50%" {print $2}' "$tmp/wrk.txt")" "$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")"
+}
+echo
+echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 |'
+echo '|---|---|---|---|'
+proxy "engine idle"
+# Keep 8 local streams running for the whole measurement.
+for i in $(seq 8); do
+  ( while :; do
+      curl -s -o /dev/null "127.0.0.1:$hearth_port/v1/completions" -H 'content-type: application/json' \
+        -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":200,\"stream\":true}" || true
+    done ) & pids+=($!)
+done
+sleep 2
+before=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
+proxy "engine serving 8 streams"
+after=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
+echo
+echo "local tokens generated during the busy measurement: $(python3 -c "print(int($after - $before))") in ${dur}s"
