@@ -104,6 +104,11 @@ TEST(LoadConfig, ErrorsPointAtFileLineAndColumn) {
       {"server:\n  listen: ${NOPE}\n", "c.yaml:2:11: environment variable NOPE is not set"},
       {"server: [1, 2\n", "c.yaml:2:1: "},
       {"auth:\n  keys:\n    - {app: a, key_sha256: abc}\n", "c.yaml:3:28: key_sha256: "},
+      {"local:\n  models: [{name: t, path: /nonexistent.gguf}]\n",
+       "c.yaml:2:28: local model file '/nonexistent.gguf' does not exist"},
+      {"local:\n  models: [{name: t, path: x, kv_type: q4_0}]\n", "c.yaml:2:40: kv_type must be f16, q8_0 or f32"},
+      {"local:\n  prefill_chunk: 1000\n", "c.yaml:2:18: local.prefill_chunk"},
+      {"local:\n  models: [{name: t, path: x, slots: 0}]\n", "c.yaml:2:38: slots"},
   };
   for (const auto& c : cases) {
     auto config = parse_config(c.text, "c.yaml", env_of({}));
@@ -111,6 +116,22 @@ TEST(LoadConfig, ErrorsPointAtFileLineAndColumn) {
     EXPECT_EQ(config.error().message.rfind(c.expected, 0), 0u)
         << "text:\n" << c.text << "got: " << config.error().message;
   }
+}
+
+TEST(LoadConfig, LocalModelsWithoutAFileOrABackendAreLeftOutWithAWarning) {
+  auto config = parse_config(
+      "local:\n  prefill_chunk: 32\n  models: [{name: t, path: '${M:-}'}]\nmodels:\n  - {name: m, routes: [local:t]}\n",
+      "c.yaml", env_of({}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->local.prefill_chunk, 32u);
+  ASSERT_EQ(config->local.models.size(), 1u);
+  EXPECT_NE(config->local.models[0].unavailable_reason.find("HEARTH_MODEL"), std::string::npos);
+  int left_out = 0;
+  for (const auto& warning : config->warnings) left_out += warning.find("local model 't' left out") != std::string::npos;
+  EXPECT_EQ(left_out, 1);
+  auto vulkan = parse_config("local:\n  backend: vulkan\n  models: [{name: t, path: c.yaml}]\n", "c.yaml", env_of({}));
+  ASSERT_TRUE(vulkan.ok()) << vulkan.error().message;
+  EXPECT_NE(vulkan->local.models[0].unavailable_reason.find("Vulkan"), std::string::npos);
 }
 
 TEST(LoadConfig, MissingFileIsAClearError) {
