@@ -3,7 +3,7 @@
 // banned, so every stream runs its full length). Prints one JSON line: aggregate decode
 // tokens/s over the run and the time to first token p50/p99 of every request. Usage:
 //   hearth_bench_local MODEL [streams=8] [requests=32] [n_prompt=32] [n_gen=64] [threads=2]
-//                      [prefill_chunk=64] [decode_gemm_min=0]
+//                      [prefill_chunk=64]
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +30,6 @@ int main(int argc, char** argv) {
   const int n_gen = argc > 5 ? std::atoi(argv[5]) : 64;
   const int threads = argc > 6 ? std::atoi(argv[6]) : 2;
   const int chunk = argc > 7 ? std::atoi(argv[7]) : 64;
-  const int decode_gemm_min = argc > 8 ? std::atoi(argv[8]) : 0;
   if (streams < 1 || requests < streams || n_prompt < 1 || n_gen < 1 || threads < 1 || chunk < 1) {
     std::fprintf(stderr, "bad arguments\n");
     return 2;
@@ -51,12 +50,9 @@ int main(int argc, char** argv) {
   std::mutex mutex;
   std::condition_variable cv;
   std::vector<double> ttft_ms;
-  ln::SchedulerObserver observer;
-  observer.on_first_token = [&](hearth::Duration) {};
   ln::Scheduler scheduler(**ctx, *tokenizer,
                           {.kv_budget_bytes = std::numeric_limits<uint64_t>::max() / 2,
-                           .prefill_chunk = static_cast<uint32_t>(chunk),
-                           .decode_gemm_min = static_cast<uint32_t>(decode_gemm_min)});
+                           .prefill_chunk = static_cast<uint32_t>(chunk)});
 
   // Token ids fixed and spread over the vocabulary; end-of-generation banned.
   std::vector<int32_t> prompt(static_cast<size_t>(n_prompt));
@@ -111,9 +107,9 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"streams\":%d,\"requests\":%d,\"n_prompt\":%d,\"n_gen\":%d,\"threads\":%d,\"kernels\":\"%s\","
       "\"tokens_per_s\":%.1f,\"ttft_p50_ms\":%.1f,\"ttft_p99_ms\":%.1f,\"prefill_tokens_per_s\":%.1f,"
-      "\"decode_tokens_per_s\":%.1f,\"decode_gemm_min\":%d,\"seconds\":%.2f}\n",
+      "\"decode_tokens_per_s\":%.1f,\"seconds\":%.2f}\n",
       streams, requests, n_prompt, n_gen, threads, std::string((*ctx)->kernels_name()).c_str(),
       static_cast<double>(generated) / seconds, pct(0.5), pct(0.99), stats.prefill_tokens_per_s,
-      stats.decode_tokens_per_s, decode_gemm_min, seconds);
+      stats.decode_tokens_per_s, seconds);
   return 0;
 }

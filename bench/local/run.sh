@@ -4,7 +4,7 @@
 #     1, 4, 8 and 16 busy streams on the 135M-shape model;
 #  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
 #     with it serving 8 streaming requests over HTTP the whole time.
-# Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables.
+# Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 model="${1:-${HEARTH_TEST_MODELS:-$root/../shared/models}/synth-smollm2-135m-shape-Q8_0.gguf}"
@@ -18,10 +18,10 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 
 echo "model: $(basename "$model"); $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo '| streams | requests | tokens/s (all streams) | × one stream | TTFT p50 | TTFT p99 |'
-echo '|---|---|---|---|---|---|'
 single=""
-for n in 1 4 8 16; do
+[ "${SWEEP:-1}" = 0 ] || echo '| streams | requests | tokens/s (all streams) | × one stream | TTFT p50 | TTFT p99 |'
+[ "${SWEEP:-1}" = 0 ] || echo '|---|---|---|---|---|---|'
+for n in $([ "${SWEEP:-1}" = 0 ] || echo 1 4 8 16); do
   line=$("$root/build/bench/local/hearth_bench_local" "$model" "$n" $((n * 3)) 32 64 2 64)
   tps=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['tokens_per_s'])" "$line")
   p50=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ttft_p50_ms'])" "$line")
@@ -72,7 +72,7 @@ proxy "engine idle"
 for i in $(seq 8); do
   ( while :; do
       curl -s -o /dev/null "127.0.0.1:$hearth_port/v1/completions" -H 'content-type: application/json' \
-        -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":200,\"stream\":true}" || true
+        -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":48,\"stream\":true}" || true
     done ) & pids+=($!)
 done
 sleep 2

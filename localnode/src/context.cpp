@@ -59,7 +59,7 @@ struct InferenceContext::Impl {
         precision(o.precision == MatmulPrecision::Int8 ? cpu::Precision::Int8
                                                        : cpu::Precision::Float),
         kv_type(o.kv_type),
-        pool(o.n_threads, o.nice),
+        pool(o.n_threads, o.background),
         kv(o.n_seq),
         scores(static_cast<size_t>(pool.size()) * ctx_size),
         qtmp(static_cast<size_t>(pool.size()) * c.head_dim),

@@ -13,9 +13,6 @@ std::string mib(uint64_t bytes) {
 // to cost little on a large model.
 constexpr uint32_t kCalibrationTokens = 64;
 
-// The engine's threads run below the I/O threads, so that proxying and the cache keep their
-// latency while the node is busy (the engine takes whatever CPU is left).
-constexpr int kEngineNice = 10;
 
 }  // namespace
 
@@ -120,12 +117,14 @@ Status LocalModel::load_steps() {
     }
   }
 
-  // The engine, its calibration and its scheduler.
+  // The engine, its calibration and its scheduler. The engine's threads run in the background,
+  // so that proxying and the cache keep their latency while the node is busy: the engine gets
+  // the CPU left over, and its measured rates (hence admission) follow.
   auto ctx = InferenceContext::create(*model_, {.n_ctx = n_ctx,
                                                 .n_seq = options_.slots,
                                                 .n_threads = std::max(1, options_.threads),
                                                 .kv_type = options_.kv_type,
-                                                .nice = kEngineNice});
+                                                .background = true});
   if (!ctx) return std::move(ctx).error();
   ctx_ = std::move(ctx).value();
   auto rate = calibrate_prefill(*ctx_, 0, std::min(kCalibrationTokens, n_ctx));
@@ -143,7 +142,7 @@ Status LocalModel::load_steps() {
                        .ttft_budget = options_.ttft_budget,
                        .prefill_chunk = options_.prefill_chunk,
                        .prefill_tokens_per_s = *rate,
-                       .nice = kEngineNice},
+                       .background = true},
       std::move(observer));
   return {};
 }

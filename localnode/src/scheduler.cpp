@@ -134,7 +134,7 @@ SchedulerStats Scheduler::stats() const {
 }
 
 void Scheduler::run() {
-  set_thread_nice(options_.nice);
+  if (options_.background) run_in_background();
   for (;;) {
     std::vector<std::unique_ptr<Sequence>> fresh;
     {
@@ -178,10 +178,6 @@ void Scheduler::step() {
     if (seq != nullptr && seq->decoding()) batch.push_back({slot, {&seq->next, 1}, false, true});
   }
   const size_t n_decode = batch.size();
-  // Enough decoding sequences share the weights better through the GEMM (throughput mode).
-  if (options_.decode_gemm_min > 0 && n_decode >= options_.decode_gemm_min) {
-    for (SequenceTokens& part : batch) part.gemm = true;
-  }
   size_t budget = std::min<size_t>(options_.prefill_chunk, InferenceContext::max_batch() - n_decode);
   size_t n_prefill = 0;
   for (uint32_t slot : prefill_order_) {

@@ -49,16 +49,15 @@ void ThreadPool::wake(std::atomic<uint32_t>& seq) {
   seq.notify_all();
 }
 
-void set_thread_nice(int nice) {
-  if (nice == 0) return;
+void run_in_background() {
   // Best effort: a thread that may not change its priority runs at the process's.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
 }
 
-ThreadPool::ThreadPool(int n_threads, int nice) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads, bool background) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) {
-    workers_.emplace_back([this, i, nice] {
-      set_thread_nice(nice);
+    workers_.emplace_back([this, i, background] {
+      if (background) run_in_background();
       worker(i);
     });
   }

@@ -16,14 +16,16 @@
 
 namespace hearth::localnode {
 
-// Lowers the calling thread's scheduling priority by `nice` (Linux: per thread); 0 does
-// nothing. Engine threads of a server use it so that the I/O threads win the cores.
-void set_thread_nice(int nice);
+// Moves the calling thread to the background (Linux: nice 19, per thread): it gets about 1/70
+// of a core that a normal thread also wants. A server's engine threads use it so that its
+// I/O threads keep their latency however busy the engine is; the engine still progresses
+// (SCHED_IDLE would starve it, and with it the rates that admission projects from).
+void run_in_background();
 
 class ThreadPool {
  public:
-  // n_threads >= 1, counting the caller; the workers run at `nice` (0: unchanged).
-  explicit ThreadPool(int n_threads, int nice = 0);
+  // n_threads >= 1, counting the caller; `background`: the workers run_in_background().
+  explicit ThreadPool(int n_threads, bool background = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -42,9 +42,9 @@ struct ContextOptions {
   // waking and synchronising the others would cost more (a tiny model's decode step). 0: always
   // use every thread.
   uint64_t threaded_min_bytes = 128ull << 20;
-  // The compute threads' niceness (Linux, per thread; 0: unchanged). A server runs its engine
-  // below its I/O threads.
-  int nice = 0;
+  // The compute threads run in the background, below other threads (a server's engine, below
+  // its I/O threads; the thread calling eval() decides for itself).
+  bool background = false;
 };
 
 // One sequence's tokens in a batch, appended at positions n_past(seq) onwards.

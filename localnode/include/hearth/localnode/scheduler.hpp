@@ -33,12 +33,7 @@ struct SchedulerOptions {
   Duration ttft_budget{0};        // 0: no latency budget
   uint32_t prefill_chunk = 64;    // prompt tokens per step, shared by the prefilling sequences
   double prefill_tokens_per_s = 0;  // the calibration's figure, until real runs replace it
-  // When at least this many sequences decode in one step, their tokens go through the f32
-  // GEMM with the prompt tokens: several times the throughput, at the price of logits that
-  // differ (by float rounding) from decoding alone. 0: never (every sequence's tokens are
-  // exactly what it would get alone).
-  uint32_t decode_gemm_min = 0;
-  int nice = 0;  // the engine thread's niceness (its context's compute threads have their own)
+  bool background = false;  // the engine thread run_in_background() (see ContextOptions)
 };
 
 // A request as the engine sees it: tokens in, sampling and limits.
