@@ -10,6 +10,7 @@
 #include "hearth/app/config.hpp"
 #include "hearth/app/gateway_app.hpp"
 #include "engine_commands.hpp"
+#include "policy_commands.hpp"
 
 namespace {
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 1;
   hearth::app::add_engine_commands(cli, exit_code);
+  hearth::app::add_policy_commands(cli, exit_code);
 
   try {
     cli.parse(argc, argv);

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The compliance command line: `policy check` (problems as FILE:LINE:COL, exit 1), `policy
+# explain` (the verdict as JSON, nothing sent) and `audit verify` (exit 0 with the count, exit 1
+# naming the first bad record). Usage: policy_cli_test.sh PATH/TO/hearth [REPO_ROOT]
+set -uo pipefail
+hearth="$1"
+root="${2:-$(cd "$(dirname "$0")/../.." && pwd)}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+check() {  # name, condition result (0 = ok)
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"; else failed=$((failed + 1)); echo "FAIL: $1"; fi
+}
+json() {  # file, python expression over `j` that must be true
+  python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
+}
+
+# policy check: the shipped example passes, with and without the shipped config's upstreams.
+"$hearth" policy check "$root/config/policies.yaml" > "$tmp/out.txt" 2> "$tmp/err.txt"
+check "shipped policies.yaml passes check" $?
+grep -q "config/policies.yaml: ok (7 rules" "$tmp/out.txt"; check "check reports the rule count" $?
+"$hearth" policy check "$root/config/policies.yaml" --config "$root/config/hearth.yaml" > /dev/null 2>&1
+check "shipped policies.yaml passes check against hearth.yaml" $?
+
+# policy check: every problem, each as FILE:LINE:COL, exit 1.
+cat > "$tmp/bad.yaml" <<'YAML'
+version: 1
+rules:
+  - id: a
+    when: {team: legal, colour: red}
+    then: {route: local_only, redact: [emails]}
+  - id: a
+    then: {route: teleport, upstreams: [nowhere]}
+YAML
+printf 'upstreams:\n  - {name: openai, kind: openai, base_url: "https://api.openai.com/v1", zone: cloud}\n' > "$tmp/up.yaml"
+"$hearth" policy check "$tmp/bad.yaml" --config "$tmp/up.yaml" > "$tmp/out.txt" 2> "$tmp/err.txt"
+check "bad policy exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -qx "$tmp/bad.yaml:4:25: unknown key 'colour' in a condition (expected one of: all, any, not, app, team, model, header, classes, prompt_tokens, has_tools, has_images)" "$tmp/err.txt"
+check "unknown key at 4:25" $?
+grep -qx "$tmp/bad.yaml:5:40: unknown class 'emails' (known: credit_card, email, iban, ip_address, phone, secret, ssn)" "$tmp/err.txt"
+check "unknown class at 5:40" $?
+grep -qx "$tmp/bad.yaml:6:9: duplicate rule id 'a' (first at 3:9)" "$tmp/err.txt"; check "duplicate id at 6:9" $?
+grep -qx "$tmp/bad.yaml:7:19: route must be one of: local_only, on_prem_only, prefer_local, cloud_allowed, deny" "$tmp/err.txt"
+check "bad route at 7:19" $?
+grep -qx "$tmp/bad.yaml:7:41: unknown upstream 'nowhere' (configured: openai)" "$tmp/err.txt"; check "unknown upstream at 7:41" $?
+[ "$(wc -l < "$tmp/err.txt")" -eq 5 ]; check "exactly five problems" $?
+"$hearth" policy check "$tmp/missing.yaml" 2> "$tmp/err.txt"
+check "missing policy exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -qx "$tmp/missing.yaml:1:1: cannot open the file" "$tmp/err.txt"; check "missing policy is named" $?
+
+# policy explain: a config naming the shipped policy, and requests to dry-run.
+touch "$tmp/tiny.gguf"  # the config wants the file to exist; explain never opens it
+cat > "$tmp/hearth.yaml" <<YAML
+auth:
+  enabled: true
+  keys:
+    - {app: contracts, team: legal, key_sha256: "$(printf x | sha256sum | cut -d' ' -f1)"}
+local:
+  models:
+    - {name: tiny, path: "$tmp/tiny.gguf"}
+upstreams:
+  - {name: openai, kind: openai, base_url: "https://api.openai.com/v1", zone: cloud}
+  - {name: claude, kind: anthropic, base_url: "https://api.anthropic.com", zone: cloud}
+  - {name: lab-gpu, kind: openai, base_url: "http://10.0.0.7:8080/v1", zone: on_prem}
+models:
+  - name: default
+    routes: [openai:gpt-4o-mini, local:tiny, lab-gpu:qwen2.5-7b, claude:claude-3-5-haiku-latest]
+policies: $root/config/policies.yaml
+YAML
+printf '{"model":"default","messages":[{"role":"user","content":"Mail jane@corp.com about the invoice."}]}' > "$tmp/email.json"
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/email.json" --app billing > "$tmp/v.json" 2> "$tmp/err.txt"
+check "explain exits 0" $?
+json "$tmp/v.json" 'j["rule"] == "default" and j["route"] == "prefer_local"'; check "explain: default rule" $?
+json "$tmp/v.json" 'j["candidates"] == ["local:tiny", "lab-gpu:qwen2.5-7b", "openai:gpt-4o-mini", "claude:claude-3-5-haiku-latest"]'
+check "explain: prefer_local puts local and on-prem first" $?
+json "$tmp/v.json" 'j["detected"] == {"email": 1} and j["redactions"] == {"email": 1}'; check "explain: detected and redacted" $?
+json "$tmp/v.json" 'j["cloud_body"]["messages"][0]["content"] == "Mail [EMAIL_1] about the invoice."'
+check "explain: the cloud body is redacted" $?
+! grep -q "jane@corp.com" "$tmp/v.json"; check "explain: the original never appears" $?
+
+printf '{"model":"default","messages":[{"role":"user","content":"Patient MRN 12345678 has a cough."}]}' > "$tmp/phi.json"
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/phi.json" > "$tmp/v.json" 2>/dev/null
+json "$tmp/v.json" 'j["rule"] == "phi-stays-local" and j["route"] == "local_only" and j["candidates"] == ["local:tiny"] and "cloud_body" not in j'
+check "explain: PHI stays local" $?
+
+printf '{"model":"default","messages":[{"role":"user","content":"hi"}]}' > "$tmp/hi.json"
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/hi.json" --app contracts > "$tmp/v.json" 2>/dev/null
+json "$tmp/v.json" 'j["rule"] == "legal-redacted-cloud" and j["team"] == "legal" and j["upstreams_allowed"] == ["claude"]'
+check "explain: the team comes from the app's key" $?
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/hi.json" --header x-data-class=restricted > "$tmp/v.json" 2>/dev/null
+json "$tmp/v.json" 'j["rule"] == "phi-stays-local"'; check "explain: --header feeds header conditions" $?
+printf '{"model":"default","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}]}' > "$tmp/tools.json"
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/tools.json" --app intern-1 > "$tmp/v.json" 2>/dev/null
+json "$tmp/v.json" 'j["route"] == "deny" and j["message"] == "Tool calls are not enabled for intern apps." and j["candidates"] == []'
+check "explain: deny with its message" $?
+printf '{"model":"default","messages":[' > "$tmp/broken.json"
+"$hearth" policy explain --config "$tmp/hearth.yaml" --request "$tmp/broken.json" > /dev/null 2>&1
+check "explain: a broken request exits 1" $(( $? == 1 ? 0 : 1 ))
+
+# audit verify: a log written to the documented format by an independent writer (Python).
+python3 - "$tmp/audit.jsonl" <<'PY'
+import hashlib, hmac, json, sys
+key = b"0123456789abcdef-cli-key"
+prev = "0" * 64
+with open(sys.argv[1], "w") as f:
+    for seq in range(3):
+        record = json.dumps({"kind": "outcome", "request_id": f"r{seq}", "status": 200, "seq": seq,
+                             "time": "2026-11-21T00:00:00.000Z", "prev": prev}, separators=(",", ":"))
+        line = record[:-1] + ',"hmac":"' + hmac.new(key, record.encode(), hashlib.sha256).hexdigest() + '"}'
+        f.write(line + "\n")
+        prev = hashlib.sha256(line.encode()).hexdigest()
+PY
+export HEARTH_TEST_AUDIT_KEY="0123456789abcdef-cli-key"
+"$hearth" audit verify "$tmp/audit.jsonl" --key-env HEARTH_TEST_AUDIT_KEY > "$tmp/out.txt" 2> "$tmp/err.txt"
+check "verify of a good log exits 0" $?
+grep -q "^3 records ok" "$tmp/out.txt"; check "verify prints the record count" $?
+"$hearth" audit verify "$tmp/audit.jsonl" > "$tmp/out.txt" 2>&1
+grep -q "hmac not checked" "$tmp/out.txt"; check "verify without a key checks the chain only" $?
+
+sed 's/"r1"/"r9"/' "$tmp/audit.jsonl" > "$tmp/edited.jsonl"
+"$hearth" audit verify "$tmp/edited.jsonl" --key-env HEARTH_TEST_AUDIT_KEY 2> "$tmp/err.txt"
+check "an edited line exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -q "^$tmp/edited.jsonl:2: bad record: hmac does not match" "$tmp/err.txt"; check "the edited line is named" $?
+sed '2d' "$tmp/audit.jsonl" > "$tmp/deleted.jsonl"
+"$hearth" audit verify "$tmp/deleted.jsonl" --key-env HEARTH_TEST_AUDIT_KEY 2> "$tmp/err.txt"
+check "a deleted line exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -q "^$tmp/deleted.jsonl:2: bad record: prev does not match" "$tmp/err.txt"; check "the line after the gap is named" $?
+{ sed -n 1p "$tmp/audit.jsonl"; sed -n 3p "$tmp/audit.jsonl"; sed -n 2p "$tmp/audit.jsonl"; } > "$tmp/reordered.jsonl"
+"$hearth" audit verify "$tmp/reordered.jsonl" 2> "$tmp/err.txt"
+check "reordered lines exit 1" $(( $? == 1 ? 0 : 1 ))
+grep -q "^$tmp/reordered.jsonl:2: bad record" "$tmp/err.txt"; check "the first out-of-order line is named" $?
+HEARTH_TEST_AUDIT_KEY="another-key-0123456789" "$hearth" audit verify "$tmp/audit.jsonl" --key-env HEARTH_TEST_AUDIT_KEY 2> "$tmp/err.txt"
+check "a wrong key exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -q "^$tmp/audit.jsonl:1: bad record: hmac" "$tmp/err.txt"; check "a wrong key fails at line 1" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
