@@ -53,10 +53,10 @@ class LocalNodeTest : public ::testing::Test {
     ASSERT_TRUE(app_->start().ok());
   }
 
-  // The local model's entry in /readyz once it has left the loading state (10 s: stuck).
+  // The local model's entry in /readyz once it has left the loading state (60 s: stuck).
   nlohmann::json local_state() {
     nlohmann::json model;
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < 6000; ++i) {
       auto reply = http_request(app_->port(), "GET", "/readyz");
       model = nlohmann::json::parse(reply.body)["local"]["models"][0];
       if (model["state"] != "loading") break;
@@ -211,6 +211,10 @@ TEST_F(LocalNodeTest, ModelOverTheMemoryBudgetIsRefusedAtStartUp) {
 }
 
 TEST_F(LocalNodeTest, ClientThatDisconnectsFreesItsSlot) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the 135M model loads and runs too slowly under AddressSanitizer; the release "
+                  "run covers this test, and Scheduler.CancellingFreesTheSlot the same path";
+#endif
   const auto slow = ln::testing::models_dir() / "synth-smollm2-135m-shape-Q8_0.gguf";
   HEARTH_REQUIRE_MODEL_FILE(slow);
   // One slot, and a model slow enough (135M parameters) that 2000 tokens take many seconds.
