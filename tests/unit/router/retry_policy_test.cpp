@@ -56,6 +56,12 @@ TEST(DecideAfterFailure, Table) {
       {"deadline", upstream(ErrorCode::DeadlineExceeded), false, 0, plenty, {Next::GiveUp}},
       {"local node full bursts", upstream(ErrorCode::Overloaded), false, 0, plenty,
        {Next::Failover}},
+      {"a longer context may be next", upstream(ErrorCode::ContextLengthExceeded), false, 0, plenty,
+       {Next::Failover}},
+      {"what one route cannot do, the next may", upstream(ErrorCode::Unsupported), false, 0, plenty,
+       {Next::Failover}},
+      {"a malformed request goes nowhere", upstream(ErrorCode::InvalidRequest), false, 0, plenty,
+       {Next::GiveUp}},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(decide_after_failure(c.error, c.committed, c.retries_done, policy, c.time_left, 0.0),
