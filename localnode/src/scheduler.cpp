@@ -220,7 +220,6 @@ void Scheduler::step() {
     prefill_backlog_ -= n_prefill;
     queued_ -= prefills_done;
     prompt_tokens_total_ += n_prefill;
-    completion_tokens_total_ += n_decode;
     if (seconds > 0 && n_prefill > 0) prefill_rate_ = blend(prefill_rate_, static_cast<double>(n_prefill) / seconds);
     if (seconds > 0 && n_decode > 0 && n_prefill == 0) {
       decode_rate_ = blend(decode_rate_, static_cast<double>(n_decode) / seconds);
@@ -230,11 +229,20 @@ void Scheduler::step() {
   // Sample the next token of every sequence that asked for logits.
   const size_t n_vocab = ctx_.model().config().n_vocab;
   size_t row = 0;
+  uint64_t sampled = 0;
+  struct Finished {
+    std::shared_ptr<Generation> gen;
+    FinishReason reason;
+    uint32_t prompt_tokens, completion_tokens;
+  };
+  std::vector<Finished> done;
   for (const SequenceTokens& part : batch) {
     if (!part.logits) continue;
     Sequence& seq = *slots_[part.seq];
+    const size_t before = seq.decoder.tokens().size();
     const auto step = seq.decoder.step(logits->subspan(row++ * n_vocab, n_vocab),
                                        ctx_.capacity(part.seq) - ctx_.n_past(part.seq));
+    sampled += seq.decoder.tokens().size() - before;
     if (!seq.first_token) {
       seq.first_token = true;
       if (observer_.on_first_token) {
@@ -243,17 +251,19 @@ void Scheduler::step() {
     }
     seq.gen->emit(step.text);
     if (seq.decoder.finished()) {
-      // The slot is free before the consumer hears of the finish.
-      const std::shared_ptr<Generation> gen = seq.gen;
-      const auto reason = seq.decoder.finish_reason();
-      const auto n_prompt = static_cast<uint32_t>(seq.prompt.size());
-      const auto n_generated = static_cast<uint32_t>(seq.decoder.tokens().size());
+      done.push_back({seq.gen, seq.decoder.finish_reason(), static_cast<uint32_t>(seq.prompt.size()),
+                      static_cast<uint32_t>(seq.decoder.tokens().size())});
       release(part.seq);
-      gen->finish(reason, n_prompt, n_generated);
     } else {
       seq.next = *step.next;
     }
   }
+  {
+    std::lock_guard lock(mutex_);
+    completion_tokens_total_ += sampled;
+  }
+  // The consumers hear of a finish only once its slot is free and the totals count it.
+  for (Finished& f : done) f.gen->finish(f.reason, f.prompt_tokens, f.completion_tokens);
 }
 
 void Scheduler::release(uint32_t slot) {

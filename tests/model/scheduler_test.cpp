@@ -101,8 +101,11 @@ TEST(Scheduler, BatchedGreedyEqualsGeneratingAlone) {
     ASSERT_TRUE(gen.ok()) << gen.error().message;
     gens.push_back(*gen);
   }
+  uint64_t prompt_total = 0, completion_total = 0;
   for (size_t i = 0; i < gens.size(); ++i) {
     const Generation::Output got = collector.wait(*gens[i]);
+    prompt_total += got.prompt_tokens;
+    completion_total += got.completion_tokens;
     ASSERT_FALSE(got.error) << got.error->message;
     EXPECT_EQ(got.text, want[i].text) << kPrompts[i];
     EXPECT_EQ(got.reason, want[i].finish_reason) << kPrompts[i];
@@ -114,6 +117,8 @@ TEST(Scheduler, BatchedGreedyEqualsGeneratingAlone) {
   EXPECT_EQ(stats.kv_reserved_bytes, 0u);
   EXPECT_GT(stats.prefill_tokens_per_s, 0);
   EXPECT_GT(stats.decode_tokens_per_s, 0);
+  EXPECT_EQ(stats.prompt_tokens, prompt_total);
+  EXPECT_EQ(stats.completion_tokens, completion_total);
 }
 
 TEST(Scheduler, RefusesWhatDoesNotFit) {
