@@ -93,6 +93,8 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
                         kv_reserved_bytes_,
                         prefill_backlog_,
                         prefill_rate_,
+                        busy_ ? std::chrono::duration_cast<Duration>(SteadyTime::now() - step_end_)
+                              : Duration(0),
                         options_.ttft_budget};
     admission = decide_admission(request, load);
     if (admission.admitted()) {
@@ -139,12 +141,17 @@ void Scheduler::run() {
     std::vector<std::unique_ptr<Sequence>> fresh;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] {
-        return stop_ || !inbox_.empty() ||
-               std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s != nullptr; });
-      });
+      const auto active = [&] {
+        return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s != nullptr; });
+      };
+      // The step that ended; an idle engine is not inside one.
+      step_end_ = SteadyTime::now();
+      busy_ = active();
+      wake_.wait(lock, [&] { return stop_ || !inbox_.empty() || active(); });
       if (stop_) return;
       fresh.swap(inbox_);
+      if (!busy_) step_end_ = SteadyTime::now();  // from idle: the next step starts now
+      busy_ = true;
     }
     start_new(fresh);
     step();

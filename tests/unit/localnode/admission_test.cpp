@@ -70,6 +70,15 @@ TEST(Admission, ProjectsTimeToFirstTokenFromTheBacklog) {
   EXPECT_NE(a.reason.find("2100 ms"), std::string::npos) << a.reason;
 }
 
+TEST(Admission, AStepThatDoesNotEndCountsAsWaiting) {
+  NodeLoad load = idle();
+  load.in_step = Duration(1950);  // a starved engine: its step has run for almost 2 s
+  EXPECT_TRUE(decide_admission({10, 10}, load).admitted());  // 1950 + 10 ms
+  const Admission a = decide_admission({100, 10}, load);     // 1950 + 100 ms
+  EXPECT_EQ(a.verdict, AdmissionVerdict::OverLatency);
+  EXPECT_EQ(a.projected_ttft, Duration(2050));
+}
+
 TEST(Admission, NoLatencyBudgetOrNoRateYetAdmits) {
   NodeLoad load = idle();
   load.prefill_backlog_tokens = 1'000'000;

@@ -3,8 +3,9 @@
 // node's load, made at once on the I/O thread. It refuses what would overflow the context
 // (the prompt is never truncated), what has no free slot, what its KV cache would not fit in
 // the memory left, and what would start later than the latency budget allows — projected
-// time to first token = the prompt tokens waiting ahead of it plus its own, at the measured
-// prefill rate.
+// time to first token = how long the engine has been inside its current step, plus the
+// prompt tokens waiting ahead of it and its own at the measured prefill rate. (An engine
+// starved of CPU shows as a step that does not end, so its projections grow at once.)
 
 #include <cstdint>
 #include <string>
@@ -26,6 +27,7 @@ struct NodeLoad {
   uint64_t kv_reserved_bytes = 0;        // held by admitted requests
   uint64_t prefill_backlog_tokens = 0;   // admitted prompt tokens not prefilled yet
   double prefill_tokens_per_s = 0;       // measured (a moving average)
+  Duration in_step{0};                   // how long the engine's current step has run (0: idle)
   Duration ttft_budget{0};               // 0: no latency budget
 };
 

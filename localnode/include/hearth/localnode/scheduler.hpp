@@ -8,6 +8,7 @@
 // waits for the engine. Thread-safe; owns its thread; the context and tokenizer must outlive
 // it.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -107,6 +108,8 @@ class Scheduler {
   uint64_t prefill_backlog_ = 0;
   uint32_t queued_ = 0;
   double prefill_rate_ = 0;
+  bool busy_ = false;                                  // sequences in the slots
+  std::chrono::steady_clock::time_point step_end_{};  // when the current step started
   double decode_rate_ = 0;
   uint64_t prompt_tokens_total_ = 0;
   uint64_t completion_tokens_total_ = 0;
