@@ -361,6 +361,8 @@ void GatewayApp::wait() {
   for (auto& worker : p.workers) {
     if (worker->thread.joinable()) worker->thread.join();
   }
+  // The engines next, while the workers' io_contexts they notify still exist.
+  for (auto& model : p.local_models) model->stop();
   p.started = false;
   p.log.info("stopped");
 }

@@ -31,7 +31,9 @@ std::string_view to_string(LocalModelState state) {
 LocalModel::LocalModel(LocalModelOptions options, Logger& log, LocalMetrics& metrics)
     : options_(std::move(options)), log_(log), metrics_(metrics) {}
 
-LocalModel::~LocalModel() {
+LocalModel::~LocalModel() { stop(); }
+
+void LocalModel::stop() {
   if (loader_.joinable()) loader_.join();
   // The engine thread may still report to update_gauges(): stop it while scheduler_ is set.
   if (scheduler_) scheduler_->stop();

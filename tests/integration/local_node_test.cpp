@@ -211,9 +211,9 @@ TEST_F(LocalNodeTest, ModelOverTheMemoryBudgetIsRefusedAtStartUp) {
 }
 
 TEST_F(LocalNodeTest, ClientThatDisconnectsFreesItsSlot) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "the 135M model loads and runs too slowly under AddressSanitizer; the release "
-                  "run covers this test, and Scheduler.CancellingFreesTheSlot the same path";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the 135M model runs too slowly under a sanitizer; the release run covers this "
+                  "test, and Scheduler.CancellingFreesTheSlot the same path";
 #endif
   const auto slow = ln::testing::models_dir() / "synth-smollm2-135m-shape-Q8_0.gguf";
   HEARTH_REQUIRE_MODEL_FILE(slow);

@@ -50,6 +50,9 @@ class LocalModel {
 
   // Loads on a thread of its own; state() says how it goes.
   void start_loading();
+  // Waits for a load in progress and stops the engine: generations still running fail, and
+  // their consumers' notifications are posted now, while the consumers' executors exist.
+  void stop();
   // Loads on this thread (tests); the error is also what state() reports.
   [[nodiscard]] Status load();
 
