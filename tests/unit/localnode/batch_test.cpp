@@ -9,21 +9,13 @@
 #include "hearth/localnode/context.hpp"
 #include "hearth/localnode/generate.hpp"
 #include "hearth/localnode/model.hpp"
-#include "tiny_model.hpp"
+#include "tiny_model_load.hpp"
 
 namespace hearth::localnode {
 namespace {
 
 using testing::TinyConfig;
 using testing::TinyWeights;
-
-std::unique_ptr<Model> load(const TinyConfig& c, TinyWeights& w) {
-  auto file = GgufFile::parse(testing::make_tiny_model(c, w), "tiny.gguf");
-  EXPECT_TRUE(file.ok()) << file.error().message;
-  auto model = Model::load(std::move(file).value());
-  EXPECT_TRUE(model.ok()) << model.error().message;
-  return model.ok() ? std::move(model).value() : nullptr;
-}
 
 const std::vector<std::vector<int32_t>> kPrompts = {
     {1, 5, 17, 3, 42, 8, 8, 30, 11, 2, 40, 7, 9},
@@ -101,7 +93,7 @@ TEST(MultiSequenceBatch, EachSequenceGetsItsLogitsAlone) {
     TinyConfig c;
     c.matrix_type = type;
     TinyWeights w;
-    auto model = load(c, w);
+    auto model = testing::load_tiny(c, w);
     ASSERT_NE(model, nullptr);
     for (MatmulPrecision precision : {MatmulPrecision::Int8, MatmulPrecision::Float}) {
       for (int threads : {1, 3}) {
@@ -128,7 +120,7 @@ TEST(MultiSequenceBatch, EachSequenceGetsItsLogitsAlone) {
 TEST(MultiSequenceBatch, RejectsBadBatches) {
   TinyConfig c;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   auto ctx = InferenceContext::create(*model, {.n_ctx = 8, .n_seq = 2});
   ASSERT_TRUE(ctx.ok());

@@ -12,21 +12,13 @@
 
 #include "hearth/localnode/context.hpp"
 #include "hearth/localnode/model.hpp"
-#include "tiny_model.hpp"
+#include "tiny_model_load.hpp"
 
 namespace hearth::localnode {
 namespace {
 
 using testing::TinyConfig;
 using testing::TinyWeights;
-
-std::unique_ptr<Model> load(const TinyConfig& c, TinyWeights& w) {
-  auto file = GgufFile::parse(testing::make_tiny_model(c, w), "tiny.gguf");
-  EXPECT_TRUE(file.ok()) << file.error().message;
-  auto model = Model::load(std::move(file).value());
-  EXPECT_TRUE(model.ok()) << model.error().message;
-  return model.ok() ? std::move(model).value() : nullptr;
-}
 
 double max_diff(std::span<const float> got, const std::vector<double>& want) {
   double m = 0;
@@ -70,7 +62,7 @@ std::vector<CpuKernels> supported_levels() {
        {CpuKernels::Scalar, CpuKernels::Avx2, CpuKernels::Avx512, CpuKernels::Avx512Vnni}) {
     TinyConfig c;
     TinyWeights w;
-    auto model = load(c, w);
+    auto model = testing::load_tiny(c, w);
     if (InferenceContext::create(*model, {.n_ctx = 8, .kernels = k}).ok()) out.push_back(k);
   }
   return out;
@@ -83,7 +75,7 @@ TEST(ForwardPaths, EveryKernelLevelAndPrecisionMatchesTheReference) {
     TinyConfig c;
     c.matrix_type = type;
     TinyWeights w;
-    auto model = load(c, w);
+    auto model = testing::load_tiny(c, w);
     ASSERT_NE(model, nullptr);
     const auto want = testing::reference_forward(c, w, kTokens);
     double scale = 0;  // the largest logit (~15)
@@ -118,7 +110,7 @@ TEST(ForwardPaths, ThreadCountsGiveIdenticalLogits) {
   TinyConfig c;
   c.matrix_type = TensorType::Q8_0;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   for (MatmulPrecision p : {MatmulPrecision::Float, MatmulPrecision::Int8}) {
     const Logits one = run(*model, {.n_ctx = c.n_ctx, .n_threads = 1, .precision = p});
@@ -136,7 +128,7 @@ TEST(ForwardPaths, Q8_0KvCache) {
   c.n_head = 2;
   c.n_head_kv = 1;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   auto ctx = InferenceContext::create(
       *model, {.n_ctx = c.n_ctx, .n_threads = 2, .kv_type = TensorType::Q8_0});
@@ -161,7 +153,7 @@ TEST(ForwardPaths, Q8_0KvCache) {
   // head_dim 16 cannot be cut into blocks of 32.
   TinyConfig narrow;
   TinyWeights w2;
-  auto m2 = load(narrow, w2);
+  auto m2 = testing::load_tiny(narrow, w2);
   auto bad = InferenceContext::create(*m2, {.n_ctx = 8, .kv_type = TensorType::Q8_0});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("multiple of 32"), std::string::npos) << bad.error().message;
@@ -173,7 +165,7 @@ TEST(ForwardPaths, LongPromptsRunInBatches) {
   TinyConfig c;
   c.n_ctx = 700;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   std::vector<int32_t> prompt(600);
   for (size_t i = 0; i < prompt.size(); ++i)
@@ -195,7 +187,7 @@ TEST(ForwardPaths, LongPromptsRunInBatches) {
 TEST(ForwardPaths, UnsupportedKernelLevelIsAnError) {
   TinyConfig c;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   const auto levels = supported_levels();
   ASSERT_FALSE(levels.empty());

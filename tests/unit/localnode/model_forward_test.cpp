@@ -7,21 +7,13 @@
 #include "hearth/localnode/context.hpp"
 #include "hearth/localnode/generate.hpp"
 #include "hearth/localnode/model.hpp"
-#include "tiny_model.hpp"
+#include "tiny_model_load.hpp"
 
 namespace hearth::localnode {
 namespace {
 
 using testing::TinyConfig;
 using testing::TinyWeights;
-
-std::unique_ptr<Model> load(const TinyConfig& c, TinyWeights& w) {
-  auto file = GgufFile::parse(testing::make_tiny_model(c, w), "tiny.gguf");
-  EXPECT_TRUE(file.ok()) << file.error().message;
-  auto model = Model::load(std::move(file).value());
-  EXPECT_TRUE(model.ok()) << model.error().message;
-  return model.ok() ? std::move(model).value() : nullptr;
-}
 
 void expect_close(std::span<const float> got, const std::vector<double>& want, double tol, const std::string& what) {
   ASSERT_EQ(got.size(), want.size());
@@ -34,7 +26,7 @@ const std::vector<int32_t> kTokens = {1, 5, 17, 3, 42, 8, 8, 30, 11};
 
 void check_model(const TinyConfig& c, double tol = 1e-4, TensorType kv_type = TensorType::F32) {
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   const auto want = testing::reference_forward(c, w, kTokens);
 
@@ -74,7 +66,7 @@ TEST(ModelForward, LlamaTiedOutput) {
   TinyConfig c;
   c.tied = true;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   EXPECT_TRUE(model->config().tied_output);
   check_model(c);
@@ -113,7 +105,7 @@ TEST(ModelForward, HalfPrecisionKvCache) {
   TinyConfig c;
   check_model(c, 2e-2, TensorType::F16);
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   auto f16 = InferenceContext::create(*model, {.n_ctx = 10, .n_threads = 1, .kv_type = TensorType::F16});
   auto f32 = InferenceContext::create(*model, {.n_ctx = 10, .n_threads = 1, .kv_type = TensorType::F32});
@@ -124,7 +116,7 @@ TEST(ModelForward, HalfPrecisionKvCache) {
 TEST(ModelForward, SummaryReportsParametersAndKvBytes) {
   TinyConfig c;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   const ModelSummary s = model->summary();
   EXPECT_EQ(s.architecture, "llama");
@@ -142,7 +134,7 @@ TEST(ModelForward, SummaryReportsParametersAndKvBytes) {
 TEST(ModelForward, EvalRejectsBadInput) {
   TinyConfig c;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   auto ctx = InferenceContext::create(*model, {.n_ctx = 8, .n_threads = 1});
   ASSERT_TRUE(ctx.ok());
@@ -186,7 +178,7 @@ TEST(Generate, GreedyFollowsTheReferenceArgmax) {
   TinyConfig c;
   c.with_vocab = true;
   TinyWeights w;
-  auto model = load(c, w);
+  auto model = testing::load_tiny(c, w);
   ASSERT_NE(model, nullptr);
   auto tok = Tokenizer::from_gguf(model->file());
   ASSERT_TRUE(tok.ok()) << tok.error().message;
