@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "hearth/app/config.hpp"
+#include "hearth/localnode/context.hpp"
 
 namespace hearth::app {
 namespace {
@@ -185,7 +186,7 @@ void read_local(const Source& src, const YAML::Node& node, LocalSpec& local, Con
       if (auto n = m["slots"]) model.slots = static_cast<int>(get_int(src, n, "slots", 1, 1024));
       if (auto n = m["kv_type"]) {
         model.kv_type = get_string(src, n, "kv_type");
-        if (model.kv_type != "f16" && model.kv_type != "q8_0" && model.kv_type != "f32") {
+        if (!localnode::kv_type_from_name(model.kv_type)) {
           fail(src, n, "kv_type must be f16, q8_0 or f32");
         }
       }

@@ -111,9 +111,7 @@ int run_generate(const GenerateArgs& a) {
     opt.logit_bias.push_back(*bias);
   }
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const ln::TensorType kv_type = a.kv_type == "q8_0" ? ln::TensorType::Q8_0
-                                 : a.kv_type == "f32" ? ln::TensorType::F32
-                                                      : ln::TensorType::F16;
+  const ln::TensorType kv_type = ln::kv_type_from_name(a.kv_type).value_or(ln::TensorType::F16);  // CLI-checked
 
   // Load the model and its vocabulary.
   auto file = ln::GgufFile::open(a.model);

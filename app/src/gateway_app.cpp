@@ -54,12 +54,6 @@ cache::RedisCacheConfig redis_config(const CacheSpec& spec) {
   return config;
 }
 
-localnode::TensorType kv_type_of(const std::string& name) {
-  if (name == "q8_0") return localnode::TensorType::Q8_0;
-  if (name == "f32") return localnode::TensorType::F32;
-  return localnode::TensorType::F16;
-}
-
 // The embedded node's models; the memory budget is shared equally.
 std::vector<std::unique_ptr<localnode::LocalModel>> make_local_models(const LocalSpec& spec, Logger& log,
                                                                       localnode::LocalMetrics& metrics) {
@@ -74,7 +68,7 @@ std::vector<std::unique_ptr<localnode::LocalModel>> make_local_models(const Loca
     o.path = m.path;
     o.n_ctx = static_cast<uint32_t>(m.context);
     o.slots = static_cast<uint32_t>(m.slots);
-    o.kv_type = kv_type_of(m.kv_type);
+    o.kv_type = localnode::kv_type_from_name(m.kv_type).value_or(localnode::TensorType::F16);  // config-checked
     o.threads = threads;
     o.memory_budget = spec.memory_budget / usable;
     o.ttft_budget = spec.ttft_budget;

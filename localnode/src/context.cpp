@@ -262,6 +262,13 @@ void InferenceContext::Impl::forward(const PassRows& r, int ith) {
              [&](size_t u) { cpu::matmul_unit(ks, precision, p_out, so, xo.data(), mm, ith, u); });
 }
 
+std::optional<TensorType> kv_type_from_name(std::string_view name) {
+  if (name == "f16") return TensorType::F16;
+  if (name == "q8_0") return TensorType::Q8_0;
+  if (name == "f32") return TensorType::F32;
+  return std::nullopt;
+}
+
 InferenceContext::InferenceContext(const Model& model, uint32_t n_ctx,
                                    const ContextOptions& options)
     : model_(model),

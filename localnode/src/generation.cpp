@@ -6,13 +6,8 @@ namespace hearth::localnode {
 
 Generation::Output Generation::take() {
   std::lock_guard lock(mutex_);
-  Output out;
-  out.text.swap(pending_.text);
-  out.done = pending_.done;
-  out.error = pending_.error;
-  out.reason = pending_.reason;
-  out.prompt_tokens = pending_.prompt_tokens;
-  out.completion_tokens = pending_.completion_tokens;
+  Output out = pending_;
+  pending_.text.clear();  // the text is handed over once; the finish stays
   return out;
 }
 

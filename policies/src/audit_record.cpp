@@ -7,7 +7,8 @@ namespace hearth::policies {
 using ordered_json = nlohmann::ordered_json;
 
 WriteAheadRecord make_write_ahead(const EgressTarget& target, const PolicyVerdict& verdict,
-                                  const RedactionMap& redactions, std::string_view body) {
+                                  const RedactionMap& redactions, std::string_view body,
+                                  bool keep_content) {
   WriteAheadRecord r;
   r.request_id = target.request_id;
   r.app = target.app;
@@ -21,7 +22,7 @@ WriteAheadRecord make_write_ahead(const EgressTarget& target, const PolicyVerdic
   r.sent_bytes = body.size();
   r.redactions = redactions.counts();
   r.detected = verdict.detected_classes;
-  r.content = std::string(body);
+  if (keep_content) r.content = std::string(body);
   return r;
 }
 

@@ -306,7 +306,7 @@ TEST(AuditRecord, WriteAheadDescribesTheExactBytesSent) {
   map.placeholder_for("email", "a@b.io", {});
   const std::string body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"[EMAIL_1] [EMAIL_1]"}]})";
   const WriteAheadRecord r =
-      make_write_ahead({"req-1", "billing", "finance", "openai", "api.openai.com", "gpt-4o-mini"}, verdict, map, body);
+      make_write_ahead({"req-1", "billing", "finance", "openai", "api.openai.com", "gpt-4o-mini"}, verdict, map, body, true);
   EXPECT_EQ(r.sent_sha256, sha256_hex(body));
   EXPECT_EQ(r.sent_bytes, body.size());
   EXPECT_EQ(r.redactions, (std::map<std::string, int>{{"email", 2}}));
@@ -315,6 +315,10 @@ TEST(AuditRecord, WriteAheadDescribesTheExactBytesSent) {
   EXPECT_EQ(r.host, "api.openai.com");
   EXPECT_EQ(to_json(r, false).dump().find("content"), std::string::npos);
   EXPECT_EQ(to_json(r, true)["content"], body);
+  const WriteAheadRecord lean =
+      make_write_ahead({"req-1", "billing", "finance", "openai", "api.openai.com", "gpt-4o-mini"}, verdict, map, body, false);
+  EXPECT_FALSE(lean.content.has_value());
+  EXPECT_EQ(lean.sent_sha256, r.sent_sha256);
 }
 
 TEST(AuditKey, FromAFileOrAnEnvVar) {

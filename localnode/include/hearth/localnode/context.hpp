@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,9 @@ enum class MatmulPrecision { Int8, Float };
 // Which CPU kernels run: the widest level the CPU supports, or one level (tests, benchmarks;
 // a level the CPU lacks is an error).
 enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni };
+
+// A KV cache type by its configuration name: "f16", "q8_0" or "f32"; nullopt for others.
+std::optional<TensorType> kv_type_from_name(std::string_view name);
 
 struct ContextOptions {
   uint32_t n_ctx = 0;   // positions a sequence may hold; 0: the model's trained context

@@ -67,10 +67,11 @@ struct EgressTarget {
 };
 
 // The write-ahead record for sending exactly `body` (the bytes after redaction) to
-// `target` under `verdict`, with the replacements `redactions` made. `content` keeps the
-// bytes; the log writes them only when it is configured to.
+// `target` under `verdict`, with the replacements `redactions` made. With `keep_content`,
+// `content` keeps a copy of the bytes (audit.include_content); otherwise they are not copied.
 WriteAheadRecord make_write_ahead(const EgressTarget& target, const PolicyVerdict& verdict,
-                                  const RedactionMap& redactions, std::string_view body);
+                                  const RedactionMap& redactions, std::string_view body,
+                                  bool keep_content);
 
 // The record's fields in a fixed order ("kind" first); the writer appends the rest.
 nlohmann::ordered_json to_json(const WriteAheadRecord& record, bool include_content);
