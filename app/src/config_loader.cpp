@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -345,9 +346,19 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
   if (auto n = root["log"]) read_log(src, n, config.log);
   if (auto n = root["policies"]) config.policies_path = get_string(src, n, "policies");
   if (auto audit = root["audit"]) {
-    expect_map(src, audit, "audit", {"path", "hmac_key_env"});
-    if (auto n = audit["path"]) config.audit.path = get_string(src, n, "audit.path");
-    if (auto n = audit["hmac_key_env"]) config.audit.hmac_key_env = get_string(src, n, "audit.hmac_key_env");
+    expect_map(src, audit, "audit",
+               {"path", "hmac_key_env", "hmac_key_file", "include_content", "rotate_bytes", "rotate_daily"});
+    AuditSpec& spec = config.audit;
+    if (auto n = audit["path"]) spec.path = get_string(src, n, "audit.path");
+    if (auto n = audit["hmac_key_env"]) spec.hmac_key_env = get_string(src, n, "audit.hmac_key_env");
+    if (auto n = audit["hmac_key_file"]) spec.hmac_key_file = get_string(src, n, "audit.hmac_key_file");
+    if (audit["hmac_key_env"] && audit["hmac_key_file"]) {
+      fail(src, audit["hmac_key_file"], "audit: name the HMAC key by hmac_key_env or hmac_key_file, not both");
+    }
+    if (auto n = audit["include_content"]) spec.include_content = get_bool(src, n, "audit.include_content");
+    if (auto n = audit["rotate_bytes"]) spec.rotate_bytes = get_size(src, n, "audit.rotate_bytes");
+    if (auto n = audit["rotate_daily"]) spec.rotate_daily = get_bool(src, n, "audit.rotate_daily");
+    if (spec.path.empty()) fail(src, audit, "audit.path is required");
   }
   if (auto ups = root["upstreams"]) {
     expect_sequence(src, ups, "upstreams");
@@ -364,9 +375,10 @@ void read_config(const Source& src, const YAML::Node& root, Config& config) {
     }
   }
   if (auto n = root["models"]) read_models(src, n, config);
-  // Validated now so typos fail early; served by their own issues (DESIGN.md).
-  for (const char* later : {"policies", "audit"}) {
-    if (root[later]) config.warnings.push_back(std::string(later) + " is configured but not active in this build yet");
+  const bool cloud = std::any_of(config.upstreams.begin(), config.upstreams.end(),
+                                 [](const UpstreamSpec& u) { return u.config.zone == upstream::Zone::Cloud; });
+  if (cloud && config.audit.path.empty()) {
+    config.warnings.push_back("no audit log is configured (audit.path): egress to cloud upstreams is not recorded");
   }
   if (config.auth_enabled && config.api_keys.empty()) {
     config.warnings.push_back("auth is enabled but no API key is configured: every request gets 401");

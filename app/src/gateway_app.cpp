@@ -1,6 +1,9 @@
 #include "hearth/app/gateway_app.hpp"
 
+#include "compliance.hpp"
+
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -9,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "hearth/cache/cache_step.hpp"
 #include "hearth/cache/in_memory_cache.hpp"
@@ -109,6 +113,8 @@ struct GatewayApp::Parts {
   router::RouteTable routes;
   std::map<std::string, std::unique_ptr<router::CircuitBreaker>, std::less<>> breakers;
   gateway::Authenticator auth;
+  std::unique_ptr<Compliance> compliance;  // null when it could not be built (start says why)
+  std::optional<Error> startup_error;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<gateway::Server> server;
 
@@ -182,6 +188,7 @@ gateway::Readiness GatewayApp::Parts::readiness() const {
                  {"models", std::move(models)},
                  {"local", std::move(local)},
                  {"cache", std::move(cache)}};
+  if (compliance) detail.update(compliance->describe());
   if (!any_routable) {
     detail["reason"] = config.models.empty()
                            ? "no model is configured"
@@ -219,6 +226,14 @@ std::vector<gateway::ModelInfo> GatewayApp::Parts::model_list() const {
 GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     : parts_(std::make_unique<Parts>(std::move(config), log, access_log)) {
   auto& p = *parts_;
+  // Policies and the audit log first: the routers point into them.
+  if (auto compliance = Compliance::create(p.config)) {
+    p.compliance = std::move(*compliance);
+  } else {
+    p.startup_error = std::move(compliance).error();
+  }
+  const router::Compliance compliance = p.compliance ? p.compliance->for_router() : router::Compliance{};
+
   for (const auto& spec : p.config.upstreams) {
     p.breakers[spec.config.name] = std::make_unique<router::CircuitBreaker>(p.config.breaker, p.clock);
     p.router_metrics.breaker_state(spec.config.name, router::CircuitBreaker::State::Closed);
@@ -256,13 +271,14 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     for (const auto& spec : p.config.upstreams) {
       router::Target target;
       target.breaker = p.breakers[spec.config.name].get();
+      target.zone = spec.config.zone == upstream::Zone::Cloud ? policies::Zone::Cloud : policies::Zone::OnPrem;
       if (spec.unavailable_reason.empty()) {
         worker->sources.push_back(upstream::make_upstream(spec.config, *worker->http));
         target.source = worker->sources.back().get();
       }
       targets.emplace(spec.config.name, target);
     }
-    if (p.local_source) targets.emplace("local", router::Target{p.local_source.get(), p.breakers["local"].get()});
+    if (p.local_source) targets.emplace("local", router::Target{p.local_source.get(), p.breakers["local"].get(), policies::Zone::Local});
     cache::ResponseCache* backend = nullptr;
     if (cache_spec.backend == "memory") {
       backend = p.memory_cache.get();
@@ -281,7 +297,8 @@ GatewayApp::GatewayApp(Config config, Logger& log, Logger& access_log)
     auto rng = std::make_shared<std::mt19937>(std::random_device{}());
     worker->router = std::make_unique<router::Router>(
         p.routes, std::move(targets), p.config.retry, p.clock, p.router_metrics,
-        [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); }, worker->cache.get());
+        [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); }, worker->cache.get(),
+        compliance);
     p.workers.push_back(std::move(worker));
   }
 
@@ -307,6 +324,7 @@ GatewayApp::~GatewayApp() {
 
 Status GatewayApp::start() {
   auto& p = *parts_;
+  if (p.startup_error) return *p.startup_error;
   if (Status status = p.server->start(); !status) return status;
   p.started = true;
   for (auto& worker : p.workers) {
@@ -317,6 +335,7 @@ Status GatewayApp::start() {
   }
   for (auto& model : p.local_models) model->start_loading();
   for (const auto& warning : p.config.warnings) p.log.warn("config", {{"message", warning}});
+  for (const auto& warning : p.compliance->warnings()) p.log.warn("audit", {{"message", warning}});
   auto ready = p.readiness();
   p.log.info("started", {{"ready", ready.ready}, {"readiness", ready.detail}});
   return {};
@@ -325,6 +344,20 @@ Status GatewayApp::start() {
 uint16_t GatewayApp::port() const { return parts_->server->port(); }
 
 MetricsRegistry& GatewayApp::metrics() { return parts_->metrics; }
+
+Status GatewayApp::reload_policies() {
+  auto& p = *parts_;
+  if (!p.compliance) return make_error(ErrorCode::InvalidRequest, "the gateway has no policies");
+  auto reloaded = p.compliance->reload();
+  if (!reloaded) {
+    p.log.error("policy_reload_rejected", {{"message", reloaded.error().message}, {"kept", p.compliance->describe()["policy"]}});
+    return std::move(reloaded).error();
+  }
+  p.log.info("policy_reloaded", {{"policy", p.compliance->describe()["policy"]}});
+  return {};
+}
+
+bool GatewayApp::policy_file_changed() { return parts_->compliance && parts_->compliance->policy_file_changed(); }
 
 void GatewayApp::stop() {
   auto& p = *parts_;
@@ -367,14 +400,37 @@ int serve(const Config& config, Logger& log, Logger& access_log) {
     log.error("start", {{"message", status.error().message}});
     return 1;
   }
-  // Stop on SIGINT/SIGTERM; the signal handler runs on this (the main) thread.
+  // Stop on SIGINT/SIGTERM, reload the policy on SIGHUP or when its file changes; the
+  // handlers run on this (the main) thread.
   asio::io_context control;
-  asio::signal_set signals(control, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    log.info("signal", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-    app.stop();
-  });
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer poll(control);
+  bool stopping = false;
+  std::function<void()> watch_policy = [&] {
+    poll.expires_after(std::chrono::seconds(1));
+    poll.async_wait([&](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      if (app.policy_file_changed()) (void)app.reload_policies();
+      watch_policy();
+    });
+  };
+  std::function<void()> on_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        log.info("signal", {{"signal", "SIGHUP"}});
+        (void)app.reload_policies();
+        on_signal();
+        return;
+      }
+      log.info("signal", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+      stopping = true;
+      poll.cancel();
+      app.stop();
+    });
+  };
+  on_signal();
+  if (!config.policies_path.empty()) watch_policy();
   control.run();
   app.wait();
   return 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compliance.hpp"
 #include "hearth/app/config.hpp"
 #include "hearth/core/wire_object.hpp"
 #include "hearth/gateway/openai_codec.hpp"
@@ -48,14 +49,6 @@ struct VerifyArgs {
 int fail(const std::string& message) {
   std::fprintf(stderr, "hearth: %s\n", message.c_str());
   return 1;
-}
-
-std::vector<pol::KnownUpstream> known_upstreams(const Config& config) {
-  std::vector<pol::KnownUpstream> out;
-  for (const UpstreamSpec& u : config.upstreams) {
-    out.push_back({u.config.name, u.config.zone == upstream::Zone::Cloud});
-  }
-  return out;
 }
 
 int run_check(const CheckArgs& a) {

@@ -110,7 +110,8 @@ Task<Status> CacheStep::replay(const ChatRequest& request, const Json& completio
 }
 
 Task<CacheTicket> CacheStep::begin(const ChatRequest& request, const RequestContext& context,
-                                   std::string_view resolved_route, CompletionSink& sink) {
+                                   std::string_view resolved_route, CompletionSink& sink,
+                                   std::optional<CacheScope> scope) {
   CacheTicket ticket;
   ticket.stream = request.stream;
 
@@ -127,7 +128,7 @@ Task<CacheTicket> CacheStep::begin(const ChatRequest& request, const RequestCont
     metrics_.bypass("uncacheable_request");
     co_return ticket;
   }
-  ticket.key = cache_key(scope_name(options_.scope, context), *canonical);
+  ticket.key = cache_key(scope_name(scope.value_or(options_.scope), context), *canonical);
   ticket.force_usage = request.stream && !request.include_usage;
   if (!plan.read) {
     sink.set_cache_status("bypass");

@@ -22,6 +22,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::DeadlineExceeded: return "deadline_exceeded";
     case ErrorCode::NoHealthyRoute: return "no_healthy_route";
     case ErrorCode::Overloaded: return "overloaded";
+    case ErrorCode::EgressBlocked: return "egress_blocked";
     case ErrorCode::Cancelled: return "cancelled";
     case ErrorCode::Internal: return "internal";
   }

@@ -43,6 +43,7 @@ Shape shape_of(const Error& error) {
     case ErrorCode::NoHealthyRoute:
       return {503, "service_unavailable_error", "no_healthy_route", true};
     case ErrorCode::Overloaded: return {503, "service_unavailable_error", "overloaded", true};
+    case ErrorCode::EgressBlocked: return {503, "service_unavailable_error", "egress_blocked", false};
     case ErrorCode::Cancelled: return {kStatusClientClosed, "cancelled", "cancelled", false};
     case ErrorCode::Internal: return {500, "server_error", "", false};
   }

@@ -55,6 +55,7 @@ void append_head(std::string& out, const ResponseHead& head, BodyFraming framing
   append_header(out, "x-hearth-request-id", head.request_id);
   if (!head.route.empty()) append_header(out, "x-hearth-route", head.route);
   if (!head.cache.empty()) append_header(out, "x-hearth-cache", head.cache);
+  if (!head.rule.empty()) append_header(out, "x-hearth-rule", head.rule);
   if (head.retry_after_s) {
     out += "retry-after: ";
     append_number(out, *head.retry_after_s);

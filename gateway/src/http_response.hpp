@@ -21,6 +21,7 @@ struct ResponseHead {
   std::string_view request_id;             // x-hearth-request-id
   std::string_view route;                  // x-hearth-route; empty: not a completion request
   std::string_view cache;                  // x-hearth-cache (hit, miss, bypass, stored); empty: none
+  std::string_view rule;                   // x-hearth-rule; empty: not a completion request
   std::optional<uint64_t> retry_after_s;   // Retry-After
   std::string_view allow;                  // Allow, on a 405
   bool keep_alive = true;

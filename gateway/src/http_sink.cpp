@@ -31,6 +31,10 @@ void HttpSink::set_cache_status(std::string_view status) {
   if (!committed_) cache_status_.assign(status);
 }
 
+void HttpSink::set_rule(std::string_view rule) {
+  if (!committed_) rule_.assign(rule);
+}
+
 void HttpSink::commit(BodyFraming framing) {
   committed_ = true;
   framing_ = framing;
@@ -38,6 +42,7 @@ void HttpSink::commit(BodyFraming framing) {
   head_.status = 200;
   head_.route = route();
   head_.cache = cache_status_;
+  head_.rule = rule();
   head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
                                                              : "text/event-stream";
   head_text_.clear();

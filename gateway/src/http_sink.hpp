@@ -23,6 +23,7 @@ class HttpSink final : public CompletionSink {
 
   void set_route(std::string_view route) override;
   void set_cache_status(std::string_view status) override;
+  void set_rule(std::string_view rule) override;
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
@@ -35,6 +36,8 @@ class HttpSink final : public CompletionSink {
 
   std::string_view route() const { return route_.empty() ? std::string_view("none") : route_; }
   const std::string& cache_status() const { return cache_status_; }
+  // The policy rule that decided ("none" without policies).
+  std::string_view rule() const { return rule_.empty() ? std::string_view("none") : rule_; }
   bool streaming() const { return committed_ && stream_; }
   // A write failed or was cut short: the connection cannot carry anything more.
   bool broken() const { return broken_; }
@@ -57,6 +60,7 @@ class HttpSink final : public CompletionSink {
   bool stream_;
   std::string route_;
   std::string cache_status_;  // x-hearth-cache
+  std::string rule_;          // x-hearth-rule
   std::string head_text_;  // the response head, until the first write takes it
   std::string payload_;    // the events being written
   BodyFraming framing_ = BodyFraming::ContentLength;

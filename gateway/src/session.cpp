@@ -1,6 +1,8 @@
 #include "session.hpp"
 
 #include <array>
+#include <cctype>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +55,20 @@ bool is_http_error(const boost::system::error_code& ec) {
   return ec.category() == make_error_code(http::error::end_of_stream).category();
 }
 
+// The headers a policy may look at: the client's x-* headers (x-data-class, x-team, …),
+// names lower-cased. Only these, so that credentials never reach a rule or a log.
+std::map<std::string, std::string> policy_headers(const Request& request) {
+  std::map<std::string, std::string> headers;
+  for (const auto& field : request) {
+    const std::string_view name = field.name_string();
+    if (name.size() < 2 || (name[0] != 'x' && name[0] != 'X') || name[1] != '-') continue;
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[std::move(lower)] = std::string(field.value());
+  }
+  return headers;
+}
+
 // Runs the source, turning an escaped exception into an error so that the race below
 // always has a winner.
 Task<Status> complete_guarded(CompletionSource& source, const ChatRequest& request,
@@ -84,6 +100,7 @@ struct Exchange {
   std::string model;
   std::string upstream_route;  // x-hearth-route; empty off the completion paths
   std::string cache_status;    // x-hearth-cache; empty when the cache was not involved
+  std::string rule;            // x-hearth-rule; empty off the completion paths
   unsigned status = 0;
   bool stream = false;
   bool keep_alive = false;
@@ -353,8 +370,12 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
   ex.model = decoded->model;
   decoded->cache = parse_cache_control(request[http::field::cache_control]);
   ex.stream = decoded->stream;
-  const RequestContext context{ex.request_id, ex.identity.app, ex.identity.team,
-                               ex.start + limits_.request_deadline};
+  RequestContext context;
+  context.request_id = ex.request_id;
+  context.app = ex.identity.app;
+  context.team = ex.identity.team;
+  context.deadline = ex.start + limits_.request_deadline;
+  context.headers = policy_headers(request);
 
   // Race the router against the client going away and the request deadline; the losers are
   // cancelled through their cancellation slots (that is how an upstream transfer stops).
@@ -367,6 +388,7 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
 
   ex.upstream_route = sink.route();
   ex.cache_status = sink.cache_status();
+  ex.rule = sink.rule();
   ex.first_byte = sink.first_byte();
   ex.usage = sink.usage();
 
@@ -436,6 +458,7 @@ ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {
   head.request_id = ex.request_id;
   head.route = ex.upstream_route;
   head.cache = ex.cache_status;
+  head.rule = ex.rule;
   head.keep_alive = ex.keep_alive;
   head.http10 = ex.http10;
   return head;
@@ -488,6 +511,7 @@ void Session::finish(const Exchange& ex) {
     record["model"] = ex.model;
     record["route"] = ex.upstream_route;
     if (!ex.cache_status.empty()) record["cache"] = ex.cache_status;
+    record["rule"] = ex.rule;
     record["stream"] = ex.stream;
     if (ex.first_byte) record["ttfb_ms"] = millis_between(ex.start, *ex.first_byte);
     if (ex.usage) {

@@ -51,6 +51,7 @@ ordered_json to_json(const OutcomeRecord& r) {
   j["kind"] = "outcome";
   j["request_id"] = r.request_id;
   j["upstream"] = r.upstream;
+  j["policy_hash"] = r.policy_hash;
   j["status"] = r.status;
   j["tokens_in"] = r.tokens_in;
   j["tokens_out"] = r.tokens_out;

@@ -1,16 +1,28 @@
 // Fake OpenAI and Anthropic servers that speak each documented wire format, for the e2e
 // tests. `mode` per request comes from the last user message: "stream-break" makes the
-// OpenAI fake reset the connection after two chunks.
+// OpenAI fake reset the connection after two chunks; "echo TEXT" answers TEXT, streamed in
+// 3-character pieces (so that a placeholder in it is split across chunks).
 import http from 'node:http';
 
-function readJson(req) {
+function readBody(req) {
   return new Promise((resolve, reject) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
     req.on('end', () => {
-      try { resolve(JSON.parse(body)); } catch (e) { reject(e); }
+      const raw = Buffer.concat(parts);
+      try { resolve({ raw, json: JSON.parse(raw.toString('utf8')) }); } catch (e) { reject(e); }
     });
   });
+}
+
+async function readJson(req) {
+  return (await readBody(req)).json;
+}
+
+function answerWords(messages) {
+  const text = lastUserText(messages);
+  if (!text.startsWith('echo ')) return ['Hello', ' from', ' the', ' fake', ' upstream', '.'];
+  return text.slice(5).match(/[\s\S]{1,3}/g) ?? [];
 }
 
 function lastUserText(messages) {
@@ -21,9 +33,9 @@ function lastUserText(messages) {
 export function startOpenAiFake() {
   const seen = [];
   const server = http.createServer(async (req, res) => {
-    const body = await readJson(req);
-    seen.push({ url: req.url, headers: req.headers, body });
-    const words = ['Hello', ' from', ' the', ' fake', ' upstream', '.'];
+    const { raw, json: body } = await readBody(req);
+    seen.push({ url: req.url, headers: req.headers, body, raw });
+    const words = answerWords(body.messages);
     const base = { id: 'chatcmpl-fake', created: 1700000000, model: body.model };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });

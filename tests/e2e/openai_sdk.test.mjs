@@ -1,14 +1,15 @@
 // The official openai client, unchanged, against a real hearth process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startOpenAiFake, startAnthropicFake } from './fake_providers.mjs';
 
-let openaiFake, anthropicFake, hearth, client, baseURL, redis, cacheBackend;
+let openaiFake, anthropicFake, hearth, client, baseURL, redis, cacheBackend, auditLog;
 const apiKey = 'sk-e2e-test-key';
 
 // The real tiny model from ../shared/models, served by the embedded node when present.
@@ -71,6 +72,17 @@ before(async () => {
   const config = path.join(dir, 'hearth.yaml');
   const cache = await startCache(dir);
   cacheBackend = cache.backend;
+  // A policy that redacts e-mail addresses on the way to the cloud and denies one data class.
+  const policies = path.join(dir, 'policies.yaml');
+  fs.writeFileSync(policies, `version: 1
+rules:
+  - id: secret-denied
+    when: {header: {x-data-class: secret}}
+    then: {route: deny, message: "Secret data stays home."}
+  - id: default
+    then: {route: cloud_allowed, redact: [email]}
+`);
+  auditLog = path.join(dir, 'audit', 'egress.jsonl');
   fs.writeFileSync(config, `
 server: {listen: 127.0.0.1:${port}, workers: 2, drain_timeout: 2s}
 auth:
@@ -86,10 +98,12 @@ ${haveModel ? '  - {name: local-test, routes: [local:tiny]}' : ''}
 ${haveModel ? `local: {memory_budget: 256MiB, models: [{name: tiny, path: "${tinyModel}", context: 256, slots: 8}]}` : ''}
 router: {retry: {max_retries: 0}}
 log: {access_log: off}
+policies: ${policies}
+audit: {path: ${auditLog}, hmac_key_env: E2E_AUDIT_KEY}
 ${cache.yaml}
 `);
   hearth = spawn(process.env.HEARTH_BIN, ['serve', '--config', config], {
-    env: { ...process.env, E2E_KEY: apiKey, FAKE_OPENAI_KEY: 'sk-upstream-openai', FAKE_ANTHROPIC_KEY: 'sk-upstream-claude' },
+    env: { ...process.env, E2E_KEY: apiKey, E2E_AUDIT_KEY: 'e2e-audit-key-0123456789', FAKE_OPENAI_KEY: 'sk-upstream-openai', FAKE_ANTHROPIC_KEY: 'sk-upstream-claude' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   baseURL = `http://127.0.0.1:${port}/v1`;
@@ -300,3 +314,51 @@ test('8 concurrent streams from the local node all finish, each with a finish_re
     const [a, b] = await Promise.all([readStream(again), readStream(again)]);
     assert.equal(a.text, b.text);
   });
+
+test('redaction: the cloud sees placeholders, the SDK reads the originals back, streamed and whole', async () => {
+  const prompt = 'echo write to ada@example.com and bob@example.org now';
+  const expected = 'write to ada@example.com and bob@example.org now';
+  const { data: stream, response } = await client.chat.completions
+    .create({ model: 'gpt-test', messages: [{ role: 'user', content: prompt }], stream: true })
+    .withResponse();
+  assert.equal(response.headers.get('x-hearth-rule'), 'default');
+  let text = '';
+  let pieces = 0;
+  for await (const chunk of stream) {
+    for (const choice of chunk.choices) text += choice.delta?.content ?? '';
+    pieces += 1;
+  }
+  assert.equal(text, expected);
+  assert.ok(pieces > 10, 'the answer came in many small chunks, placeholders split across them');
+  const sent = openaiFake.seen.at(-1);
+  const sentText = sent.body.messages.at(-1).content;
+  assert.equal(sentText, 'echo write to [EMAIL_1] and [EMAIL_2] now', 'only placeholders left the network');
+
+  // The write-ahead record names the exact bytes the upstream received.
+  const records = fs.readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const ahead = records.filter((r) => r.kind === 'write_ahead').at(-1);
+  assert.equal(ahead.sent_sha256, crypto.createHash('sha256').update(sent.raw).digest('hex'));
+  assert.deepEqual(ahead.redactions, { email: 2 });
+
+  const whole = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: prompt }] });
+  assert.equal(whole.choices[0].message.content, expected);
+});
+
+test('a policy denial reaches the SDK as a PermissionDeniedError', async () => {
+  await assert.rejects(
+    client.chat.completions.create(
+      { model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-data-class': 'secret' } },
+    ),
+    (err) => err instanceof OpenAI.PermissionDeniedError && err.message.includes('Secret data stays home.') &&
+      err.headers['x-hearth-rule'] === 'secret-denied',
+  );
+});
+
+test('the audit log written by the run verifies', () => {
+  const result = spawnSync(process.env.HEARTH_BIN, ['audit', 'verify', auditLog, '--key-env', 'E2E_AUDIT_KEY'], {
+    env: { ...process.env, E2E_AUDIT_KEY: 'e2e-audit-key-0123456789' }, encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /records ok/);
+});

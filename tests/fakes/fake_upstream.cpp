@@ -647,8 +647,14 @@ FakeBehavior FakeUpstream::next_behavior() {
   return behavior;
 }
 
+void FakeUpstream::set_on_request(std::function<void(const RecordedRequest&)> hook) {
+  std::lock_guard lock(mutex_);
+  on_request_ = std::move(hook);
+}
+
 void FakeUpstream::record(RecordedRequest request) {
   std::lock_guard lock(mutex_);
+  if (on_request_) on_request_(request);
   requests_.push_back(std::move(request));
   changed_.notify_all();
 }

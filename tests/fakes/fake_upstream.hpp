@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -119,6 +120,10 @@ class FakeUpstream {
   // Behaviour for the next request not yet served (FIFO).
   void enqueue(FakeBehavior behavior);
 
+  // Runs on the fake's thread for each request, as soon as it has been read and before it is
+  // answered (e.g. to look at what the client wrote elsewhere before sending).
+  void set_on_request(std::function<void(const RecordedRequest&)> hook);
+
   std::vector<RecordedRequest> requests() const;
   RecordedRequest last_request() const;  // empty when none
   std::size_t request_count() const;
@@ -149,6 +154,7 @@ class FakeUpstream {
   FakeBehavior default_behavior_;
   std::deque<FakeBehavior> queue_;
   std::vector<RecordedRequest> requests_;
+  std::function<void(const RecordedRequest&)> on_request_;
   int connections_ = 0;
   int client_closes_ = 0;
   std::unique_ptr<Server> server_;

@@ -19,7 +19,7 @@ inline Status run_source(boost::asio::io_context& io, CompletionSource& source,
                          const ChatRequest& request, CompletionSink& sink,
                          boost::asio::cancellation_signal* signal = nullptr) {
   namespace asio = boost::asio;
-  RequestContext context{"req-1", "app", "team", TimePoint::max()};
+  RequestContext context{"req-1", "app", "team", TimePoint::max(), {}, nullptr};
   std::optional<Status> result;
   auto done = [&](std::exception_ptr error, Status status) {
     if (error) std::rethrow_exception(error);

@@ -119,6 +119,11 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   for (const auto& header : config_.extra_headers) http.headers.push_back(header);
   http.body = upstream_body(request);
   http.timeouts = config_.timeouts;
+  // The exact bytes are known now: the egress audit sees them before any leaves.
+  if (context.egress_guard != nullptr) {
+    Status allowed = context.egress_guard->before_send(Egress{http.url, request.model, http.body});
+    if (!allowed) co_return allowed;
+  }
 
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
   const std::string route = "upstream:" + config_.name;

@@ -65,12 +65,32 @@ TEST(LoadConfig, ReadsEverySectionAndResolvesSecrets) {
   EXPECT_FALSE(config->warnings.empty()) << "the skipped upstream is reported";
 }
 
-TEST(LoadConfig, SectionsNotServedYetAreValidatedAndReported) {
-  auto config = parse_config("cache: {backend: memory, ttl: 1h}\naudit: {path: a.jsonl}\n", "c.yaml", env_of({}));
+TEST(LoadConfig, AuditSectionIsReadAndChecked) {
+  auto config = parse_config(
+      "audit: {path: a.jsonl, hmac_key_env: K, include_content: true, rotate_bytes: 1MiB, rotate_daily: true}\n",
+      "c.yaml", env_of({}));
   ASSERT_TRUE(config.ok()) << config.error().message;
-  int inactive = 0;
-  for (const auto& warning : config->warnings) inactive += warning.find("not active") != std::string::npos;
-  EXPECT_EQ(inactive, 1) << "audit only: the cache is served now";
+  EXPECT_EQ(config->audit.path, "a.jsonl");
+  EXPECT_EQ(config->audit.hmac_key_env, "K");
+  EXPECT_TRUE(config->audit.include_content);
+  EXPECT_EQ(config->audit.rotate_bytes, 1u << 20);
+  EXPECT_TRUE(config->audit.rotate_daily);
+
+  auto both = parse_config("audit: {path: a.jsonl, hmac_key_env: K, hmac_key_file: k.txt}\n", "c.yaml", env_of({}));
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("c.yaml:1:"), std::string::npos) << both.error().message;
+  auto no_path = parse_config("audit: {include_content: true}\n", "c.yaml", env_of({}));
+  ASSERT_FALSE(no_path.ok());
+  EXPECT_NE(no_path.error().message.find("audit.path is required"), std::string::npos);
+  EXPECT_FALSE(parse_config("audit: {path: a, rotate: 1}\n", "c.yaml", env_of({})).ok()) << "unknown key";
+}
+
+TEST(LoadConfig, CloudUpstreamsWithoutAnAuditLogAreReported) {
+  auto config = parse_config("upstreams:\n  - {name: o, kind: openai, base_url: 'http://x/v1'}\n", "c.yaml", env_of({}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  int unaudited = 0;
+  for (const auto& warning : config->warnings) unaudited += warning.find("not recorded") != std::string::npos;
+  EXPECT_EQ(unaudited, 1);
   EXPECT_FALSE(parse_config("cache: {backend: memcached}\n", "c.yaml", env_of({})).ok());
 }
 

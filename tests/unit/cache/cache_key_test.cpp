@@ -26,7 +26,7 @@ std::string key_of(const std::string& body, const std::string& route = kRoute,
                    const std::string& app = "billing") {
   auto canonical = canonical_request(request_of(body), route);
   EXPECT_TRUE(canonical.ok()) << body;
-  RequestContext context{"r", app, "team", TimePoint::max()};
+  RequestContext context{"r", app, "team", TimePoint::max(), {}, nullptr};
   return cache_key(scope_name(CacheScope::App, context), canonical.ok() ? *canonical : "");
 }
 
@@ -99,8 +99,8 @@ TEST(CacheKey, TheResolvedRouteTheEndpointAndTheScopeSeparateKeys) {
   ASSERT_TRUE(completions.ok() && chat.ok());
   EXPECT_NE(*completions, *chat);
 
-  RequestContext billing{"r", "billing", "t", TimePoint::max()};
-  RequestContext support{"r", "support", "t", TimePoint::max()};
+  RequestContext billing{"r", "billing", "t", TimePoint::max(), {}, nullptr};
+  RequestContext support{"r", "support", "t", TimePoint::max(), {}, nullptr};
   EXPECT_EQ(scope_name(CacheScope::Shared, billing), scope_name(CacheScope::Shared, support));
   EXPECT_NE(scope_name(CacheScope::App, billing), scope_name(CacheScope::App, support));
   EXPECT_NE(scope_name(CacheScope::App, billing), scope_name(CacheScope::Shared, billing));

@@ -149,7 +149,7 @@ class CacheStepTest : public ::testing::Test {
     request.cache = {no_store, no_cache};
     CacheStep step(cache != nullptr ? *cache : memory_, options_, metrics_);
     StatusSink sink;
-    const RequestContext context{"req", app, "team", TimePoint::max()};
+    const RequestContext context{"req", app, "team", TimePoint::max(), {}, nullptr};
     asio::io_context io;
     auto done = asio::co_spawn(io, serve(step, route_, request, context, sink), asio::use_future);
     io.run();
@@ -285,7 +285,7 @@ TEST_F(CacheStepTest, ACorruptEntryIsDeletedAndCountsAsAMiss) {
   {
     ChatRequest request;
     request.body = Json::parse(kChat);
-    const RequestContext context{"req", "billing", "team", TimePoint::max()};
+    const RequestContext context{"req", "billing", "team", TimePoint::max(), {}, nullptr};
     key = cache_key(scope_name(CacheScope::App, context), *canonical_request(request, "fake:m-up"));
   }
   ASSERT_NE(memory_.get(key), nullptr);

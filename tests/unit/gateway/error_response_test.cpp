@@ -51,6 +51,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{ErrorCode::DeadlineExceeded, 504, "timeout_error", "deadline_exceeded"},
         Case{ErrorCode::NoHealthyRoute, 503, "service_unavailable_error", "no_healthy_route"},
         Case{ErrorCode::Overloaded, 503, "service_unavailable_error", "overloaded"},
+        Case{ErrorCode::EgressBlocked, 503, "service_unavailable_error", "egress_blocked"},
         Case{ErrorCode::Cancelled, 499, "cancelled", "cancelled"},
         Case{ErrorCode::Internal, 500, "server_error", nullptr}),
     [](const auto& test) { return std::string(to_string(test.param.code)); });

@@ -67,10 +67,10 @@ std::string write_sample(const std::string& path, ManualClock& clock) {
   auto log = AuditLog::open({path, kKey, false, 0, false, clock.fn()});
   EXPECT_TRUE(log.ok());
   EXPECT_TRUE((*log)->append(write_ahead("r1")).ok());
-  EXPECT_TRUE((*log)->append(OutcomeRecord{"r1", "openai", 200, 10, 20, 350, 1234, false, ""}).ok());
+  EXPECT_TRUE((*log)->append(OutcomeRecord{"r1", "openai", 200, 10, 20, 350, 1234, false, "", "hash-1"}).ok());
   EXPECT_TRUE((*log)->append(DenialRecord{"r2", "intern", "eng", "no-tools", "h", "no", {}}).ok());
   EXPECT_TRUE((*log)->append(write_ahead("r3")).ok());
-  EXPECT_TRUE((*log)->append(OutcomeRecord{"r3", "openai", 0, 0, 0, 12, 0, true, "connect failed"}).ok());
+  EXPECT_TRUE((*log)->append(OutcomeRecord{"r3", "openai", 0, 0, 0, 12, 0, true, "connect failed", "hash-1"}).ok());
   EXPECT_EQ((*log)->records_written(), 5u);
   EXPECT_EQ((*log)->unhealthy_reason(), "");
   return read_file(path);

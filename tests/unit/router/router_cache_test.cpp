@@ -63,7 +63,7 @@ class RouterCacheTest : public ::testing::Test {
     request.body = Json::parse(body);
     request.model = request.body["model"];
     request.stream = request.body.value("stream", false);
-    RequestContext context{"r", "app", "team", TimePoint::max()};
+    RequestContext context{"r", "app", "team", TimePoint::max(), {}, nullptr};
     boost::asio::io_context io;
     auto future = boost::asio::co_spawn(io, router.complete(request, context, sink), boost::asio::use_future);
     io.run();

@@ -63,9 +63,14 @@ struct CacheSpec {
   Duration l1_ttl{60'000};
 };
 
+// The egress audit log (policies/audit_log.hpp); empty path: cloud egress is not recorded.
 struct AuditSpec {
   std::string path;
-  std::string hmac_key_env;
+  std::string hmac_key_env;   // the HMAC key: an env var or a file, not both
+  std::string hmac_key_file;
+  bool include_content = false;
+  uint64_t rotate_bytes = 0;  // 0: never by size
+  bool rotate_daily = false;
 };
 
 struct LogSpec {

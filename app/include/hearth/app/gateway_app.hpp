@@ -23,7 +23,8 @@ class GatewayApp {
   GatewayApp(const GatewayApp&) = delete;
   GatewayApp& operator=(const GatewayApp&) = delete;
 
-  // Binds the listener and starts the worker threads. Errors: the address is bad or taken.
+  // Binds the listener and starts the worker threads. Errors: the policy file is invalid,
+  // the audit log cannot be opened, the address is bad or taken.
   Status start();
   uint16_t port() const;
 
@@ -35,6 +36,13 @@ class GatewayApp {
   void wait();
 
   MetricsRegistry& metrics();
+
+  // Loads the policy file again (SIGHUP, or the file changed). An invalid file is rejected
+  // with every problem logged and the old policy stays; requests in flight finish under the
+  // policy they started with. Safe from any thread.
+  Status reload_policies();
+  // Whether the policy file changed since it was last loaded (polled by `hearth serve`).
+  bool policy_file_changed();
 
  private:
   struct Parts;

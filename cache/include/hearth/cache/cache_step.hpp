@@ -44,6 +44,7 @@ class StoringSink final : public CompletionSink {
 
   void set_route(std::string_view route) override { client_.set_route(route); }
   void set_cache_status(std::string_view status) override { client_.set_cache_status(status); }
+  void set_rule(std::string_view rule) override { client_.set_rule(rule); }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
@@ -68,12 +69,13 @@ class CacheStep {
   // `cache` and `metrics` must outlive the step.
   CacheStep(ResponseCache& cache, CacheOptions options, CacheMetrics& metrics);
 
-  // Looks `request` up in the scope `context` gives it. `resolved_route` names the
-  // candidates its model stands for (see cache_key.hpp). On a hit the response has been
-  // sent (or the client went away: ticket.status says); otherwise the caller runs the route,
-  // through a StoringSink when ticket.store.
+  // Looks `request` up in `scope` (the configured one when nullopt; a policy may choose).
+  // `resolved_route` names the candidates its model stands for (see cache_key.hpp). On a
+  // hit the response has been sent (or the client went away: ticket.status says);
+  // otherwise the caller runs the route, through a StoringSink when ticket.store.
   Task<CacheTicket> begin(const ChatRequest& request, const RequestContext& context,
-                          std::string_view resolved_route, CompletionSink& sink);
+                          std::string_view resolved_route, CompletionSink& sink,
+                          std::optional<CacheScope> scope = std::nullopt);
 
   // After the route succeeded through `storing`: stores a completed, cacheable stream.
   void finish(const CacheTicket& ticket, const StoringSink& storing);

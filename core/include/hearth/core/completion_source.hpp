@@ -4,6 +4,7 @@
 // client's HTTP session, or a recorder in tests). Both run on one Asio executor; the
 // coroutine that calls complete() owns the request and the sink for the call's duration.
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,12 +21,30 @@ namespace hearth {
 template <class T>
 using Task = boost::asio::awaitable<T>;
 
+// What an upstream is about to send: the exact bytes and where they go.
+struct Egress {
+  std::string_view url;
+  std::string_view model;  // the model name in the bytes
+  std::string_view body;
+};
+
+// Stands between an upstream and the network: an upstream calls before_send() with the
+// bytes of each HTTP request before the first of them leaves, and sends nothing when it
+// returns an error (the egress audit record could not be written: fail closed).
+class EgressGuard {
+ public:
+  virtual ~EgressGuard() = default;
+  virtual Status before_send(const Egress& egress) = 0;
+};
+
 // Who asked, and by when the answer is due.
 struct RequestContext {
   std::string request_id;
   std::string app;   // from the API key; "anonymous" when auth is off
   std::string team;
   TimePoint deadline = TimePoint::max();
+  std::map<std::string, std::string> headers;  // the client's x-* headers, names lower-cased
+  EgressGuard* egress_guard = nullptr;         // set by the router for audited egress
 };
 
 class CompletionSink {
@@ -39,6 +58,10 @@ class CompletionSink {
   // Says how the response cache took part — `hit`, `miss`, `bypass` or `stored` — for the
   // x-hearth-cache header. Call before the first send; sinks without headers ignore it.
   virtual void set_cache_status(std::string_view /*status*/) {}
+
+  // Names the policy rule that decided the request, for the x-hearth-rule header. Call
+  // before the first send; sinks without headers ignore it.
+  virtual void set_rule(std::string_view /*rule*/) {}
 
   // Sends one chunk of a streamed completion. The first call commits the response: from
   // then on a failure can only be reported in-stream with fail(). An error means the

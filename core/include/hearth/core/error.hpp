@@ -28,6 +28,7 @@ enum class ErrorCode {
   DeadlineExceeded,       // 504: the per-request deadline passed
   NoHealthyRoute,         // 503 + Retry-After: every candidate is down or open
   Overloaded,             // 503 + Retry-After: a local node has no room now
+  EgressBlocked,          // 503: the egress audit record could not be written (fail closed)
   Cancelled,              // the client went away; nothing is sent
   Internal,               // 500
 };

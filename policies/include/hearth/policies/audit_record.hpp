@@ -44,6 +44,7 @@ struct OutcomeRecord {
   uint64_t bytes_received = 0;
   bool failover = false;  // the next candidate was tried after this one
   std::string error;      // empty on success
+  std::string policy_hash;  // the policy the request ran under
 };
 
 struct DenialRecord {

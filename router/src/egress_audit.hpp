@@ -1,0 +1,68 @@
+#pragma once
+// The audit side of one cloud attempt (DESIGN.md step 5). AuditedEgress is the EgressGuard
+// the router hands the upstream: it appends the write-ahead record for the exact bytes
+// about to leave, flushed to disk, and blocks the send when it cannot. MeteringSink counts
+// what came back, for the outcome record written after the attempt.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hearth/core/completion_source.hpp"
+#include "hearth/policies/audit_log.hpp"
+#include "hearth/policies/policy.hpp"
+#include "hearth/policies/redaction.hpp"
+
+namespace hearth::router {
+
+class AuditedEgress final : public EgressGuard {
+ public:
+  // `log`, `verdict` and `redactions` must outlive the guard.
+  AuditedEgress(policies::AuditLog& log, policies::EgressTarget target, const policies::PolicyVerdict& verdict,
+                const policies::RedactionMap& redactions, bool include_content);
+
+  Status before_send(const Egress& egress) override;
+
+  // Whether a write-ahead record was written (so bytes may have left: an outcome follows).
+  bool sent() const { return sent_; }
+
+ private:
+  policies::AuditLog& log_;
+  policies::EgressTarget target_;
+  const policies::PolicyVerdict& verdict_;
+  const policies::RedactionMap& redactions_;
+  bool include_content_;
+  bool sent_ = false;
+};
+
+// "https://api.openai.com:443/v1/chat" → "api.openai.com:443".
+std::string host_of(std::string_view url);
+
+// Passes everything on and counts the bytes of the objects and the usage that came back.
+// `hide_usage`: drop usage-only chunks (the attempt asked for usage the client did not).
+class MeteringSink final : public CompletionSink {
+ public:
+  MeteringSink(CompletionSink& next, bool hide_usage) : next_(next), hide_usage_(hide_usage) {}
+
+  void set_route(std::string_view route) override { next_.set_route(route); }
+  void set_cache_status(std::string_view status) override { next_.set_cache_status(status); }
+  void set_rule(std::string_view rule) override { next_.set_rule(rule); }
+  Task<Status> send_chunk(const CompletionChunk& chunk) override;
+  Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
+  Task<Status> send_completion(const Completion& completion) override;
+  bool committed() const override { return next_.committed(); }
+
+  uint64_t bytes() const { return bytes_; }
+  std::optional<Usage> usage() const { return usage_; }
+
+ private:
+  bool take(const CompletionChunk& chunk);  // false: hide it
+
+  CompletionSink& next_;
+  bool hide_usage_;
+  uint64_t bytes_ = 0;
+  std::optional<Usage> usage_;
+  std::vector<CompletionChunk> passed_;
+};
+
+}  // namespace hearth::router
