@@ -55,13 +55,18 @@ Result<std::unique_ptr<Compliance>> Compliance::create(const Config& config) {
     auto log = policies::AuditLog::open(std::move(options));
     if (!log) return std::move(log).error();
     c->audit_ = std::move(*log);
+    c->writer_ = std::make_unique<policies::AuditWriter>(*c->audit_);
     c->include_content_ = config.audit.include_content;
   }
   return c;
 }
 
 router::Compliance Compliance::for_router() const {
-  return {store_.get(), audit_.get(), include_content_};
+  return {store_.get(), writer_.get(), include_content_};
+}
+
+void Compliance::wait_for_audit() {
+  if (writer_) writer_->wait_idle();
 }
 
 Result<void> Compliance::reload() {

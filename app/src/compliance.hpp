@@ -13,6 +13,7 @@
 #include "hearth/app/config.hpp"
 #include "hearth/core/result.hpp"
 #include "hearth/policies/audit_log.hpp"
+#include "hearth/policies/audit_writer.hpp"
 #include "hearth/policies/policy_loader.hpp"
 #include "hearth/policies/policy_store.hpp"
 #include "hearth/router/router.hpp"
@@ -40,6 +41,10 @@ class Compliance {
 
   // For /readyz: the active policy (path, hash, rules, last reload) and the audit log.
   Json describe() const;
+  // Blocks until every audit record submitted so far is written (before the workers whose
+  // coroutines wait on them go away).
+  void wait_for_audit();
+
   // What start-up should tell the operator (an unset HMAC key variable).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -54,6 +59,7 @@ class Compliance {
   std::string policy_path_;
   std::unique_ptr<policies::PolicyStore> store_;  // null: no policies configured
   std::unique_ptr<policies::AuditLog> audit_;     // null: no audit log configured
+  std::unique_ptr<policies::AuditWriter> writer_;  // appends audit_ off the I/O threads
   bool include_content_ = false;
   std::string hmac_note_;  // why records carry no HMAC; empty when they do
   std::vector<std::string> warnings_;

@@ -380,7 +380,9 @@ void GatewayApp::wait() {
     std::unique_lock lock(p.mutex);
     p.drained_cv.wait(lock, [&p] { return p.drained; });
   }
-  // Every session is gone: stop the workers (pending curl timers die with them).
+  // Every session is gone; the audit records they queued are written (a callback into a
+  // worker must not outlive it). Then stop the workers (pending curl timers die with them).
+  if (p.compliance) p.compliance->wait_for_audit();
   for (auto& worker : p.workers) {
     worker->guard.reset();
     worker->io.stop();

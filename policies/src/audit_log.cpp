@@ -202,43 +202,67 @@ Result<void> AuditLog::write_line(const std::string& line) {
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string reason = "audit log write failed: " + errno_text(n < 0 ? errno : EIO);
-      // Undo a partial line so the file stays verifiable; if that fails, stop appending.
-      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) broken_ = true;
-      return fail(reason);
-    }
+    if (n <= 0) return fail("audit log write failed: " + errno_text(n < 0 ? errno : EIO));
     done += static_cast<size_t>(n);
-  }
-  if (::fdatasync(fd_) != 0) {
-    const std::string reason = "audit log fsync failed: " + errno_text(errno);
-    // The bytes may or may not be on disk: the record cannot be trusted either way.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) broken_ = true;
-    return fail(reason);
   }
   size_ += line.size();
   return {};
 }
 
 Result<void> AuditLog::append_fields(nlohmann::ordered_json fields) {
+  std::vector<nlohmann::ordered_json> one;
+  one.push_back(std::move(fields));
+  return append_all(std::move(one));
+}
+
+Result<void> AuditLog::append_all(std::vector<nlohmann::ordered_json> records) {
   std::lock_guard lock(mutex_);
   if (broken_) return make_error(ErrorCode::Internal, unhealthy_);
   if (fd_ < 0) {
     if (auto r = open_file(); !r) return r;
   }
-  const SystemTime now = options_.clock();
-  fields["seq"] = seq_;
-  fields["time"] = rfc3339(now);
-  fields["prev"] = last_hash_;
-  const std::string record = fields.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  const std::string line = audit_line::sign(record, options_.hmac_key);
+  // Where to go back to if the batch fails: the active file's state before its first line
+  // (a rotation inside the batch has already made the lines before it durable).
+  struct Mark {
+    uint64_t size, seq;
+    std::string hash;
+    int64_t day;
+  } mark{size_, seq_, last_hash_, file_day_};
+  auto undo = [&](Result<void> failure) {
+    // A failed rotation leaves no active file: the lines before it are in the rotated file,
+    // and the next append opens a new one that chains on from them.
+    if (fd_ < 0) return failure;
+    if (::ftruncate(fd_, static_cast<off_t>(mark.size)) != 0) {
+      broken_ = true;  // a partial or unsynced line stays: no further appends
+    } else {
+      size_ = mark.size;
+      seq_ = mark.seq;
+      last_hash_ = mark.hash;
+      file_day_ = mark.day;
+    }
+    return failure;
+  };
 
-  if (auto r = rotate_if_needed(line.size() + 1, now); !r) return r;
-  if (auto r = write_line(line + "\n"); !r) return r;
-  if (file_day_ < 0) file_day_ = day_of(now);
-  last_hash_ = sha256_hex(line);
-  ++seq_;
-  ++written_;
+  for (nlohmann::ordered_json& fields : records) {
+    const SystemTime now = options_.clock();
+    fields["seq"] = seq_;
+    fields["time"] = rfc3339(now);
+    fields["prev"] = last_hash_;
+    const std::string record = fields.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    const std::string line = audit_line::sign(record, options_.hmac_key);
+    const uint64_t size_before = size_;
+    if (auto r = rotate_if_needed(line.size() + 1, now); !r) return undo(std::move(r));
+    if (size_ != size_before) mark = Mark{size_, seq_, last_hash_, file_day_};  // rotated
+    if (auto r = write_line(line + "\n"); !r) return undo(std::move(r));
+    if (file_day_ < 0) file_day_ = day_of(now);
+    last_hash_ = sha256_hex(line);
+    ++seq_;
+  }
+  // One flush for the whole batch (group commit): every record in it is durable, or none is
+  // acknowledged.
+  if (::fdatasync(fd_) != 0) return undo(fail("audit log fsync failed: " + errno_text(errno)));
+  written_ += records.size();
+  ++batches_;
   unhealthy_.clear();
   return {};
 }
@@ -262,6 +286,11 @@ std::string AuditLog::last_hash() const {
 uint64_t AuditLog::records_written() const {
   std::lock_guard lock(mutex_);
   return written_;
+}
+
+uint64_t AuditLog::flushes() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
 }
 
 }  // namespace hearth::policies

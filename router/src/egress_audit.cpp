@@ -1,25 +1,52 @@
 #include "egress_audit.hpp"
 
-namespace hearth::router {
+#include <memory>
 
-AuditedEgress::AuditedEgress(policies::AuditLog& log, policies::EgressTarget target,
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace hearth::router {
+namespace asio = boost::asio;
+
+Task<Result<void>> append_durably(policies::AuditWriter& writer, nlohmann::ordered_json record) {
+  auto initiate = [&writer, &record](auto handler) {
+    using Handler = decltype(handler);
+    // The writer's callback needs a copyable function; the handler is move-only. The
+    // tracked executor keeps the caller's io_context running while the disk works.
+    auto state = std::make_shared<std::optional<Handler>>(std::move(handler));
+    auto executor = asio::prefer(asio::get_associated_executor(**state), asio::execution::outstanding_work.tracked);
+    writer.submit(std::move(record), [state, executor](Result<void> written) {
+      asio::post(executor, [state, written = std::move(written)]() mutable { (**state)(std::move(written)); });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<void>)>(initiate,
+                                                                                             asio::use_awaitable);
+}
+
+AuditedEgress::AuditedEgress(policies::AuditWriter& writer, policies::EgressTarget target,
                              const policies::PolicyVerdict& verdict, const policies::RedactionMap& redactions,
                              bool include_content)
-    : log_(log), target_(std::move(target)), verdict_(verdict), redactions_(redactions),
+    : writer_(writer), target_(std::move(target)), verdict_(verdict), redactions_(redactions),
       include_content_(include_content) {}
 
-Status AuditedEgress::before_send(const Egress& egress) {
+Task<Status> AuditedEgress::before_send(const Egress& egress) {
   policies::EgressTarget target = target_;
   target.host = host_of(egress.url);
   target.model = std::string(egress.model);
-  auto written = log_.append(policies::make_write_ahead(target, verdict_, redactions_, egress.body, include_content_));
+  nlohmann::ordered_json record =
+      policies::to_json(policies::make_write_ahead(target, verdict_, redactions_, egress.body, include_content_),
+                        include_content_);
+  Result<void> written = co_await append_durably(writer_, std::move(record));
   if (!written) {
-    return make_error(ErrorCode::EgressBlocked,
-                      "Egress to upstream '" + target_.upstream +
-                          "' is blocked: its audit record could not be written (" + written.error().message + ").");
+    co_return make_error(ErrorCode::EgressBlocked,
+                         "Egress to upstream '" + target_.upstream +
+                             "' is blocked: its audit record could not be written (" + written.error().message + ").");
   }
   sent_ = true;
-  return {};
+  co_return Status{};
 }
 
 std::string host_of(std::string_view url) {

@@ -1,15 +1,16 @@
 #pragma once
 // The audit side of one cloud attempt (DESIGN.md step 5). AuditedEgress is the EgressGuard
-// the router hands the upstream: it appends the write-ahead record for the exact bytes
-// about to leave, flushed to disk, and blocks the send when it cannot. MeteringSink counts
-// what came back, for the outcome record written after the attempt.
+// the router hands the upstream: it has the write-ahead record for the exact bytes about to
+// leave appended and flushed to disk (by the AuditWriter's thread, while this coroutine
+// waits), and blocks the send when that fails. MeteringSink counts what came back, for the
+// outcome record written after the attempt.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "hearth/core/completion_source.hpp"
-#include "hearth/policies/audit_log.hpp"
+#include "hearth/policies/audit_writer.hpp"
 #include "hearth/policies/policy.hpp"
 #include "hearth/policies/redaction.hpp"
 
@@ -17,23 +18,27 @@ namespace hearth::router {
 
 class AuditedEgress final : public EgressGuard {
  public:
-  // `log`, `verdict` and `redactions` must outlive the guard.
-  AuditedEgress(policies::AuditLog& log, policies::EgressTarget target, const policies::PolicyVerdict& verdict,
+  // `writer`, `verdict` and `redactions` must outlive the guard.
+  AuditedEgress(policies::AuditWriter& writer, policies::EgressTarget target, const policies::PolicyVerdict& verdict,
                 const policies::RedactionMap& redactions, bool include_content);
 
-  Status before_send(const Egress& egress) override;
+  Task<Status> before_send(const Egress& egress) override;
 
   // Whether a write-ahead record was written (so bytes may have left: an outcome follows).
   bool sent() const { return sent_; }
 
  private:
-  policies::AuditLog& log_;
+  policies::AuditWriter& writer_;
   policies::EgressTarget target_;
   const policies::PolicyVerdict& verdict_;
   const policies::RedactionMap& redactions_;
   bool include_content_;
   bool sent_ = false;
 };
+
+// Appends `record` through `writer` and resumes the calling coroutine, on its own executor,
+// once the record is on disk (or failed).
+Task<Result<void>> append_durably(policies::AuditWriter& writer, nlohmann::ordered_json record);
 
 // "https://api.openai.com:443/v1/chat" → "api.openai.com:443".
 std::string host_of(std::string_view url);

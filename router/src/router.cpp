@@ -114,10 +114,11 @@ Status Router::decide(Plan& plan, const ModelRoute& route, const ChatRequest& re
   }
   if (!refusal.empty()) {
     if (compliance_.audit != nullptr) {
-      // A failed append changes nothing here: nothing leaves, and /readyz reports the log.
-      (void)compliance_.audit->append(policies::DenialRecord{context.request_id, context.app, context.team,
-                                                             plan.verdict.rule_id, plan.verdict.policy_hash, refusal,
-                                                             plan.verdict.detected_classes});
+      // Not awaited: nothing leaves either way, and a failure shows in /readyz.
+      compliance_.audit->submit(policies::to_json(policies::DenialRecord{context.request_id, context.app, context.team,
+                                                                         plan.verdict.rule_id, plan.verdict.policy_hash,
+                                                                         refusal, plan.verdict.detected_classes}),
+                                {});
     }
     return make_error(ErrorCode::PermissionDenied, std::move(refusal));
   }
@@ -221,8 +222,8 @@ void Router::record_outcome(const RequestContext& context, const Plan& plan, con
   record.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - audit.started).count();
   record.bytes_received = audit.bytes;
   record.failover = failover;
-  // The bytes have left; a failed append only makes the log unhealthy (seen in /readyz).
-  (void)compliance_.audit->append(record);
+  // Not awaited: the bytes have left; a failed append makes the log unhealthy (/readyz).
+  compliance_.audit->submit(policies::to_json(record), {});
 }
 
 Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, const RequestContext& context,

@@ -4,10 +4,12 @@
 // upstream sees the request, fail closed on an unwritable log, reload that keeps the old
 // policy when the new file is invalid.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -27,6 +29,9 @@ rules:
   - id: secret-denied
     when: {header: {x-data-class: secret}}
     then: {route: deny, message: "Secret data is not served here."}
+  - id: uncached
+    when: {header: {x-cache-test: "off"}}
+    then: {route: cloud_allowed, cache: off}
   - id: default
     then: {route: cloud_allowed, upstreams: [cloud], redact: [email]}
 )";
@@ -40,6 +45,18 @@ std::vector<Json> read_records(const std::string& path) {
   std::ifstream in(path);
   std::vector<Json> records;
   for (std::string line; std::getline(in, line);) records.push_back(Json::parse(line));
+  return records;
+}
+
+// The records once there are `count` of them (outcome and denial records are written after
+// the response, off the request's path), or what there is after 5 s.
+std::vector<Json> records_eventually(const std::string& path, size_t count) {
+  std::vector<Json> records;
+  for (int i = 0; i < 500; ++i) {
+    records = read_records(path);
+    if (records.size() >= count) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return records;
 }
 
@@ -114,10 +131,27 @@ TEST_F(PolicyFullStackTest, EveryCompletionResponseNamesItsRuleAndADenialIsA403)
   EXPECT_EQ(error["message"], "Secret data is not served here.");
   EXPECT_EQ(cloud_.request_count(), 1u) << "the denied request went nowhere";
 
-  auto records = read_records(dir_ + "/audit.jsonl");
-  ASSERT_EQ(records.size(), 3u);  // write-ahead, outcome, denial
-  EXPECT_EQ(records[2]["kind"], "denial");
-  EXPECT_EQ(records[2]["rule"], "secret-denied");
+  auto records = records_eventually(dir_ + "/audit.jsonl", 3);
+  ASSERT_EQ(records.size(), 3u);  // write-ahead, outcome, denial (the last two in either order)
+  const auto denial = std::find_if(records.begin(), records.end(), [](const Json& r) { return r["kind"] == "denial"; });
+  ASSERT_NE(denial, records.end());
+  EXPECT_EQ((*denial)["rule"], "secret-denied");
+}
+
+TEST_F(PolicyFullStackTest, TheRulesCacheScopeDecidesWhetherTheCacheTakesPart) {
+  start(dir_ + "/audit.jsonl");
+  const std::string request = R"({"model":"chat","temperature":0,"messages":[{"role":"user","content":"hi"}]})";
+  EXPECT_EQ(post(request, {{"x-cache-test", "off"}}).header("x-hearth-cache"), "bypass");
+  auto second = post(request, {{"x-cache-test", "off"}});
+  EXPECT_EQ(second.header("x-hearth-cache"), "bypass");
+  EXPECT_EQ(second.header("x-hearth-rule"), "uncached");
+  EXPECT_EQ(cloud_.request_count(), 2u);
+
+  EXPECT_EQ(post(request).header("x-hearth-cache"), "stored");
+  auto hit = post(request);
+  EXPECT_EQ(hit.header("x-hearth-cache"), "hit");
+  EXPECT_EQ(hit.header("x-hearth-rule"), "default") << "a hit names the rule too";
+  EXPECT_EQ(cloud_.request_count(), 3u);
 }
 
 TEST_F(PolicyFullStackTest, StreamsAreRedactedOnTheWireAndRestoredForTheClient) {
@@ -151,7 +185,7 @@ TEST_F(PolicyFullStackTest, StreamsAreRedactedOnTheWireAndRestoredForTheClient) 
     EXPECT_EQ(seen_body.find("ada@example.com"), std::string::npos) << seen_body;
     EXPECT_NE(seen_body.find("[EMAIL_1]"), std::string::npos) << seen_body;
   }
-  auto records = read_records(audit);
+  auto records = records_eventually(audit, 2);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1]["kind"], "outcome");
   EXPECT_EQ(records[1]["status"], 200);

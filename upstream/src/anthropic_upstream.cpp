@@ -80,7 +80,8 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   http.timeouts = config_.timeouts;
   // The exact bytes are known now: the egress audit sees them before any leaves.
   if (context.egress_guard != nullptr) {
-    Status allowed = context.egress_guard->before_send(Egress{http.url, request.model, http.body});
+    const Egress egress{http.url, request.model, http.body};
+    Status allowed = co_await context.egress_guard->before_send(egress);
     if (!allowed) co_return allowed;
   }
 

@@ -121,7 +121,8 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   http.timeouts = config_.timeouts;
   // The exact bytes are known now: the egress audit sees them before any leaves.
   if (context.egress_guard != nullptr) {
-    Status allowed = context.egress_guard->before_send(Egress{http.url, request.model, http.body});
+    const Egress egress{http.url, request.model, http.body};
+    Status allowed = co_await context.egress_guard->before_send(egress);
     if (!allowed) co_return allowed;
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hearth/policies/audit_log.hpp"
+#include "hearth/policies/audit_writer.hpp"
 #include "hearth/policies/audit_verify.hpp"
 #include "hearth/policies/digest.hpp"
 #include "temp_dir.hpp"
@@ -294,6 +295,77 @@ TEST(AuditLog, ConcurrentAppendsKeepOneChain) {
   const AuditVerifyReport report = verify(read_file(path));
   EXPECT_TRUE(report.ok) << report.line << ": " << report.reason;
   EXPECT_EQ(report.records, 60u);
+}
+
+TEST(AuditLog, ABatchIsOneFlushAndKeepsTheChain) {
+  TempDir dir;
+  const std::string path = dir.file("a.jsonl");
+  auto log = AuditLog::open({path, kKey, false, 0, false, {}});
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->append(write_ahead("r0")).ok());
+  std::vector<nlohmann::ordered_json> batch;
+  for (const char* id : {"r1", "r2", "r3"}) batch.push_back(to_json(write_ahead(id), false));
+  ASSERT_TRUE((*log)->append_all(std::move(batch)).ok());
+  EXPECT_EQ((*log)->records_written(), 4u);
+  EXPECT_EQ((*log)->flushes(), 2u);
+  const AuditVerifyReport report = verify(read_file(path));
+  EXPECT_TRUE(report.ok) << report.line << ": " << report.reason;
+  EXPECT_EQ(report.records, 4u);
+}
+
+TEST(AuditLog, AFailedBatchAcknowledgesNothing) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  auto log = AuditLog::open({"/dev/full", kKey, false, 0, false, {}});
+  ASSERT_TRUE(log.ok());
+  std::vector<nlohmann::ordered_json> batch;
+  for (const char* id : {"r1", "r2"}) batch.push_back(to_json(write_ahead(id), false));
+  ASSERT_FALSE((*log)->append_all(std::move(batch)).ok());
+  EXPECT_EQ((*log)->records_written(), 0u);
+  EXPECT_EQ((*log)->last_hash(), kGenesisHash) << "the chain did not move";
+}
+
+TEST(AuditWriter, ConcurrentSubmitsAreAllWrittenInOneChainSharingFlushes) {
+  TempDir dir;
+  const std::string path = dir.file("a.jsonl");
+  auto log = AuditLog::open({path, kKey, false, 0, false, {}});
+  ASSERT_TRUE(log.ok());
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  {
+    AuditWriter writer(**log);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) {
+          writer.submit(to_json(write_ahead("t" + std::to_string(t) + "-" + std::to_string(i)), false),
+                        [&](Result<void> r) { ++(r.ok() ? ok : failed); });
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    writer.wait_idle();
+    EXPECT_EQ(ok.load(), 200) << "every callback ran once the record was durable";
+    writer.submit(to_json(write_ahead("last"), false), {});  // written before the writer goes
+  }
+  EXPECT_EQ(failed.load(), 0);
+  const AuditVerifyReport report = verify(read_file(path));
+  EXPECT_TRUE(report.ok) << report.line << ": " << report.reason;
+  EXPECT_EQ(report.records, 201u);
+  EXPECT_LE((*log)->flushes(), 201u);
+}
+
+TEST(AuditWriter, AFailedAppendReachesEveryWaiter) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  auto log = AuditLog::open({"/dev/full", kKey, false, 0, false, {}});
+  ASSERT_TRUE(log.ok());
+  AuditWriter writer(**log);
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 3; ++i) {
+    writer.submit(to_json(write_ahead("r"), false), [&](Result<void> r) { failed += r.ok() ? 0 : 1; });
+  }
+  writer.wait_idle();
+  EXPECT_EQ(failed.load(), 3);
+  EXPECT_NE((*log)->unhealthy_reason(), "");
 }
 
 TEST(AuditRecord, WriteAheadDescribesTheExactBytesSent) {

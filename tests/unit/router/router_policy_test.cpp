@@ -55,7 +55,8 @@ class EchoUpstream final : public CompletionSource {
   Task<Status> complete(const ChatRequest& request, const RequestContext& context, CompletionSink& sink) override {
     std::string body = request.body_text.empty() ? dump_json(request.body) : request.body_text;
     if (context.egress_guard != nullptr) {
-      Status allowed = context.egress_guard->before_send(Egress{"https://api.example.com/v1/chat/completions", request.model, body});
+      const Egress egress{"https://api.example.com/v1/chat/completions", request.model, body};
+      Status allowed = co_await context.egress_guard->before_send(egress);
       if (!allowed) co_return allowed;
     }
     if (on_send) on_send(body);
@@ -111,6 +112,13 @@ class RouterPolicyTest : public ::testing::Test {
     auto log = policies::AuditLog::open({path, "0123456789abcdef0123", false, 0, false, {}});
     ASSERT_TRUE(log.ok()) << log.error().message;
     audit_ = std::move(*log);
+    writer_ = std::make_unique<policies::AuditWriter>(*audit_);
+  }
+
+  // The records on disk once everything submitted is written (outcomes are not awaited).
+  std::vector<Json> records() {
+    writer_->wait_idle();
+    return read_records(audit_path());
   }
 
   Router make_router() {
@@ -118,7 +126,7 @@ class RouterPolicyTest : public ::testing::Test {
     targets["cloud"] = {&cloud_, &cloud_breaker_, policies::Zone::Cloud};
     targets["local"] = {&local_, &local_breaker_, policies::Zone::Local};
     return Router(table_, std::move(targets), {.max_retries = 0}, clock_, metrics_, [] { return 0.0; }, nullptr,
-                  Compliance{store_.get(), audit_.get(), false});
+                  Compliance{store_.get(), writer_.get(), false});
   }
 
   Status run(const std::string& model, const std::string& content, const std::string& app = "billing",
@@ -152,6 +160,7 @@ class RouterPolicyTest : public ::testing::Test {
   CircuitBreaker local_breaker_{{.failure_threshold = 2, .open_for = Duration(1000)}, clock_};
   std::unique_ptr<policies::PolicyStore> store_;
   std::unique_ptr<policies::AuditLog> audit_;
+  std::unique_ptr<policies::AuditWriter> writer_;  // declared after audit_: goes first
   std::string dir_;
   EchoUpstream cloud_;
   EchoUpstream local_;
@@ -167,7 +176,7 @@ TEST_F(RouterPolicyTest, ADeniedRequestGoesNowhereAndIsAudited) {
   EXPECT_EQ(sink_.rule, "no-secret-class");
   EXPECT_TRUE(cloud_.sent.empty());
   EXPECT_TRUE(local_.sent.empty());
-  auto records = read_records(audit_path());
+  auto records = this->records();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["kind"], "denial");
   EXPECT_EQ(records[0]["rule"], "no-secret-class");
@@ -181,7 +190,7 @@ TEST_F(RouterPolicyTest, LocalOnlyNeverTriesTheCloud) {
   EXPECT_TRUE(cloud_.sent.empty());
   ASSERT_EQ(local_.sent.size(), 1u);
   EXPECT_NE(local_.sent[0].find("123-45-6789"), std::string::npos) << "local candidates get the text as written";
-  EXPECT_TRUE(read_records(audit_path()).empty()) << "nothing left the network";
+  EXPECT_TRUE(records().empty()) << "nothing left the network";
 }
 
 TEST_F(RouterPolicyTest, ARuleThatAllowsNoCandidateOfTheModelIs403WithTheReason) {
@@ -218,7 +227,7 @@ TEST_F(RouterPolicyTest, CloudEgressIsRedactedWrittenAheadThenRestoredForTheClie
   EXPECT_FALSE(ahead.contains("content")) << "prompt text only with include_content";
 
   // The outcome follows; the client reads the original back.
-  auto records = read_records(audit_path());
+  auto records = this->records();
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1]["kind"], "outcome");
   EXPECT_EQ(records[1]["status"], 200);

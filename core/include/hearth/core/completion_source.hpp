@@ -28,13 +28,13 @@ struct Egress {
   std::string_view body;
 };
 
-// Stands between an upstream and the network: an upstream calls before_send() with the
+// Stands between an upstream and the network: an upstream awaits before_send() with the
 // bytes of each HTTP request before the first of them leaves, and sends nothing when it
 // returns an error (the egress audit record could not be written: fail closed).
 class EgressGuard {
  public:
   virtual ~EgressGuard() = default;
-  virtual Status before_send(const Egress& egress) = 0;
+  virtual Task<Status> before_send(const Egress& egress) = 0;
 };
 
 // Who asked, and by when the answer is due.

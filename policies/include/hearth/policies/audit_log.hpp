@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,12 +55,16 @@ class AuditLog {
   [[nodiscard]] Result<void> append(const DenialRecord& record);
   // Any object (its "kind" first); seq, time, prev and hmac are added.
   [[nodiscard]] Result<void> append_fields(nlohmann::ordered_json fields);
+  // Several records with one flush (group commit): all are durable when this returns ok;
+  // on an error none of them is acknowledged and the file is cut back to before the batch.
+  [[nodiscard]] Result<void> append_all(std::vector<nlohmann::ordered_json> records);
 
   // Empty while healthy; else why the last append failed (for /readyz).
   std::string unhealthy_reason() const;
   // The hash of the last line written (the next record's prev).
   std::string last_hash() const;
   uint64_t records_written() const;
+  uint64_t flushes() const;  // fdatasync calls that acknowledged records
 
  private:
   explicit AuditLog(AuditOptions options);
@@ -75,6 +80,7 @@ class AuditLog {
   int64_t file_day_ = -1;  // days since the epoch (UTC) of the active file's first record
   uint64_t seq_ = 0;
   uint64_t written_ = 0;
+  uint64_t batches_ = 0;
   std::string last_hash_ = kGenesisHash;
   std::string unhealthy_;
   bool broken_ = false;  // a partial line could not be undone: no further appends

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "hearth/core/completion_source.hpp"
-#include "hearth/policies/audit_log.hpp"
+#include "hearth/policies/audit_writer.hpp"
 #include "hearth/policies/candidates.hpp"
 #include "hearth/policies/policy_store.hpp"
 #include "hearth/router/circuit_breaker.hpp"
@@ -37,7 +37,7 @@ struct Target {
 // The compliance side of routing; each part is optional and must outlive the router.
 struct Compliance {
   const policies::PolicyStore* policies = nullptr;  // null: no policy, every candidate allowed
-  policies::AuditLog* audit = nullptr;              // null: cloud egress is not recorded
+  policies::AuditWriter* audit = nullptr;           // null: cloud egress is not recorded
   bool include_content = false;                     // write-ahead records keep the bytes sent
 };
 
