@@ -3,6 +3,7 @@
 #include "compliance.hpp"
 
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -400,6 +401,8 @@ int serve(const Config& config, Logger& log, Logger& access_log) {
   GatewayApp app(config, log, access_log);
   if (Status status = app.start(); !status) {
     log.error("start", {{"message", status.error().message}});
+    // Also as plain lines: a policy file's problems read FILE:LINE:COL: message, one per line.
+    std::fprintf(stderr, "%s\n", status.error().message.c_str());
     return 1;
   }
   // Stop on SIGINT/SIGTERM, reload the policy on SIGHUP or when its file changes; the

@@ -134,6 +134,13 @@ HEARTH_TEST_AUDIT_KEY="another-key-0123456789" "$hearth" audit verify "$tmp/audi
 check "a wrong key exits 1" $(( $? == 1 ? 0 : 1 ))
 grep -q "^$tmp/audit.jsonl:1: bad record: hmac" "$tmp/err.txt"; check "a wrong key fails at line 1" $?
 
+# serve: an invalid policy file stops the start with its problems as FILE:LINE:COL.
+printf 'version: 1\nrules:\n  - id: only\n    then: {route: nowhere}\n' > "$tmp/bad-live.yaml"
+printf 'server: {listen: "127.0.0.1:0"}\npolicies: %s\n' "$tmp/bad-live.yaml" > "$tmp/bad-serve.yaml"
+"$hearth" serve --config "$tmp/bad-serve.yaml" > /dev/null 2> "$tmp/err.txt"
+check "serve with an invalid policy exits 1" $(( $? == 1 ? 0 : 1 ))
+grep -q "^$tmp/bad-live.yaml:4:" "$tmp/err.txt"; check "serve names the policy problem as FILE:LINE:COL" $?
+
 # serve: the policy is reloaded when its file changes and on SIGHUP; an invalid file is
 # rejected with its errors logged and the old policy (its hash in /readyz) stays.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
