@@ -154,8 +154,15 @@ Result<RedactedRequest> redact_request(const ChatRequest& request, const Detecto
   return out;
 }
 
-Restorer::Restorer(const RedactionMap& map) : longest_(map.longest_placeholder()) {
-  for (const auto& [placeholder, original] : map.originals()) originals_.emplace(placeholder, original);
+Restorer::Restorer(const RedactionMap& map, bool inside_json_string) : longest_(map.longest_placeholder()) {
+  for (const auto& [placeholder, original] : map.originals()) {
+    if (!inside_json_string) {
+      originals_.emplace(placeholder, original);
+      continue;
+    }
+    const std::string quoted = dump_json(Json(original));  // "…" with JSON escapes
+    originals_.emplace(placeholder, quoted.substr(1, quoted.size() - 2));
+  }
 }
 
 std::string Restorer::restore_complete(std::string_view text) const {

@@ -53,10 +53,11 @@ Json& tool_function(Json& delta, int64_t index) {
 }
 
 // `field` (when it is a string) with every placeholder replaced; true when it changed.
-bool restore_whole(Json& field, const policies::RedactionMap& map) {
+// `json_text`: the field holds JSON text (tool-call arguments), so originals go in escaped.
+bool restore_whole(Json& field, const policies::RedactionMap& map, bool json_text = false) {
   if (!field.is_string()) return false;
   const std::string& text = field.get_ref<const std::string&>();
-  policies::Restorer restorer(map);
+  policies::Restorer restorer(map, json_text);
   std::string restored = restorer.feed(text);
   restored += restorer.finish();
   if (restored == text) return false;
@@ -110,7 +111,7 @@ std::optional<CompletionChunk> RestoringSink::restore_chunk(const CompletionChun
           auto args = function->find("arguments");
           if (args == function->end() || !args->is_string()) continue;
           ChoiceState& s = state_for(true);
-          auto restorer = s.arguments.try_emplace(index_of(call, c), map_).first;
+          auto restorer = s.arguments.try_emplace(index_of(call, c), map_, /*inside_json_string=*/true).first;
           changed |= feed(*args, restorer->second);
         }
       }
@@ -168,7 +169,7 @@ std::optional<Completion> RestoringSink::restore_completion(const Completion& co
       auto function = call.find("function");
       if (function == call.end() || !function->is_object()) continue;
       if (auto args = function->find("arguments"); args != function->end()) {
-        changed |= restore_whole(*args, map_);
+        changed |= restore_whole(*args, map_, /*json_text=*/true);
       }
     }
   }

@@ -397,6 +397,28 @@ TEST_F(RestoringSinkTest, RestoresStreamedToolCallArguments) {
   EXPECT_FALSE(client_.chunks[2].data.json()["choices"][0]["delta"].contains("content"));
 }
 
+TEST_F(RestoringSinkTest, OriginalsGoIntoToolCallArgumentsAsValidJson) {
+  policies::RedactionMap map;
+  const std::string original = R"(pa"ss\word)";
+  ASSERT_EQ(map.placeholder_for("secret", original, {}), "[SECRET_1]");
+  RestoringSink sink(client_, map);
+  Json call = {{"id", "call_1"},
+               {"type", "function"},
+               {"function", {{"name", "login"}, {"arguments", R"({"password":"[SECRET_1]"})"}}}};
+  const Completion completion{Json{
+      {"object", "chat.completion"},
+      {"choices", Json::array({{{"index", 0},
+                                {"message", {{"role", "assistant"}, {"content", "[SECRET_1]"}, {"tool_calls", Json::array({call})}}},
+                                {"finish_reason", "tool_calls"}}})}}};
+  ASSERT_TRUE(run(sink.send_completion(completion)).ok());
+  ASSERT_EQ(client_.completions.size(), 1u);
+  const Json& message = client_.completions[0].body.json()["choices"][0]["message"];
+  EXPECT_EQ(message["content"], original) << "plain text gets the original as it was";
+  const Json arguments = Json::parse(message["tool_calls"][0]["function"]["arguments"].get<std::string>(), nullptr, false);
+  ASSERT_FALSE(arguments.is_discarded()) << message["tool_calls"][0]["function"]["arguments"];
+  EXPECT_EQ(arguments["password"], original);
+}
+
 TEST_F(RestoringSinkTest, ForwardsHeadersAndCommitState) {
   RestoringSink sink(client_, map_);
   sink.set_route("upstream:openai");

@@ -61,7 +61,9 @@ struct RedactedRequest {
 // could be the start of a placeholder; finish() releases it. One per stream and field.
 class Restorer {
  public:
-  explicit Restorer(const RedactionMap& map);
+  // Originals go back as they were; with `inside_json_string`, escaped for the inside of a
+  // JSON string (tool-call arguments are JSON text: a `"` in an original must stay valid).
+  explicit Restorer(const RedactionMap& map, bool inside_json_string = false);
 
   // The restored text that can be emitted now.
   std::string feed(std::string_view chunk);
