@@ -9,13 +9,7 @@ dur="${1:-10}"
 conns="${2:-32}"
 out="$root/bench/gateway/out"
 mkdir -p "$out"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source "$root/bench/lib.sh"
 
 mock_port=$(free_port); nginx_port=$(free_port); hearth_port=$(free_port)
 

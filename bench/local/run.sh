@@ -9,12 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 model="${1:-${HEARTH_TEST_MODELS:-$root/../shared/models}/synth-smollm2-135m-shape-Q8_0.gguf}"
 dur="${2:-10}"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source "$root/bench/lib.sh"
 
 echo "model: $(basename "$model"); $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

@@ -82,8 +82,9 @@ hearth::ChatRequest chat(const std::string& text) {
   return r;
 }
 
-void BM_Decide(benchmark::State& state) {
-  const hearth::ChatRequest request = chat(repeat_to(kParagraph, static_cast<size_t>(state.range(0))));
+// The whole decision (input, every detector, the rules) on `unit` repeated to range(0) bytes.
+void BM_Decide(benchmark::State& state, const char* unit) {
+  const hearth::ChatRequest request = chat(repeat_to(unit, static_cast<size_t>(state.range(0))));
   const pol::Policy& p = policy();
   for (auto _ : state) {
     const pol::PolicyInput input = pol::make_policy_input(request, "billing", "finance", {});
@@ -92,42 +93,23 @@ void BM_Decide(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
-BENCHMARK(BM_Decide)->Arg(1 << 10)->Arg(32 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Decide, ticket_text, kParagraph)->Arg(1 << 10)->Arg(32 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Decide, plain_prose, kPlain)->Arg(1 << 10)->Arg(32 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 
-void BM_ScanPlainProse(benchmark::State& state) {
+// The detectors alone on plain prose: the policy's set, or the built-ins only (no custom
+// regex or word list).
+void BM_ScanPlainProse(benchmark::State& state, bool builtins_only) {
   const std::string text = repeat_to(kPlain, static_cast<size_t>(state.range(0)));
-  const pol::DetectorSet& d = policy().detectors();
+  static const std::shared_ptr<const pol::DetectorSet> builtins = pol::DetectorSet::build({}).value();
+  const pol::DetectorSet& d = builtins_only ? *builtins : policy().detectors();
   for (auto _ : state) {
     auto findings = d.scan(text);
     benchmark::DoNotOptimize(findings);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
-BENCHMARK(BM_ScanPlainProse)->Arg(1 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
-
-// The same with the built-in detectors only (no custom regex or word list).
-void BM_ScanPlainProseBuiltins(benchmark::State& state) {
-  const std::string text = repeat_to(kPlain, static_cast<size_t>(state.range(0)));
-  static const std::shared_ptr<const pol::DetectorSet> d = pol::DetectorSet::build({}).value();
-  for (auto _ : state) {
-    auto findings = d->scan(text);
-    benchmark::DoNotOptimize(findings);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
-}
-BENCHMARK(BM_ScanPlainProseBuiltins)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
-
-void BM_DecidePlainProse(benchmark::State& state) {
-  const hearth::ChatRequest request = chat(repeat_to(kPlain, static_cast<size_t>(state.range(0))));
-  const pol::Policy& p = policy();
-  for (auto _ : state) {
-    const pol::PolicyInput input = pol::make_policy_input(request, "billing", "finance", {});
-    auto verdict = pol::decide(p, input);
-    benchmark::DoNotOptimize(verdict);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
-}
-BENCHMARK(BM_DecidePlainProse)->Arg(1 << 10)->Arg(32 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ScanPlainProse, policy, false)->Arg(1 << 10)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ScanPlainProse, builtins, true)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 
 void BM_RedactRequest(benchmark::State& state) {
   const hearth::ChatRequest request = chat(repeat_to(kParagraph, static_cast<size_t>(state.range(0))));

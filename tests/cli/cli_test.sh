@@ -3,13 +3,7 @@
 # one clear line and exit 1, SIGTERM → drain and exit 0. Usage: cli_test.sh PATH/TO/hearth
 set -uo pipefail
 hearth="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # name, condition result (0 = ok)
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"; else failed=$((failed + 1)); echo "FAIL: $1"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 "$hearth" --help > "$tmp/help.txt" 2>&1
 check "--help exits 0" $?
@@ -25,7 +19,7 @@ check "bad config error names FILE:LINE:COL" $?
 check "missing config exits 1" $(( $? == 1 ? 0 : 1 ))
 grep -q "missing.yaml:1:1: cannot open the file" "$tmp/err.txt"; check "missing config is named" $?
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 printf 'server: {listen: 127.0.0.1:%s, drain_timeout: 2s}\nauth: {enabled: false}\nlog: {access_log: off}\n' "$port" > "$tmp/ok.yaml"
 "$hearth" serve --config "$tmp/ok.yaml" 2> "$tmp/serve.log" &
 pid=$!
@@ -44,5 +38,4 @@ wait "$pid"
 check "SIGTERM exits 0" $?
 grep -q '"event":"stopped"' "$tmp/serve.log"; check "stop is logged" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,13 +5,7 @@
 set -uo pipefail
 hearth="$1"
 root="${2:-$(cd "$(dirname "$0")/../.." && pwd)}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # name, condition result (0 = ok)
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"; else failed=$((failed + 1)); echo "FAIL: $1"; fi
-}
+source "$(dirname "$0")/lib.sh"
 json() {  # file, python expression over `j` that must be true
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
@@ -143,7 +137,7 @@ grep -q "^$tmp/bad-live.yaml:4:" "$tmp/err.txt"; check "serve names the policy p
 
 # serve: the policy is reloaded when its file changes and on SIGHUP; an invalid file is
 # rejected with its errors logged and the old policy (its hash in /readyz) stays.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 printf 'version: 1\nrules:\n  - id: first\n    then: {route: local_only}\n' > "$tmp/live.yaml"
 cat > "$tmp/serve.yaml" <<YAML
 server: {listen: "127.0.0.1:$port", drain_timeout: 2s}
@@ -174,5 +168,4 @@ kill -TERM "$pid"
 wait "$pid"
 check "serve with policies stops cleanly" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,0 +1,11 @@
+# Shared by the bench/*/run.sh scripts (source it after `set -euo pipefail`): a scratch
+# folder $tmp and the array $pids, both cleaned up on exit, and two port helpers.
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# A TCP port on 127.0.0.1 that is free now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Waits up to 10 s for something to listen on 127.0.0.1:$1.
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
