@@ -350,11 +350,12 @@ Status GatewayApp::reload_policies() {
   auto& p = *parts_;
   if (!p.compliance) return make_error(ErrorCode::InvalidRequest, "the gateway has no policies");
   auto reloaded = p.compliance->reload();
+  Json active = p.compliance->describe()["policy"];
   if (!reloaded) {
-    p.log.error("policy_reload_rejected", {{"message", reloaded.error().message}, {"kept", p.compliance->describe()["policy"]}});
+    p.log.error("policy_reload_rejected", {{"message", reloaded.error().message}, {"kept", std::move(active)}});
     return std::move(reloaded).error();
   }
-  p.log.info("policy_reloaded", {{"policy", p.compliance->describe()["policy"]}});
+  p.log.info("policy_reloaded", {{"policy", std::move(active)}});
   return {};
 }
 

@@ -142,7 +142,7 @@ Task<Status> Router::complete(const ChatRequest& request, const RequestContext& 
   plan.verdict.rule_id = "none";
   if (compliance_.policies != nullptr) {
     Status decided = decide(plan, *route, request, context);
-    if (!plan.verdict.rule_id.empty()) sink.set_rule(plan.verdict.rule_id);
+    sink.set_rule(plan.verdict.rule_id);  // on refusals too; "none" when the scan failed
     if (!decided) co_return decided;
   }
   const ChatRequest& effective = plan.capped ? *plan.capped : request;

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -15,6 +14,7 @@
 
 #include "fakes/fake_upstream.hpp"
 #include "fakes/http_test_client.hpp"
+#include "fakes/temp_dir.hpp"
 #include "hearth/app/gateway_app.hpp"
 #include "hearth/policies/digest.hpp"
 
@@ -36,24 +36,15 @@ rules:
     then: {route: cloud_allowed, upstreams: [cloud], redact: [email]}
 )";
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-std::vector<Json> read_records(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<Json> records;
-  for (std::string line; std::getline(in, line);) records.push_back(Json::parse(line));
-  return records;
-}
+using testing::read_json_lines;
+using testing::write_file;
 
 // The records once there are `count` of them (outcome and denial records are written after
 // the response, off the request's path), or what there is after 5 s.
 std::vector<Json> records_eventually(const std::string& path, size_t count) {
   std::vector<Json> records;
   for (int i = 0; i < 500; ++i) {
-    records = read_records(path);
+    records = read_json_lines(path);
     if (records.size() >= count) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -77,16 +68,7 @@ std::string streamed_text(const std::string& body) {
 
 class PolicyFullStackTest : public ::testing::Test {
  protected:
-  PolicyFullStackTest() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hearth-policy-it-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    policy_path_ = dir_ + "/policies.yaml";
-    write_file(policy_path_, kPolicy);
-  }
-  ~PolicyFullStackTest() override {
-    app_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  PolicyFullStackTest() : policy_path_(dir_.file("policies.yaml")) { write_file(policy_path_, kPolicy); }
 
   void start(const std::string& audit_path) {
     const std::string text = "server: {listen: 127.0.0.1:0, workers: 1}\n"
@@ -109,7 +91,7 @@ class PolicyFullStackTest : public ::testing::Test {
   }
   Json readiness() { return Json::parse(testing::http_request(app_->port(), "GET", "/readyz").body); }
 
-  std::string dir_;
+  testing::TempDir dir_;  // first: destroyed after the app that writes into it
   std::string policy_path_;
   FakeUpstream cloud_;
   Logger log_{nullptr};
@@ -118,7 +100,7 @@ class PolicyFullStackTest : public ::testing::Test {
 };
 
 TEST_F(PolicyFullStackTest, EveryCompletionResponseNamesItsRuleAndADenialIsA403) {
-  start(dir_ + "/audit.jsonl");
+  start(dir_.file("audit.jsonl"));
   auto ok = post(R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.header("x-hearth-rule"), "default");
@@ -131,7 +113,7 @@ TEST_F(PolicyFullStackTest, EveryCompletionResponseNamesItsRuleAndADenialIsA403)
   EXPECT_EQ(error["message"], "Secret data is not served here.");
   EXPECT_EQ(cloud_.request_count(), 1u) << "the denied request went nowhere";
 
-  auto records = records_eventually(dir_ + "/audit.jsonl", 3);
+  auto records = records_eventually(dir_.file("audit.jsonl"), 3);
   ASSERT_EQ(records.size(), 3u);  // write-ahead, outcome, denial (the last two in either order)
   const auto denial = std::find_if(records.begin(), records.end(), [](const Json& r) { return r["kind"] == "denial"; });
   ASSERT_NE(denial, records.end());
@@ -139,7 +121,7 @@ TEST_F(PolicyFullStackTest, EveryCompletionResponseNamesItsRuleAndADenialIsA403)
 }
 
 TEST_F(PolicyFullStackTest, TheRulesCacheScopeDecidesWhetherTheCacheTakesPart) {
-  start(dir_ + "/audit.jsonl");
+  start(dir_.file("audit.jsonl"));
   const std::string request = R"({"model":"chat","temperature":0,"messages":[{"role":"user","content":"hi"}]})";
   EXPECT_EQ(post(request, {{"x-cache-test", "off"}}).header("x-hearth-cache"), "bypass");
   auto second = post(request, {{"x-cache-test", "off"}});
@@ -155,14 +137,14 @@ TEST_F(PolicyFullStackTest, TheRulesCacheScopeDecidesWhetherTheCacheTakesPart) {
 }
 
 TEST_F(PolicyFullStackTest, StreamsAreRedactedOnTheWireAndRestoredForTheClient) {
-  const std::string audit = dir_ + "/audit.jsonl";
+  const std::string audit = dir_.file("audit.jsonl");
   std::mutex mutex;
   bool recorded_first = false;
   std::string seen_body;
   cloud_.set_on_request([&](const testing::RecordedRequest& request) {
     std::lock_guard lock(mutex);
     seen_body = request.body;
-    for (const Json& record : read_records(audit)) {
+    for (const Json& record : read_json_lines(audit)) {
       if (record["kind"] == "write_ahead" && record["sent_sha256"] == policies::sha256_hex(request.body)) {
         recorded_first = true;
       }
@@ -206,7 +188,7 @@ TEST_F(PolicyFullStackTest, AnUnwritableAuditLogBlocksEgressAndReadyzSaysWhy) {
 }
 
 TEST_F(PolicyFullStackTest, ReloadKeepsTheOldPolicyWhenTheNewFileIsInvalid) {
-  start(dir_ + "/audit.jsonl");
+  start(dir_.file("audit.jsonl"));
   const std::string first_hash = readiness()["policy"]["hash"];
   EXPECT_EQ(first_hash, policies::sha256_hex(kPolicy));
 

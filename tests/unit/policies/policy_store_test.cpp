@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "fakes/temp_dir.hpp"
 
 namespace hearth::policies {
 namespace {
 
-using testing::TempDir;
-using testing::write_file;
+using hearth::testing::TempDir;
+using hearth::testing::write_file;
 
 const char* kGood = "version: 1\nrules:\n  - id: first\n    then: {route: local_only}\n";
 const char* kOther = "version: 1\nrules:\n  - id: second\n    then: {route: prefer_local}\n";

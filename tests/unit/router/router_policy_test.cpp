@@ -2,12 +2,9 @@
 // redaction before cloud egress and restore in the reply, the write-ahead record before the
 // bytes leave, fail closed on an unwritable log, the max_tokens cap.
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <future>
-#include <sstream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_clock.hpp"
+#include "fakes/temp_dir.hpp"
 #include "hearth/policies/digest.hpp"
 #include "hearth/policies/policy_loader.hpp"
 #include "hearth/router/router.hpp"
@@ -88,13 +86,6 @@ class PolicySink final : public CompletionSink {
   std::optional<Json> completion;
 };
 
-std::vector<Json> read_records(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<Json> records;
-  for (std::string line; std::getline(in, line);) records.push_back(Json::parse(line));
-  return records;
-}
-
 class RouterPolicyTest : public ::testing::Test {
  protected:
   RouterPolicyTest()
@@ -103,10 +94,7 @@ class RouterPolicyTest : public ::testing::Test {
     auto parsed = policies::parse_policy(kPolicy, "policy.yaml", {});
     EXPECT_TRUE(parsed.policy) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
     store_ = std::make_unique<policies::PolicyStore>(parsed.policy, policies::PolicyLoadOptions{});
-    std::string pattern = (std::filesystem::temp_directory_path() / "hearth-router-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
   }
-  ~RouterPolicyTest() override { std::filesystem::remove_all(dir_); }
 
   void open_audit(const std::string& path) {
     auto log = policies::AuditLog::open({path, "0123456789abcdef0123", false, 0, false, {}});
@@ -118,7 +106,7 @@ class RouterPolicyTest : public ::testing::Test {
   // The records on disk once everything submitted is written (outcomes are not awaited).
   std::vector<Json> records() {
     writer_->wait_idle();
-    return read_records(audit_path());
+    return testing::read_json_lines(audit_path());
   }
 
   Router make_router() {
@@ -150,7 +138,7 @@ class RouterPolicyTest : public ::testing::Test {
     return future.get();
   }
 
-  std::string audit_path() const { return dir_ + "/audit.jsonl"; }
+  std::string audit_path() const { return dir_.file("audit.jsonl"); }
 
   testing::FakeClock clock_;
   RouteTable table_;
@@ -161,7 +149,7 @@ class RouterPolicyTest : public ::testing::Test {
   std::unique_ptr<policies::PolicyStore> store_;
   std::unique_ptr<policies::AuditLog> audit_;
   std::unique_ptr<policies::AuditWriter> writer_;  // declared after audit_: goes first
-  std::string dir_;
+  testing::TempDir dir_;
   EchoUpstream cloud_;
   EchoUpstream local_;
   PolicySink sink_;
@@ -205,7 +193,7 @@ TEST_F(RouterPolicyTest, ARuleThatAllowsNoCandidateOfTheModelIs403WithTheReason)
 TEST_F(RouterPolicyTest, CloudEgressIsRedactedWrittenAheadThenRestoredForTheClient) {
   open_audit(audit_path());
   std::vector<Json> seen_at_send;
-  cloud_.on_send = [&](const std::string&) { seen_at_send = read_records(audit_path()); };
+  cloud_.on_send = [&](const std::string&) { seen_at_send = testing::read_json_lines(audit_path()); };
   ASSERT_TRUE(run("default", "mail ada@example.com today").ok());
 
   // The upstream saw a placeholder, never the address.
