@@ -63,8 +63,8 @@ struct InferenceContext::Impl {
         kv(o.n_seq),
         scores(static_cast<size_t>(pool.size()) * ctx_size),
         qtmp(static_cast<size_t>(pool.size()) * c.head_dim),
-        weight_bytes(m.summary().weight_bytes),
-        threaded_min_bytes(o.threaded_min_bytes) {}
+        n_params(m.summary().n_params),
+        threaded_min_work(o.threaded_min_work) {}
 
   // Grows the per-pass buffers to hold `n_tokens` rows and `n_out` rows of logits.
   void reserve(size_t n_tokens, size_t n_out) {
@@ -100,8 +100,8 @@ struct InferenceContext::Impl {
   std::vector<float> scores;  // (n_threads, n_ctx)
   std::vector<float> qtmp;    // (n_threads, head_dim)
   std::vector<float> logits;  // (rows out, n_vocab)
-  uint64_t weight_bytes;
-  uint64_t threaded_min_bytes;
+  uint64_t n_params;
+  uint64_t threaded_min_work;
   size_t batch = 0;
   std::vector<float> x, xb, xo, q, k, v, att, gate, up, rope;
   cpu::MatmulScratch mm;
@@ -440,7 +440,7 @@ Result<std::span<const float>> InferenceContext::eval(std::span<const SequenceTo
 
   s.reserve(total, n_out);
   // A pass crosses ~10 barriers per layer: a small one runs on one thread.
-  const int n_threads = s.weight_bytes * total >= s.threaded_min_bytes ? s.pool.size() : 1;
+  const int n_threads = s.n_params * total >= s.threaded_min_work ? s.pool.size() : 1;
   s.pool.run([&](int ith, int) { s.forward(rows, ith); }, n_threads);
   for (const SequenceTokens& part : batch) n_past_[part.seq] += static_cast<uint32_t>(part.tokens.size());
   return std::span<const float>(s.logits.data(), n_out * c.n_vocab);

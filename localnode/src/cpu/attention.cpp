@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "cpu/ops.hpp"
-
 namespace hearth::localnode::cpu {
 
 void attend(const KernelSet& ks, const KvCache& kv, uint32_t il, size_t kv_off, size_t n_pos,
@@ -19,7 +17,7 @@ void attend(const KernelSet& ks, const KvCache& kv, uint32_t il, size_t kv_off, 
   }
   ak.scores(q, kv.k(il, 0) + off, kv.row_bytes_per_position(), n_pos, head_dim, scale,
             scratch.scores);
-  softmax(scratch.scores, n_pos);
+  ks.softmax(scratch.scores, n_pos);
   if (half) ks.round_f16(scratch.scores, n_pos);
   ak.values(scratch.scores, kv.v(il, 0) + off, kv.row_bytes_per_position(), n_pos, head_dim, out);
 }

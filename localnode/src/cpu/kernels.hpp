@@ -129,6 +129,8 @@ using ToF16Fn = void (*)(const float* x, uint16_t* y, size_t n);
 
 // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i].
 using SwigluFn = void (*)(float* gate, const float* up, size_t n);
+// In place: x = softmax(x) over n elements (the sum in f64).
+using SoftmaxFn = void (*)(float* x, size_t n);
 
 struct TypeKernels {
   ActFormat act = ActFormat::None;  // None: the type has no integer path (F32, F16, BF16)
@@ -155,6 +157,7 @@ struct KernelSet {
   RoundF16Fn round_f16 = nullptr;
   ToF16Fn to_f16 = nullptr;
   SwigluFn swiglu = nullptr;
+  SoftmaxFn softmax = nullptr;
 
   const TypeKernels& of(TensorType t) const { return types[type_index(t)]; }
   QuantizeFn quantize(ActFormat f) const {

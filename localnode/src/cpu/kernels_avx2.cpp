@@ -204,10 +204,10 @@ void gemv_q8_q6_k(const uint8_t* w, size_t stride, size_t n_rows, size_t n, cons
       prefetch_block(blk, 210);
       const int8_t* qx = x.q + b * 256;
       const int16_t* bs = x.bsum + b * 16;
-      const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
-      int32_t off = 0;
-      for (size_t g = 0; g < 16; ++g) off += sc[g] * bs[g];
-      __m256i isum = _mm256_set1_epi32(-4 * off);  // -32 · Σ sc·bsum over 8 lanes
+      const __m128i sc = loadu128(blk + 192);
+      // Stored values are u - 32: Σ(u - 32)x = Σux - 32Σx.
+      __m256i isum =
+          _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), scaled_bsums(sc, bs)), 5);
       for (size_t h = 0; h < 2; ++h) {
         const __m256i ql0 = loadu256(blk + 64 * h), ql1 = loadu256(blk + 64 * h + 32);
         const __m256i qh = loadu256(blk + 128 + 32 * h);
@@ -222,13 +222,26 @@ void gemv_q8_q6_k(const uint8_t* w, size_t stride, size_t n_rows, size_t n, cons
         for (size_t g = 0; g < 4; ++g) {
           const size_t s = 8 * h + 2 * g;
           isum = _mm256_add_epi32(isum, dot_scaled(u[g], loadu256(qx + 128 * h + 32 * g),
-                                                   scale_pair(sc[s], sc[s + 1])));
+                                                   scale_pair_of(sc, static_cast<int>(s / 2))));
         }
       }
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(h2f(blk + 208) * x.d[b]), acc);
     }
     y[r] = hsum(acc);
   }
+}
+
+// Q3_K's sixteen 6-bit scales (12 bytes: the low nibbles of all sixteen, then their top two
+// bits four to a byte) as signed bytes, the stored offset of 32 removed.
+__m128i q3_k_scales(const uint8_t* s) {
+  const uint32_t lo0 = load_u32(s), lo1 = load_u32(s + 4), top = load_u32(s + 8);
+  const uint32_t nib = 0x0F0F0F0Fu, two = 0x03030303u;
+  const __m128i v =
+      _mm_setr_epi32(static_cast<int>((lo0 & nib) | ((top & two) << 4)),
+                     static_cast<int>((lo1 & nib) | (((top >> 2) & two) << 4)),
+                     static_cast<int>(((lo0 >> 4) & nib) | (((top >> 4) & two) << 4)),
+                     static_cast<int>(((lo1 >> 4) & nib) | (((top >> 6) & two) << 4)));
+  return _mm_sub_epi8(v, _mm_set1_epi8(32));
 }
 
 void gemv_q8_q3_k(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
@@ -243,12 +256,10 @@ void gemv_q8_q3_k(const uint8_t* w, size_t stride, size_t n_rows, size_t n, cons
       prefetch_block(blk, 110);
       const int8_t* qx = x.q + b * 256;
       const int16_t* bs = x.bsum + b * 16;
-      int sc[16];
-      blocks::k_scales16<TensorType::Q3_K>(blk, sc);
-      int32_t off = 0;
-      for (size_t g = 0; g < 16; ++g) off += sc[g] * bs[g];
+      const __m128i sc = q3_k_scales(blk + 96);
       // Stored values are u - 4 with u = low2 | high << 2: Σ(u - 4)x = Σux - 4Σx.
-      __m256i isum = _mm256_setr_epi32(-4 * off, 0, 0, 0, 0, 0, 0, 0);
+      __m256i isum =
+          _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), scaled_bsums(sc, bs)), 2);
       __m256i hm = loadu256(blk);
       for (size_t h = 0; h < 2; ++h) {
         __m256i q = loadu256(blk + 32 + 32 * h);
@@ -258,8 +269,8 @@ void gemv_q8_q3_k(const uint8_t* w, size_t stride, size_t n_rows, size_t n, cons
           q = _mm256_srli_epi16(q, 2);
           hm = _mm256_srli_epi16(hm, 1);
           const size_t s = 8 * h + 2 * g;
-          isum = _mm256_add_epi32(
-              isum, dot_scaled(u, loadu256(qx + 128 * h + 32 * g), scale_pair(sc[s], sc[s + 1])));
+          isum = _mm256_add_epi32(isum, dot_scaled(u, loadu256(qx + 128 * h + 32 * g),
+                                                   scale_pair_of(sc, static_cast<int>(s / 2))));
         }
       }
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(h2f(blk + 108) * x.d[b]), acc);
@@ -773,6 +784,37 @@ void swiglu(float* gate, const float* up, size_t n) {
   for (; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
+void softmax(float* x, size_t n) {
+  if (n == 0) return;
+  size_t i = 0;
+  __m256 vmax = _mm256_set1_ps(x[0]);
+  for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  float max = _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+  for (; i < n; ++i) max = std::max(max, x[i]);
+  const __m256 vm = _mm256_set1_ps(max);
+  __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+    _mm256_storeu_ps(x + i, e);
+    sum0 = _mm256_add_pd(sum0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    sum1 = _mm256_add_pd(sum1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+  }
+  const __m256d s = _mm256_add_pd(sum0, sum1);
+  const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+  double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  for (; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
+  for (i = 0; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
+  }
+  for (; i < n; ++i) x[i] *= _mm256_cvtss_f32(inv);
+}
+
 }  // namespace
 }  // namespace hearth::localnode::cpu
 
@@ -820,6 +862,7 @@ void fill_avx2(KernelSet& ks) {
   ks.round_f16 = round_f16_vec;
   ks.to_f16 = to_f16;
   ks.swiglu = swiglu;
+  ks.softmax = softmax;
 }
 
 }  // namespace hearth::localnode::cpu

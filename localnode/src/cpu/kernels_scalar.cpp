@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cpu/kernels.hpp"
+#include "cpu/ops.hpp"
 #include "cpu/quant_blocks.hpp"
 
 namespace hearth::localnode::cpu {
@@ -304,6 +305,7 @@ void fill_scalar(KernelSet& ks) {
   ks.round_f16 = round_f16_ref;
   ks.to_f16 = to_f16;
   ks.swiglu = swiglu;
+  ks.softmax = cpu::softmax;
 }
 
 }  // namespace hearth::localnode::cpu

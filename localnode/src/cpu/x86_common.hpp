@@ -68,6 +68,18 @@ static inline __m256i scale_pair(int lo, int hi) {
                           _mm_set1_epi16(static_cast<short>(lo)));
 }
 
+// The scales of sub-blocks 2k and 2k + 1 out of sixteen signed byte scales, laid out as
+// scale_pair lays them out, without a trip through general registers.
+static inline __m256i scale_pair_of(__m128i scales8, int k) {
+  const long long lo = 0x0101010101010101LL * (2 * k), hi = lo + 0x0101010101010101LL;
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales8, _mm_set_epi64x(hi, lo)));
+}
+
+// Σ scale·bsum over a K-quant super-block's sixteen sub-blocks, spread over eight int32 lanes.
+static inline __m256i scaled_bsums(__m128i scales8, const int16_t* bsum) {
+  return _mm256_madd_epi16(_mm256_cvtepi8_epi16(scales8), loadu256(bsum));
+}
+
 // y[0..31] = scale * q (32 signed bytes).
 static inline void store_scaled32(__m256i q, float scale, float* y) {
   const __m256 d = _mm256_set1_ps(scale);

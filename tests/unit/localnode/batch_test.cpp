@@ -98,7 +98,7 @@ TEST(MultiSequenceBatch, EachSequenceGetsItsLogitsAlone) {
     for (MatmulPrecision precision : {MatmulPrecision::Int8, MatmulPrecision::Float}) {
       for (int threads : {1, 3}) {
         ContextOptions o{.n_ctx = 48, .n_threads = threads, .precision = precision,
-                         .threaded_min_bytes = 0};
+                         .threaded_min_work = 0};
         for (size_t chunk : {size_t{3}, size_t{8}, size_t{64}}) {
           const auto together = batched(*model, o, chunk, 6);
           for (size_t s = 0; s < kPrompts.size(); ++s) {

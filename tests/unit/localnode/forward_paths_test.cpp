@@ -39,7 +39,7 @@ struct Logits {
 };
 
 Logits run(const Model& model, ContextOptions o) {
-  o.threaded_min_bytes = 0;  // every thread, however small the model
+  o.threaded_min_work = 0;  // every thread, however small the model
   Logits r;
   auto ctx = InferenceContext::create(model, o);
   EXPECT_TRUE(ctx.ok()) << ctx.error().message;
@@ -171,9 +171,9 @@ TEST(ForwardPaths, LongPromptsRunInBatches) {
   for (size_t i = 0; i < prompt.size(); ++i)
     prompt[i] = static_cast<int32_t>((i * 7 + 3) % c.n_vocab);
   auto whole =
-      InferenceContext::create(*model, {.n_ctx = c.n_ctx, .n_threads = 2, .threaded_min_bytes = 0});
+      InferenceContext::create(*model, {.n_ctx = c.n_ctx, .n_threads = 2, .threaded_min_work = 0});
   auto split =
-      InferenceContext::create(*model, {.n_ctx = c.n_ctx, .n_threads = 2, .threaded_min_bytes = 0});
+      InferenceContext::create(*model, {.n_ctx = c.n_ctx, .n_threads = 2, .threaded_min_work = 0});
   ASSERT_TRUE(whole.ok() && split.ok());
   auto a = (*whole)->eval(prompt);
   ASSERT_TRUE(a.ok());

@@ -442,5 +442,27 @@ TEST(Kernels, SwigluMatchesTheReference) {
   }
 }
 
+TEST(Kernels, SoftmaxMatchesTheReference) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 4.0f);
+  for (size_t n : {1, 7, 8, 61, 200}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = normal(rng);
+    x[0] = -90.0f;  // underflows to 0 after the max is taken off
+    std::vector<float> want = x;
+    kernel_set(Isa::Scalar).softmax(want.data(), n);
+    for (Isa isa : simd_levels()) {
+      std::vector<float> got = x;
+      kernel_set(isa).softmax(got.data(), n);
+      double total = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        EXPECT_NEAR(got[i], want[i], 1e-6 * want[i] + 1e-30) << isa_name(isa) << " n " << n;
+        total += got[i];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-6) << isa_name(isa) << " n " << n;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::localnode::cpu

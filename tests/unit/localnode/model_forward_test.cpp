@@ -37,7 +37,7 @@ void check_model(const TinyConfig& c, double tol = 1e-4, TensorType kv_type = Te
                                                  .n_threads = threads,
                                                  .kv_type = kv_type,
                                                  .precision = MatmulPrecision::Float,
-                                                 .threaded_min_bytes = 0});
+                                                 .threaded_min_work = 0});
     ASSERT_TRUE(ctx.ok());
     // The whole prompt as one batch.
     auto logits = (*ctx)->eval(kTokens);

@@ -42,10 +42,11 @@ struct ContextOptions {
   TensorType kv_type = TensorType::F16;
   MatmulPrecision precision = MatmulPrecision::Int8;
   CpuKernels kernels = CpuKernels::Auto;
-  // An eval moving less weight data than this (weight bytes x tokens) runs on one thread:
-  // waking and synchronising the others would cost more (a tiny model's decode step). 0: always
-  // use every thread.
-  uint64_t threaded_min_bytes = 128ull << 20;
+  // An eval with less work than this (multiply-adds: parameters x tokens) runs on one thread:
+  // waking and synchronising the others would cost more (a tiny model's decode step). Work,
+  // not weight bytes, because a prefill's cost grows with its tokens whatever the weights'
+  // type. 0: always use every thread.
+  uint64_t threaded_min_work = 32ull << 20;
   // The compute threads run in the background, below other threads (a server's engine, below
   // its I/O threads; the thread calling eval() decides for itself).
   bool background = false;
