@@ -407,7 +407,7 @@ class FakeUpstream::Server {
       FakeBehavior behavior = owner_.next_behavior();
       const int serial = static_cast<int>(owner_.request_count());
       bool keep_alive = co_await respond(socket, method, target, body, behavior, serial);
-      if (!keep_alive || !request.keep_alive()) co_return;
+      if (!keep_alive || behavior.close_after || !request.keep_alive()) co_return;
     }
   }
 

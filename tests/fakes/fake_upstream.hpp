@@ -75,6 +75,8 @@ struct FakeBehavior {
   std::optional<std::string> retry_after;    // Retry-After header, on any kind
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
   bool hold_open_after_end = false;  // streams: after the end marker, never end the body
+  bool close_after = false;  // close the connection once answered, without saying so (as an
+                             // idle keep-alive timeout does)
 
   static FakeBehavior answer(std::string text = "Hello from the fake upstream.");
   static FakeBehavior answer_with_tools(std::vector<FakeToolCall> calls = {FakeToolCall{}});

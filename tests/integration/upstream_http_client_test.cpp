@@ -1,4 +1,6 @@
-// HttpClient on its own against the FakeUpstream: backpressure and body delivery.
+// HttpClient on its own against the FakeUpstream: body delivery, backpressure, keep-alive
+// and timeouts, through both transports (Beast for http://, which the gateway uses, and
+// libcurl, which https:// uses: the same contract, so the same tests).
 
 #include <chrono>
 #include <optional>
@@ -74,7 +76,20 @@ HttpRequest post(const FakeUpstream& fake, Json body) {
   return request;
 }
 
-TEST(HttpClient, DeliversTheHeadThenTheWholeBody) {
+class HttpClientTest : public ::testing::TestWithParam<bool> {
+ protected:
+  // The options of the transport under test.
+  HttpClientOptions options() const {
+    HttpClientOptions options;
+    options.plain_http_via_curl = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Transports, HttpClientTest, ::testing::Values(false, true),
+                         [](const auto& param_info) { return param_info.param ? "curl" : "beast"; });
+
+TEST_P(HttpClientTest, DeliversTheHeadThenTheWholeBody) {
   asio::io_context io;
   FakeUpstream fake;
   FakeBehavior behavior = FakeBehavior::error(418, "teapot");
@@ -90,14 +105,14 @@ TEST(HttpClient, DeliversTheHeadThenTheWholeBody) {
   EXPECT_EQ(Json::parse(handler.body_)["error"]["message"], "teapot");
 }
 
-TEST(HttpClient, PausesForASlowHandlerAndLosesNothing) {
+TEST_P(HttpClientTest, PausesForASlowHandlerAndLosesNothing) {
   asio::io_context io;
   FakeUpstream fake;
   const std::string text(3 << 20, 'x');  // 3 MiB: well past the 1 MiB buffer cap
   fake.enqueue(FakeBehavior::answer(text));
-  HttpClientOptions options;
-  options.max_buffered_bytes = 256 << 10;
-  HttpClient client(io.get_executor(), options);
+  HttpClientOptions slow = options();
+  slow.max_buffered_bytes = 256 << 10;
+  HttpClient client(io.get_executor(), slow);
   CollectingHandler handler(Duration(5));
   ASSERT_TRUE(run(io, client.send(post(fake, {{"model", "m"}}), handler)).ok());
   EXPECT_EQ(handler.head_.status, 200);
@@ -108,9 +123,71 @@ TEST(HttpClient, PausesForASlowHandlerAndLosesNothing) {
   EXPECT_LT(handler.largest_piece_, (256u << 10) + (512u << 10));
 }
 
-TEST(HttpClient, RejectsAnUnsupportedScheme) {
+TEST_P(HttpClientTest, KeepsConnectionsAliveAndReplacesOnesTheServerClosed) {
   asio::io_context io;
-  HttpClient client(io.get_executor());
+  FakeUpstream fake;
+  FakeBehavior closing = FakeBehavior::answer("then the server closes");
+  closing.close_after = true;
+  fake.enqueue(FakeBehavior::answer("one"));
+  fake.enqueue(closing);
+  HttpClient client(io.get_executor(), options());
+  for (int i = 0; i < 4; ++i) {
+    CollectingHandler handler;
+    ASSERT_TRUE(run(io, client.send(post(fake, {{"model", "m"}}), handler)).ok()) << i;
+    EXPECT_EQ(handler.head_.status, 200) << i;
+  }
+  EXPECT_EQ(fake.request_count(), 4u);
+  // The first connection served two requests; its replacement the other two.
+  EXPECT_EQ(fake.connections(), 2);
+}
+
+TEST_P(HttpClientTest, TimesOutAHungUpstreamAndASilentStream) {
+  asio::io_context io;
+  FakeUpstream fake;
+  fake.enqueue(FakeBehavior::hang());
+  fake.enqueue(FakeBehavior::stall_mid_stream(1));
+  HttpClient client(io.get_executor(), options());
+  HttpRequest hung = post(fake, {{"model", "m"}});
+  hung.timeouts.first_byte = Duration(300);
+  CollectingHandler first;
+  Status status = run(io, client.send(hung, first));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::UpstreamTimeout);
+  EXPECT_NE(status.error().message.find("first byte"), std::string::npos) << status.error().message;
+
+  HttpRequest stalled = post(fake, {{"model", "m"}, {"stream", true}});
+  stalled.timeouts.between_chunks = Duration(300);
+  CollectingHandler second;
+  status = run(io, client.send(stalled, second));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::UpstreamTimeout);
+  EXPECT_NE(status.error().message.find("between chunks"), std::string::npos) << status.error().message;
+  EXPECT_NE(second.body_.find("data: "), std::string::npos);  // the chunk before the silence
+}
+
+TEST_P(HttpClientTest, ReportsAResetMidResponseAndARefusedConnection) {
+  asio::io_context io;
+  FakeUpstream fake;
+  fake.enqueue(FakeBehavior::reset_mid_stream(2));
+  HttpClient client(io.get_executor(), options());
+  CollectingHandler handler;
+  Status status = run(io, client.send(post(fake, {{"model", "m"}, {"stream", true}}), handler));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::UpstreamError);
+  EXPECT_EQ(handler.head_.status, 200);
+
+  HttpRequest refused = post(fake, {{"model", "m"}});
+  refused.url = "http://127.0.0.1:1/v1/chat/completions";  // nothing listens on port 1
+  CollectingHandler none;
+  status = run(io, client.send(refused, none));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::UpstreamError);
+  EXPECT_EQ(none.head_.status, 0);
+}
+
+TEST_P(HttpClientTest, RejectsAnUnsupportedScheme) {
+  asio::io_context io;
+  HttpClient client(io.get_executor(), options());
   HttpRequest request;
   request.url = "file:///etc/passwd";
   CollectingHandler handler;

@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "curl_multi_driver.hpp"
+#include "hearth/upstream/http_url.hpp"
+#include "plain_http.hpp"
 
 namespace hearth::upstream {
 
@@ -219,16 +221,16 @@ Task<Status> run_transfer(HttpClient::Driver& driver, CurlTransfer& transfer,
 }  // namespace
 
 HttpClient::HttpClient(boost::asio::any_io_executor executor, HttpClientOptions options)
-    : driver_(std::make_unique<Driver>(std::move(executor), std::move(options))) {}
+    : driver_(std::make_unique<Driver>(std::move(executor), std::move(options))),
+      plain_(std::make_unique<PlainHttp>(driver_->executor(), driver_->options())) {}
 
 HttpClient::~HttpClient() = default;
 
 boost::asio::any_io_executor HttpClient::get_executor() const { return driver_->executor(); }
 
 Task<Status> HttpClient::send(HttpRequest request, HttpStreamHandler& handler) {
-  CurlTransfer transfer(driver_->executor());
-  if (Status status = configure(transfer, request, driver_->options()); !status) co_return status;
-  if (Status status = driver_->add(transfer); !status) co_return status;
+  const std::optional<HttpUrl> url = parse_http_url(request.url);
+  if (!url) co_return make_error(ErrorCode::UpstreamError, "upstream URL is not a valid http(s) URL");
 
   // Cancellation must reach us as a result, not as an exception thrown at the next
   // co_await; the setting belongs to the whole coroutine stack, so restore it on the way out.
@@ -237,12 +239,31 @@ Task<Status> HttpClient::send(HttpRequest request, HttpStreamHandler& handler) {
   Status result;
   std::exception_ptr failure;
   try {
+    if (url->tls || driver_->options().plain_http_via_curl) {
+      result = co_await send_via_curl(std::move(request), handler);
+    } else {
+      result = co_await plain_->send(*url, request, handler);
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await boost::asio::this_coro::throw_if_cancelled(throw_if_cancelled);
+  if (failure) std::rethrow_exception(failure);
+  co_return result;
+}
+
+Task<Status> HttpClient::send_via_curl(HttpRequest request, HttpStreamHandler& handler) {
+  CurlTransfer transfer(driver_->executor());
+  if (Status status = configure(transfer, request, driver_->options()); !status) co_return status;
+  if (Status status = driver_->add(transfer); !status) co_return status;
+  std::exception_ptr failure;
+  Status result;
+  try {
     result = co_await run_transfer(*driver_, transfer, request.timeouts, handler);
   } catch (...) {
     failure = std::current_exception();
   }
   driver_->remove(transfer);
-  co_await boost::asio::this_coro::throw_if_cancelled(throw_if_cancelled);
   if (failure) std::rethrow_exception(failure);
   co_return result;
 }

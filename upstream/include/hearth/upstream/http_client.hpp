@@ -1,7 +1,9 @@
 #pragma once
-// HttpClient: HTTP(S) requests for upstreams, on libcurl's multi interface driven by Asio.
-// One per io_context; every call (and the destructor) on that io_context's thread. Keeps
-// connections alive and multiplexes HTTP/2 where the server offers it; TLS is verified.
+// HttpClient: HTTP(S) requests for upstreams. https:// runs on libcurl's multi interface
+// driven by Asio (TLS verified, HTTP/2 multiplexed where the server offers it); http:// on
+// Beast's HTTP/1.1 over Asio sockets, which costs far less CPU per request. Both keep
+// connections alive. One per io_context; every call (and the destructor) on that
+// io_context's thread.
 
 #include <cstddef>
 #include <memory>
@@ -63,7 +65,10 @@ struct HttpClientOptions {
   long max_cached_connections = 256;
   std::string ca_file;              // extra CA bundle (private on-prem CA); empty: system
   std::size_t max_buffered_bytes = std::size_t{1} << 20;
+  bool plain_http_via_curl = false;  // tests: drive http:// through libcurl as well
 };
+
+class PlainHttp;
 
 // Destroy it before its io_context, and only once no send() is in flight (or the io_context
 // has stopped for good).
@@ -85,7 +90,10 @@ class HttpClient {
   class Driver;  // the curl multi handle and its Asio bridge (src/curl_multi_driver.hpp)
 
  private:
+  Task<Status> send_via_curl(HttpRequest request, HttpStreamHandler& handler);
+
   std::unique_ptr<Driver> driver_;
+  std::unique_ptr<PlainHttp> plain_;  // src/plain_http.hpp; uses driver_'s options
 };
 
 }  // namespace hearth::upstream

@@ -1,0 +1,414 @@
+#include "plain_http.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace hearth::upstream {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// How long a finished handler waits for the rest of the body before the connection is dropped.
+constexpr Duration kFinishedGrace{200};
+// Idle connections older than this are closed rather than reused: servers drop idle
+// keep-alive connections after a while (nginx after 75 s, many after 60 s).
+constexpr auto kIdleMaxAge = std::chrono::seconds(50);
+constexpr std::size_t kBodyPiece = 32 * 1024;
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+
+// Headers this client writes itself.
+bool owned_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 5> kOwned = {"host", "content-length", "connection",
+                                                             "transfer-encoding", "expect"};
+  return std::any_of(kOwned.begin(), kOwned.end(), [&](std::string_view owned) {
+    return name.size() == owned.size() &&
+           std::equal(name.begin(), name.end(), owned.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  });
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request) {
+  if (has_line_break(request.method) || request.method.find(' ') != std::string::npos) {
+    return make_error(ErrorCode::Internal, "upstream request method is malformed");
+  }
+  std::string head;
+  head.reserve(256 + request.headers.size() * 64);
+  head.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
+  head.append(url.authority()).append("\r\n");
+  for (const auto& [name, value] : request.headers) {
+    if (owned_header(name)) continue;
+    // Values are credentials and config: never echo them into the error.
+    if (has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
+      return make_error(ErrorCode::Internal, "upstream request header '" +
+                                                 (has_line_break(name) ? std::string("?") : name) +
+                                                 "' contains a line break or colon");
+    }
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (request.method != "GET" || !request.body.empty()) {
+    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+  }
+  head.append("\r\n");
+  return head;
+}
+
+// A keep-alive connection the server has closed (or written to unasked) while it sat idle.
+bool still_open(tcp::socket& socket) {
+  char byte = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::string ms(Duration d) { return std::to_string(d.count()) + "ms"; }
+
+// One of the transfer's limits: when it falls, and what to call it in the error.
+struct Limit {
+  TimePoint at;
+  const char* which;
+  Duration length;
+};
+
+Limit earliest(Limit a, Limit b) { return b.at < a.at ? b : a; }
+
+Error timed_out(const Limit& limit) {
+  return make_error(ErrorCode::UpstreamTimeout, std::string("upstream timed out (") + limit.which +
+                                                    " timeout " + ms(limit.length) + ")");
+}
+
+// Cancels the pending operation when the deadline passes, and remembers that it did, so the
+// operation's error reads as a timeout. One timer per transfer, re-armed per operation:
+// cheaper than racing each read against a timer in a parallel group. The handler holds only
+// the shared state, so a wake-up that was already queued when the watchdog was re-armed,
+// disarmed or destroyed finds a newer generation and does nothing.
+class Watchdog {
+ public:
+  explicit Watchdog(const asio::any_io_executor& executor)
+      : timer_(executor), state_(std::make_shared<State>()) {}
+  ~Watchdog() { disarm(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  void watch(TimePoint deadline, std::function<void()> on_fire) {
+    State& state = *state_;
+    state.fired = false;
+    state.on_fire = std::move(on_fire);
+    const std::uint64_t generation = ++state.generation;
+    timer_.expires_at(deadline);
+    timer_.async_wait([state = state_, generation](const boost::system::error_code& ec) {
+      if (ec || state->generation != generation || !state->on_fire) return;
+      state->fired = true;
+      state->on_fire();
+    });
+  }
+
+  void disarm() {
+    ++state_->generation;
+    state_->on_fire = nullptr;
+  }
+
+  bool fired() const { return state_->fired; }
+
+ private:
+  struct State {
+    std::uint64_t generation = 0;
+    bool fired = false;
+    std::function<void()> on_fire;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+bool cancelled(const asio::cancellation_state& state) {
+  return state.cancelled() != asio::cancellation_type::none;
+}
+
+Error cancelled_error() { return make_error(ErrorCode::Cancelled, "upstream transfer cancelled"); }
+
+}  // namespace
+
+struct PlainHttp::Connection {
+  // Beast reads as much as the buffer's free capacity (at least 512 bytes) per call.
+  explicit Connection(const asio::any_io_executor& executor) : socket(executor) { buffer.reserve(kBodyPiece); }
+  tcp::socket socket;
+  boost::beast::flat_buffer buffer;  // bytes read past what the parser has taken
+  std::array<char, kBodyPiece> piece{};
+  TimePoint idle_since{};
+};
+
+struct PlainHttp::Host {
+  std::vector<std::unique_ptr<Connection>> idle;  // most recently used last
+  long open = 0;                                  // idle and in use
+  std::deque<asio::steady_timer*> waiters;        // transfers waiting for a connection slot
+
+  void wake_one() {
+    if (waiters.empty()) return;
+    asio::steady_timer* waiter = waiters.front();
+    waiters.pop_front();
+    waiter->cancel();
+  }
+};
+
+struct PlainHttp::Lease {
+  std::unique_ptr<Connection> connection;
+  bool reused = false;
+};
+
+// How one request/response on a connection ended.
+struct PlainHttp::Exchange {
+  Status status;
+  bool reusable = false;  // the response ended cleanly and the server keeps the connection
+  bool stale = false;     // failed before any response byte: a reused connection the server closed
+};
+
+struct PlainHttp::Deadlines {
+  Deadlines(TimePoint start, const UpstreamTimeouts& t)
+      : total{start + t.total, "total", t.total},
+        connect(earliest(earliest({start + t.connect, "connect", t.connect}, total),
+                         {start + t.first_byte, "first byte", t.first_byte})),
+        first_byte(earliest({start + t.first_byte, "first byte", t.first_byte}, total)),
+        between_chunks(t.between_chunks) {}
+
+  Limit total, connect, first_byte;
+  Duration between_chunks;
+
+  Limit next_chunk(TimePoint last_data) const {
+    return earliest(total, {last_data + between_chunks, "between chunks", between_chunks});
+  }
+};
+
+PlainHttp::PlainHttp(asio::any_io_executor executor, const HttpClientOptions& options)
+    : executor_(std::move(executor)), options_(options) {}
+
+PlainHttp::~PlainHttp() = default;
+
+Task<Status> PlainHttp::send(const HttpUrl& url, const HttpRequest& request,
+                             HttpStreamHandler& handler) {
+  const Deadlines deadlines(SteadyClock::now(), request.timeouts);
+  Result<std::string> head = request_head(url, request);
+  if (!head) co_return std::move(head).error();
+  std::unique_ptr<Host>& slot = hosts_[url.host + " " + url.port];
+  if (!slot) slot = std::make_unique<Host>();
+  Host& host = *slot;
+
+  for (bool retried = false;; retried = true) {
+    Result<Lease> lease = co_await acquire(host, url, deadlines);
+    if (!lease) co_return std::move(lease).error();
+    Exchange result = co_await exchange(*lease->connection, *head, request.body, handler, deadlines);
+    const bool retry = result.stale && lease->reused && !retried;
+    release(host, std::move(lease->connection), result.reusable);
+    // The server closed an idle connection as we reused it: once more, on a new one.
+    if (!retry) co_return std::move(result.status);
+  }
+}
+
+Task<Result<PlainHttp::Lease>> PlainHttp::acquire(Host& host, const HttpUrl& url,
+                                                  const Deadlines& deadlines) {
+  auto cancellation = co_await asio::this_coro::cancellation_state;
+  for (;;) {
+    while (!host.idle.empty()) {
+      std::unique_ptr<Connection> connection = std::move(host.idle.back());
+      host.idle.pop_back();
+      --idle_total_;
+      if (SteadyClock::now() - connection->idle_since < kIdleMaxAge &&
+          still_open(connection->socket)) {
+        co_return Lease{std::move(connection), true};
+      }
+      --host.open;
+    }
+    if (host.open < options_.max_host_connections) co_return co_await connect(host, url, deadlines);
+    // Every connection to this host is busy: wait for one to come back or close.
+    asio::steady_timer wait(executor_, deadlines.first_byte.at);
+    host.waiters.push_back(&wait);
+    auto [ec] = co_await wait.async_wait(kAwait);
+    std::erase(host.waiters, &wait);
+    if (cancelled(cancellation)) co_return cancelled_error();
+    if (!ec) co_return timed_out(deadlines.first_byte);
+  }
+}
+
+Task<Result<PlainHttp::Lease>> PlainHttp::connect(Host& host, const HttpUrl& url,
+                                                  const Deadlines& deadlines) {
+  auto cancellation = co_await asio::this_coro::cancellation_state;
+  ++host.open;
+  auto connection = std::make_unique<Connection>(executor_);
+  auto fail = [&](Error error) -> Result<Lease> {
+    --host.open;
+    host.wake_one();
+    return error;
+  };
+  const std::string where = url.authority();
+  Watchdog watchdog(executor_);
+
+  std::vector<tcp::endpoint> endpoints;
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(url.host, ec);
+  const auto port = static_cast<unsigned short>(std::stoi(url.port));
+  if (!ec) {
+    endpoints.emplace_back(address, port);
+  } else {
+    tcp::resolver resolver(executor_);
+    watchdog.watch(deadlines.connect.at, [&resolver] { resolver.cancel(); });
+    auto [resolve_ec, results] = co_await resolver.async_resolve(url.host, url.port, kAwait);
+    watchdog.disarm();
+    if (watchdog.fired()) co_return fail(timed_out(deadlines.connect));
+    if (cancelled(cancellation)) co_return fail(cancelled_error());
+    if (resolve_ec) {
+      co_return fail(make_error(ErrorCode::UpstreamError, "upstream connection failed: cannot resolve " +
+                                                              url.host + ": " + resolve_ec.message()));
+    }
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  }
+
+  tcp::socket& socket = connection->socket;
+  watchdog.watch(deadlines.connect.at, [&socket] {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  });
+  auto [connect_ec, endpoint] = co_await asio::async_connect(socket, endpoints, kAwait);
+  watchdog.disarm();
+  if (watchdog.fired()) co_return fail(timed_out(deadlines.connect));
+  if (cancelled(cancellation)) co_return fail(cancelled_error());
+  if (connect_ec) {
+    co_return fail(make_error(ErrorCode::UpstreamError, "upstream connection failed: cannot connect to " +
+                                                            where + ": " + connect_ec.message()));
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  co_return Lease{std::move(connection), false};
+}
+
+Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& head,
+                                              const std::string& body, HttpStreamHandler& handler,
+                                              const Deadlines& deadlines) {
+  auto cancellation = co_await asio::this_coro::cancellation_state;
+  Watchdog watchdog(executor_);
+  tcp::socket& socket = c.socket;
+  auto cancel_socket = [&socket] {
+    boost::system::error_code ignored;
+    socket.cancel(ignored);
+  };
+  // An operation's error, as the transfer's outcome.
+  auto failed = [&](const boost::system::error_code& ec, const Limit& limit, const char* what) -> Error {
+    if (watchdog.fired()) return timed_out(limit);
+    if (cancelled(cancellation)) return cancelled_error();
+    return make_error(ErrorCode::UpstreamError, std::string(what) + ec.message());
+  };
+
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
+  watchdog.watch(deadlines.first_byte.at, cancel_socket);
+  auto [write_ec, written] = co_await asio::async_write(socket, request, kAwait);
+  watchdog.disarm();
+  if (write_ec) {
+    co_return Exchange{failed(write_ec, deadlines.first_byte, "upstream connection failed: "), false,
+                       !watchdog.fired() && !cancelled(cancellation)};
+  }
+
+  // The head, past any interim (1xx) responses.
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  for (;;) {
+    parser.emplace();
+    parser->header_limit(kHeaderLimit);
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    watchdog.watch(deadlines.first_byte.at, cancel_socket);
+    auto [ec, n] = co_await http::async_read_header(socket, c.buffer, *parser, kAwait);
+    watchdog.disarm();
+    if (ec) {
+      const bool nothing_came = !parser->got_some() && c.buffer.size() == 0;
+      const bool closed = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                          ec == asio::error::connection_reset;
+      const char* what = closed || !parser->got_some() ? "upstream connection failed: "
+                                                       : "upstream sent a malformed response head: ";
+      co_return Exchange{failed(ec, deadlines.first_byte, what), false,
+                         nothing_came && closed && !watchdog.fired() && !cancelled(cancellation)};
+    }
+    const int status = parser->get().result_int();
+    if (status >= 200 || status == 101) break;
+  }
+
+  HttpResponseHead response_head;
+  response_head.status = parser->get().result_int();
+  for (const auto& field : parser->get()) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    response_head.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  if (Status status = co_await handler.on_head(response_head); !status) {
+    co_return Exchange{std::move(status), false, false};
+  }
+
+  TimePoint last_data = SteadyClock::now();
+  std::optional<TimePoint> finished_at;
+  while (!parser->is_done()) {
+    if (cancelled(cancellation)) co_return Exchange{cancelled_error(), false, false};
+    Limit limit = deadlines.next_chunk(last_data);
+    if (finished_at) limit = earliest(limit, {*finished_at + kFinishedGrace, "grace", kFinishedGrace});
+    auto& piece = parser->get().body();
+    piece.data = c.piece.data();
+    piece.size = c.piece.size();
+    watchdog.watch(limit.at, cancel_socket);
+    auto [ec, n] = co_await http::async_read_some(socket, c.buffer, *parser, kAwait);
+    watchdog.disarm();
+    const std::size_t got = c.piece.size() - piece.size;
+    if (got > 0) {
+      Status status = co_await handler.on_body(std::string_view(c.piece.data(), got));
+      if (!status) co_return Exchange{std::move(status), false, false};
+      // Time spent waiting on a slow consumer is not upstream silence.
+      last_data = SteadyClock::now();
+      if (!finished_at && handler.finished()) finished_at = last_data;
+    }
+    if (ec && ec != http::error::need_buffer) {
+      // The handler has what it wanted: the rest of the body does not matter, only the
+      // connection is lost.
+      if (finished_at && !cancelled(cancellation)) co_return Exchange{Status{}, false, false};
+      co_return Exchange{failed(ec, limit, "upstream connection failed mid-response: "), false, false};
+    }
+  }
+  co_return Exchange{Status{}, parser->keep_alive() && c.buffer.size() == 0, false};
+}
+
+void PlainHttp::release(Host& host, std::unique_ptr<Connection> connection, bool reusable) {
+  if (reusable && idle_total_ < static_cast<std::size_t>(options_.max_cached_connections)) {
+    connection->idle_since = SteadyClock::now();
+    host.idle.push_back(std::move(connection));
+    ++idle_total_;
+  } else {
+    --host.open;  // the socket closes with the connection
+  }
+  host.wake_one();
+}
+
+}  // namespace hearth::upstream

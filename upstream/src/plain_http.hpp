@@ -1,0 +1,50 @@
+#pragma once
+// PlainHttp: HTTP/1.1 over plain TCP for http:// upstreams (on-prem model servers, sidecars,
+// the bench's mock), on Beast and Asio sockets, keep-alive connections pooled per host.
+// libcurl keeps https:// (TLS, HTTP/2). This path has no per-transfer easy handle, timer and
+// socket callbacks, which were the largest part of a proxied request's CPU.
+// Single-threaded, like HttpClient: every call on the executor's thread.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "hearth/upstream/http_client.hpp"
+#include "hearth/upstream/http_url.hpp"
+
+namespace hearth::upstream {
+
+class PlainHttp {
+ public:
+  PlainHttp(boost::asio::any_io_executor executor, const HttpClientOptions& options);
+  ~PlainHttp();
+  PlainHttp(const PlainHttp&) = delete;
+  PlainHttp& operator=(const PlainHttp&) = delete;
+
+  // HttpClient::send's contract, for a parsed http:// URL. The caller has switched off
+  // throw-on-cancel, so cancellation arrives as an aborted operation.
+  Task<Status> send(const HttpUrl& url, const HttpRequest& request, HttpStreamHandler& handler);
+
+  struct Connection;
+  struct Host;
+  struct Lease;
+  struct Exchange;
+  struct Deadlines;
+
+ private:
+  Task<Result<Lease>> acquire(Host& host, const HttpUrl& url, const Deadlines& deadlines);
+  Task<Result<Lease>> connect(Host& host, const HttpUrl& url, const Deadlines& deadlines);
+  Task<Exchange> exchange(Connection& connection, const std::string& head, const std::string& body,
+                          HttpStreamHandler& handler, const Deadlines& deadlines);
+  void release(Host& host, std::unique_ptr<Connection> connection, bool reusable);
+
+  boost::asio::any_io_executor executor_;
+  const HttpClientOptions& options_;
+  std::unordered_map<std::string, std::unique_ptr<Host>> hosts_;  // by host:port
+  std::size_t idle_total_ = 0;
+};
+
+}  // namespace hearth::upstream
