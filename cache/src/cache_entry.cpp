@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "hearth/cache/cache_policy.hpp"
+#include "hearth/core/json_parse.hpp"
 
 namespace hearth::cache {
 namespace {
@@ -40,10 +41,10 @@ Result<Json> decode_entry(std::string_view bytes, std::string_view key) {
   }
   bytes.remove_prefix(key.size() + 1);
   if (bytes.size() != length) return corrupt("truncated or padded");
-  Json body = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return corrupt("the body is not JSON");
-  if (!is_cacheable_completion(body)) return corrupt("the body is not a finished completion");
-  return body;
+  std::optional<Json> body = parse_json(bytes);
+  if (!body) return corrupt("the body is not JSON");
+  if (!is_cacheable_completion(*body)) return corrupt("the body is not a finished completion");
+  return std::move(*body);
 }
 
 }  // namespace hearth::cache

@@ -1,6 +1,7 @@
 #include "hearth/core/wire_object.hpp"
 
 #include "hearth/core/completion.hpp"
+#include "hearth/core/json_parse.hpp"
 
 #include <charconv>
 #include <cstddef>
@@ -283,7 +284,7 @@ WireObject WireObject::from_checked_text(std::string text, ObjectScan scan) {
 }
 
 const Json& WireObject::json() const {
-  if (!json_) json_ = Json::parse(*text_, nullptr, /*allow_exceptions=*/false);
+  if (!json_) json_ = parse_json(*text_).value_or(Json(Json::value_t::discarded));
   return *json_;
 }
 

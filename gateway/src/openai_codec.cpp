@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "hearth/core/json_parse.hpp"
+
 namespace hearth::gateway {
 namespace {
 
@@ -179,17 +181,18 @@ bool json_too_deep(std::string_view body, int max_depth) {
 }
 
 Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
-  if (json_too_deep(body, kMaxJsonDepth)) {
-    return invalid("The JSON body nests deeper than " + std::to_string(kMaxJsonDepth) +
-                       " levels.",
-                   "");
-  }
-  Json json = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
+  std::optional<Json> parsed = parse_json(body, kMaxJsonDepth);
+  if (!parsed) {
+    if (json_too_deep(body, kMaxJsonDepth)) {
+      return invalid("The JSON body nests deeper than " + std::to_string(kMaxJsonDepth) +
+                         " levels.",
+                     "");
+    }
     return make_error(ErrorCode::InvalidJson,
                       "We could not parse the JSON body of your request. The API expects a "
                       "JSON object in the body of a POST request.");
   }
+  Json& json = *parsed;
   if (!json.is_object()) {
     return invalid("The request body must be a JSON object, not " + type_name(json) + ".", "");
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "hearth/core/json_parse.hpp"
 #include "hearth/upstream/anthropic_translate.hpp"
 #include "upstream_call.hpp"
 
@@ -41,12 +42,12 @@ class AnthropicStreamConsumer final : public SseConsumer {
 
  private:
   Status take(const SseEvent& event) {
-    Json data = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-    if (data.is_discarded()) {
+    std::optional<Json> parsed = parse_json(event.data);
+    if (!parsed) {
       return make_error(ErrorCode::UpstreamError,
                         "upstream sent a malformed stream event (data is not JSON)");
     }
-    auto chunks = translator_.feed(event.event, data);
+    auto chunks = translator_.feed(event.event, *parsed);
     if (!chunks) return std::move(chunks).error();
     for (Json& chunk : *chunks) chunks_.push_back(CompletionChunk{std::move(chunk)});
     return {};
