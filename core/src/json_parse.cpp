@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "utf8_sequence.hpp"
+
 namespace hearth {
 
 namespace {
@@ -115,36 +117,13 @@ class Parser {
     }
   }
 
-  static bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-  // One multi-byte UTF-8 character starting at p_ (RFC 3629: no overlongs, no surrogates,
-  // nothing past U+10FFFF), appended whole.
+  // One multi-byte UTF-8 character starting at p_, appended whole.
   bool utf8_character(std::string& out) {
-    const auto* s = reinterpret_cast<const unsigned char*>(p_);
-    const size_t left = static_cast<size_t>(end_ - p_);
-    const unsigned char c = s[0];
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (left < length || s[1] < low || s[1] > high) return false;
-    for (size_t i = 2; i < length; ++i) {
-      if (!continuation(s[i])) return false;
-    }
+    const std::size_t length = detail::utf8_sequence_length(
+        reinterpret_cast<const unsigned char*>(p_), static_cast<std::size_t>(end_ - p_));
     out.append(p_, length);
     p_ += length;
-    return true;
+    return length != 0;
   }
 
   bool hex4(uint32_t& value) {

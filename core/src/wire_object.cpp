@@ -2,6 +2,7 @@
 
 #include "hearth/core/completion.hpp"
 #include "hearth/core/json_parse.hpp"
+#include "utf8_sequence.hpp"
 
 #include <charconv>
 #include <cstddef>
@@ -142,31 +143,10 @@ class ObjectValidator {
 
   // One UTF-8 sequence starting at a byte >= 0x80: well-formed, shortest form, no surrogates.
   bool utf8() {
-    const auto byte = [this](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
-    const unsigned char lead = byte(0);
-    int length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (end_ - p_ < length) return false;
-    if (byte(1) < low || byte(1) > high) return false;
-    for (int i = 2; i < length; ++i) {
-      if (byte(i) < 0x80 || byte(i) > 0xBF) return false;
-    }
+    const std::size_t length = detail::utf8_sequence_length(
+        reinterpret_cast<const unsigned char*>(p_), static_cast<std::size_t>(end_ - p_));
     p_ += length;
-    return true;
+    return length != 0;
   }
 
   // A string; its raw bytes go to `out` when asked (a key we look at). A key spelled with
