@@ -10,6 +10,8 @@
 #include <string>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/socket_base.hpp>
@@ -98,7 +100,9 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, Worker& worker) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     state->retain();
-    asio::co_spawn(worker.io, run_session(state, worker, std::move(socket)), asio::detached);
+    auto cancel = std::make_shared<asio::cancellation_signal>();
+    asio::co_spawn(worker.io, run_session(state, worker, std::move(socket), *cancel),
+                   asio::bind_cancellation_slot(cancel->slot(), [cancel](const std::exception_ptr&) {}));
   }
   state->release();
 }
