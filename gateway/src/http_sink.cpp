@@ -68,6 +68,10 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
     commit(head_.http10 ? BodyFraming::UntilClose : BodyFraming::Chunked);
     append_head(head_text_, head_, framing_);
   }
+  if (hold_) {
+    held_ += payload_;
+    co_return Status{};
+  }
   co_return co_await write_chunk(payload_, /*last=*/false);
 }
 
@@ -86,11 +90,13 @@ Task<Status> HttpSink::send_completion(const Completion& completion) {
 }
 
 Task<Status> HttpSink::end_stream() {
-  co_return co_await write_chunk(kSseDone, /*last=*/true);
+  if (held_.empty()) co_return co_await write_chunk(kSseDone, /*last=*/true);
+  held_ += kSseDone;
+  co_return co_await write_chunk(held_, /*last=*/true);
 }
 
 Task<Status> HttpSink::fail_stream(const Error& error) {
-  payload_.clear();
+  payload_ = std::move(held_);
   append_sse_error(payload_, error);
   co_return co_await write_chunk(payload_, /*last=*/true);
 }

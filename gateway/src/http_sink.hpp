@@ -24,6 +24,7 @@ class HttpSink final : public CompletionSink {
   void set_route(std::string_view route) override;
   void set_cache_status(std::string_view status) override;
   void set_rule(std::string_view rule) override;
+  void expect_end() override { hold_ = true; }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
@@ -63,6 +64,8 @@ class HttpSink final : public CompletionSink {
   std::string rule_;          // x-hearth-rule
   std::string head_text_;  // the response head, until the first write takes it
   std::string payload_;    // the events being written
+  bool hold_ = false;      // the source's last chunks: held for end_stream / fail_stream
+  std::string held_;
   BodyFraming framing_ = BodyFraming::ContentLength;
   bool committed_ = false;
   bool broken_ = false;

@@ -52,6 +52,7 @@ class MeteringSink final : public CompletionSink {
   void set_route(std::string_view route) override { next_.set_route(route); }
   void set_cache_status(std::string_view status) override { next_.set_cache_status(status); }
   void set_rule(std::string_view rule) override { next_.set_rule(rule); }
+  void expect_end() override { next_.expect_end(); }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;

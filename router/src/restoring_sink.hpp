@@ -22,6 +22,7 @@ class RestoringSink final : public CompletionSink {
   void set_route(std::string_view route) override { client_.set_route(route); }
   void set_cache_status(std::string_view status) override { client_.set_cache_status(status); }
   void set_rule(std::string_view rule) override { client_.set_rule(rule); }
+  void expect_end() override { client_.expect_end(); }
   bool committed() const override { return client_.committed(); }
 
   // Restores each choice's text (delta.content or text, and tool-call arguments) through

@@ -89,6 +89,7 @@ Task<Status> ScriptedSource::complete(const ChatRequest& request, const RequestC
                         {"total_tokens", 7 + script.chunks}};
     }
     const CompletionChunk message{std::move(chunk)};
+    if (i == script.end_expected_before) sink.expect_end();
     auto sent = co_await sink.send_chunk(message);
     if (!sent.ok()) co_return sent;
     ++chunks_sent_;

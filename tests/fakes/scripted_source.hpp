@@ -28,6 +28,8 @@ class ScriptedSource final : public CompletionSource {
     Then then = Then::Finish;
     Error error = make_error(ErrorCode::UpstreamError, "scripted failure");
     bool wait_before_completion = false;  // non-stream: wait for cancellation, send nothing
+    int end_expected_before = -1;  // stream: sink.expect_end() before this chunk, as a source
+                                   // does once it has seen the end marker
   };
 
   void set_script(Script script);

@@ -424,6 +424,35 @@ TEST_F(GatewayServerTest, ErrorAfterCommitIsAnErrorEventWithoutDone) {
   EXPECT_EQ(response->body().find("[DONE]"), std::string::npos);
 }
 
+// A source that has seen its stream's end lets the sink hold the last chunks for the final
+// write: they still arrive, in order, before [DONE] or before the error event.
+TEST_F(GatewayServerTest, ChunksHeldForTheEndOfTheStreamAllArrive) {
+  ScriptedSource::Script ends = streams(3);
+  ends.end_expected_before = 1;
+  source_.set_script(ends);
+  start();
+  TestClient client(port());
+  auto response = client.request("POST", "/v1/chat/completions", chat_body(true), bearer());
+  ASSERT_TRUE(response);
+  auto events = sse_events(response->body());
+  ASSERT_EQ(events.size(), 4u) << response->body();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Json::parse(events[i].substr(6)), ScriptedSource::chunk_body("default", i));
+  }
+  EXPECT_EQ(events[3], "data: [DONE]");
+
+  ScriptedSource::Script fails = fails_after(2, make_error(ErrorCode::UpstreamError, "reset after the end"));
+  fails.end_expected_before = 0;
+  source_.set_script(fails);
+  response = client.request("POST", "/v1/chat/completions", chat_body(true), bearer());
+  ASSERT_TRUE(response);
+  events = sse_events(response->body());
+  ASSERT_EQ(events.size(), 3u) << response->body();
+  EXPECT_EQ(Json::parse(events[0].substr(6)), ScriptedSource::chunk_body("default", 0));
+  EXPECT_EQ(Json::parse(events[1].substr(6)), ScriptedSource::chunk_body("default", 1));
+  EXPECT_EQ(events[2].rfind("event: error\ndata: ", 0), 0u) << events[2];
+}
+
 TEST_F(GatewayServerTest, BadBodiesAre400AndNeverReachTheRouter) {
   start();
   TestClient client(port());

@@ -25,6 +25,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
       status = take(event);
       if (!status) break;
     }
+    if (saw_done_ && status.ok()) sink_.expect_end();
     Status delivered = co_await deliver(sink_, route_, chunks_, std::move(status));
     finished_ = delivered.ok() && saw_done_;  // only once everything before [DONE] is out
     co_return delivered;

@@ -45,6 +45,7 @@ class StoringSink final : public CompletionSink {
   void set_route(std::string_view route) override { client_.set_route(route); }
   void set_cache_status(std::string_view status) override { client_.set_cache_status(status); }
   void set_rule(std::string_view rule) override { client_.set_rule(rule); }
+  void expect_end() override { client_.expect_end(); }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;

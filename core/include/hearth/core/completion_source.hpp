@@ -78,6 +78,12 @@ class CompletionSink {
     co_return Status{};
   }
 
+  // The source has seen its stream's end marker: the chunks it sends from now on are its
+  // last. A sink may hold them and write them together with the end of the stream (one write
+  // instead of two; the client gets the same bytes microseconds later). Wrapping sinks pass
+  // it on.
+  virtual void expect_end() {}
+
   // Sends a whole (non-streamed) completion; commits the response.
   virtual Task<Status> send_completion(const Completion& completion) = 0;
 
