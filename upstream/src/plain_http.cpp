@@ -42,6 +42,10 @@ constexpr Duration kFinishedGrace{200};
 // Idle connections older than this are closed rather than reused: servers drop idle
 // keep-alive connections after a while (nginx after 75 s, many after 60 s).
 constexpr auto kIdleMaxAge = std::chrono::seconds(50);
+// A connection idle for less than this is reused without first asking the kernel whether
+// the server closed it (a syscall per request); should it have, the request is retried once
+// on a new connection.
+constexpr auto kCheckIdleAfter = std::chrono::seconds(1);
 constexpr std::size_t kBodyPiece = 32 * 1024;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
@@ -243,8 +247,8 @@ Task<Result<PlainHttp::Lease>> PlainHttp::acquire(Host& host, const HttpUrl& url
       std::unique_ptr<Connection> connection = std::move(host.idle.back());
       host.idle.pop_back();
       --idle_total_;
-      if (SteadyClock::now() - connection->idle_since < kIdleMaxAge &&
-          still_open(connection->socket)) {
+      const auto idle = SteadyClock::now() - connection->idle_since;
+      if (idle < kIdleMaxAge && (idle < kCheckIdleAfter || still_open(connection->socket))) {
         co_return Lease{std::move(connection), true};
       }
       --host.open;
