@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gateway benchmark: requests/s and latency of mock direct, nginx → mock and hearth → mock
-# (non-stream and stream), time to first byte of a stream direct and through hearth, and
+# (non-stream and stream), time to first byte of a stream direct, through nginx and hearth, and
 # hearth's RSS. All on this machine, loopback only, bounded in time. Prints a Markdown table.
 # Usage: bench/gateway/run.sh [DURATION_S] [CONNECTIONS]
 set -euo pipefail
@@ -111,6 +111,7 @@ run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/comple
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$hearth_pid/status)
 echo
 direct_ttfb=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
+nginx_ttfb=$(ttfb_ms "http://127.0.0.1:$nginx_port/v1/chat/completions")
 hearth_ttfb=$(ttfb_ms "http://127.0.0.1:$hearth_port/v1/chat/completions")
-echo "stream time to first byte (median of 200, curl): direct ${direct_ttfb} ms, through hearth ${hearth_ttfb} ms"
+echo "stream time to first byte (median of 200, curl): direct ${direct_ttfb} ms, through nginx ${nginx_ttfb} ms, through hearth ${hearth_ttfb} ms"
 echo "hearth RSS: idle $((idle_rss_kb / 1024)) MiB, peak $((peak_rss_kb / 1024)) MiB"
