@@ -25,7 +25,7 @@ std::string utc_now() {
 }  // namespace
 
 void Logger::log(LogLevel level, std::string_view event, nlohmann::json fields) {
-  if (out_ == nullptr || level < min_level_) return;
+  if (!enabled(level)) return;
   static constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
   nlohmann::json line = {{"ts", utc_now()}, {"level", kNames[static_cast<int>(level)]},
                          {"event", event}};

@@ -541,6 +541,7 @@ void Session::finish(const Exchange& ex) {
   if (completion && ex.first_byte) ttfb = seconds_between(ex.start, *ex.first_byte);
   state_->metrics.request_finished(ex.route ? route_path(*ex.route) : "other", ex.status,
                                    ex.upstream_route, seconds_between(ex.start, now), ttfb);
+  if (!state_->services.access_log.enabled(LogLevel::Info)) return;
 
   Json record = {{"request_id", ex.request_id},
                  {"method", ex.method},

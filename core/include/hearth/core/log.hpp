@@ -17,6 +17,9 @@ class Logger {
   explicit Logger(std::FILE* out = stderr, LogLevel min_level = LogLevel::Info)
       : out_(out), min_level_(min_level) {}
 
+  // Whether a line at `level` would be written: callers skip building its fields otherwise.
+  bool enabled(LogLevel level) const { return out_ != nullptr && level >= min_level_; }
+
   void log(LogLevel level, std::string_view event, nlohmann::json fields = nlohmann::json::object());
   void info(std::string_view event, nlohmann::json fields = nlohmann::json::object()) {
     log(LogLevel::Info, event, std::move(fields));
