@@ -109,8 +109,8 @@ struct Exchange {
 // A completion raced against the client hanging up and the request deadline. Neither
 // contender is a coroutine: the deadline is a timer and the watch a read on the client
 // socket, whose handlers stop the router by cancelling the session coroutine's pending
-// operation through its cancellation slot (that is how an upstream transfer stops). Spawning
-// the three as coroutines into parallel groups cost a fifth of a proxied request's CPU.
+// operation through its cancellation slot (that is how an upstream transfer stops). Racing
+// three coroutines in two parallel groups spawned and allocated them for every request.
 // The handlers hold this state, not the session's frame, so those that run after the race
 // (with operation_aborted, or already queued when it ended) find it over and do nothing.
 struct Race {
