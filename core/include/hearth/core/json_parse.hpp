@@ -1,10 +1,10 @@
 #pragma once
 // parse_json: text to the same nlohmann::json tree, and the same verdict on what is not
-// JSON, as nlohmann's own parser, about eight times faster on request bodies. nlohmann's
-// lexer takes a string a character at a time and copies each one twice (the value and a
-// token record for its error messages); this parser copies runs of plain characters at
-// once. Decoding a ~1 KB chat request took 28 us of the gateway's ~130 us per proxied
-// request. A differential test holds it to nlohmann's behaviour.
+// JSON, as nlohmann's own parser, about six times faster on request bodies (a 1 KB chat
+// body: 4.5 against 27.6 us). nlohmann's lexer takes a string a character at a time and
+// copies each one twice (the value and a token record for its error messages); this parser
+// copies runs of plain characters at once. A differential test holds it to nlohmann's
+// behaviour.
 
 #include <optional>
 #include <string_view>
