@@ -25,7 +25,7 @@ CompletionChunk without_usage(const CompletionChunk& chunk) {
 }  // namespace
 
 StoringSink::StoringSink(CompletionSink& client, CacheStep& step, const CacheTicket& ticket)
-    : client_(client), step_(step), ticket_(ticket), assembler_(step.options().max_entry_bytes) {}
+    : ForwardingSink(client), step_(step), ticket_(ticket), assembler_(step.options().max_entry_bytes) {}
 
 bool StoringSink::take(const CompletionChunk& chunk) {
   const Json& json = chunk.data.json();
@@ -56,10 +56,10 @@ Task<Status> StoringSink::send_chunks(std::span<const CompletionChunk> chunks) {
       kept.push_back(chunks[i]);
     }
   }
-  if (!changed) co_return co_await client_.send_chunks(chunks);
+  if (!changed) co_return co_await next_.send_chunks(chunks);
   if (kept.empty()) co_return Status{};
   const std::span<const CompletionChunk> view(kept);
-  co_return co_await client_.send_chunks(view);
+  co_return co_await next_.send_chunks(view);
 }
 
 Task<Status> StoringSink::send_completion(const Completion& completion) {
@@ -67,10 +67,10 @@ Task<Status> StoringSink::send_completion(const Completion& completion) {
     std::string entry = encode_entry(ticket_.key, completion.body.text());
     if (entry.size() <= step_.options().max_entry_bytes) {
       step_.store(ticket_, std::move(entry));
-      client_.set_cache_status("stored");
+      next_.set_cache_status("stored");
     }
   }
-  co_return co_await client_.send_completion(completion);
+  co_return co_await next_.send_completion(completion);
 }
 
 std::optional<std::string> StoringSink::stream_entry() const {

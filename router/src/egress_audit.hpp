@@ -45,18 +45,13 @@ std::string host_of(std::string_view url);
 
 // Passes everything on and counts the bytes of the objects and the usage that came back.
 // `hide_usage`: drop usage-only chunks (the attempt asked for usage the client did not).
-class MeteringSink final : public CompletionSink {
+class MeteringSink final : public ForwardingSink {
  public:
-  MeteringSink(CompletionSink& next, bool hide_usage) : next_(next), hide_usage_(hide_usage) {}
+  MeteringSink(CompletionSink& next, bool hide_usage) : ForwardingSink(next), hide_usage_(hide_usage) {}
 
-  void set_route(std::string_view route) override { next_.set_route(route); }
-  void set_cache_status(std::string_view status) override { next_.set_cache_status(status); }
-  void set_rule(std::string_view rule) override { next_.set_rule(rule); }
-  void expect_end() override { next_.expect_end(); }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
-  bool committed() const override { return next_.committed(); }
 
   uint64_t bytes() const { return bytes_; }
   std::optional<Usage> usage() const { return usage_; }
@@ -64,7 +59,6 @@ class MeteringSink final : public CompletionSink {
  private:
   bool take(const CompletionChunk& chunk);  // false: hide it
 
-  CompletionSink& next_;
   bool hide_usage_;
   uint64_t bytes_ = 0;
   std::optional<Usage> usage_;

@@ -68,7 +68,7 @@ bool restore_whole(Json& field, const policies::RedactionMap& map, bool json_tex
 }  // namespace
 
 RestoringSink::RestoringSink(CompletionSink& client, const policies::RedactionMap& map)
-    : client_(client), map_(map) {}
+    : ForwardingSink(client), map_(map) {}
 
 std::optional<CompletionChunk> RestoringSink::restore_chunk(const CompletionChunk& chunk) {
   if (map_.empty()) return std::nullopt;
@@ -224,21 +224,21 @@ Task<Status> RestoringSink::send_chunks(std::span<const CompletionChunk> chunks)
     if (!changed) continue;
     restored.push_back(chunk ? std::move(*chunk) : chunks[i]);
   }
-  if (!changed) co_return co_await client_.send_chunks(chunks);
+  if (!changed) co_return co_await next_.send_chunks(chunks);
   const std::span<const CompletionChunk> view(restored);
-  co_return co_await client_.send_chunks(view);
+  co_return co_await next_.send_chunks(view);
 }
 
 Task<Status> RestoringSink::send_completion(const Completion& completion) {
   const std::optional<Completion> restored = restore_completion(completion);
-  if (!restored) co_return co_await client_.send_completion(completion);
-  co_return co_await client_.send_completion(*restored);
+  if (!restored) co_return co_await next_.send_completion(completion);
+  co_return co_await next_.send_completion(*restored);
 }
 
 Task<Status> RestoringSink::finish() {
   const std::optional<CompletionChunk> pending = pending_chunk();
   if (!pending) co_return Status{};
-  co_return co_await client_.send_chunk(*pending);
+  co_return co_await next_.send_chunk(*pending);
 }
 
 }  // namespace hearth::router

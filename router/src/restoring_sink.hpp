@@ -15,15 +15,9 @@
 
 namespace hearth::router {
 
-class RestoringSink final : public CompletionSink {
+class RestoringSink final : public ForwardingSink {
  public:
   RestoringSink(CompletionSink& client, const policies::RedactionMap& map);
-
-  void set_route(std::string_view route) override { client_.set_route(route); }
-  void set_cache_status(std::string_view status) override { client_.set_cache_status(status); }
-  void set_rule(std::string_view rule) override { client_.set_rule(rule); }
-  void expect_end() override { client_.expect_end(); }
-  bool committed() const override { return client_.committed(); }
 
   // Restores each choice's text (delta.content or text, and tool-call arguments) through
   // that choice's Restorer, which may hold back a tail that could start a placeholder; a
@@ -53,7 +47,6 @@ class RestoringSink final : public CompletionSink {
   // The chunk carrying every tail still held back, or nullopt when there is none.
   std::optional<CompletionChunk> pending_chunk();
 
-  CompletionSink& client_;
   const policies::RedactionMap& map_;
   std::map<int64_t, ChoiceState> choices_;  // by choice index
   Json last_header_ = Json::object();      // id, object, created, model of the last chunk

@@ -38,18 +38,13 @@ class CacheStep;
 // completion before the client gets it (so that the client's next request can hit), a
 // stream when CacheStep::finish sees it completed (before the caller writes [DONE]). Lives
 // on the router's coroutine frame for one request.
-class StoringSink final : public CompletionSink {
+class StoringSink final : public ForwardingSink {
  public:
   StoringSink(CompletionSink& client, CacheStep& step, const CacheTicket& ticket);
 
-  void set_route(std::string_view route) override { client_.set_route(route); }
-  void set_cache_status(std::string_view status) override { client_.set_cache_status(status); }
-  void set_rule(std::string_view rule) override { client_.set_rule(rule); }
-  void expect_end() override { client_.expect_end(); }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
-  bool committed() const override { return client_.committed(); }
 
   // The encoded entry of a completed, cacheable stream.
   std::optional<std::string> stream_entry() const;
@@ -59,7 +54,6 @@ class StoringSink final : public CompletionSink {
   // for).
   bool take(const CompletionChunk& chunk);
 
-  CompletionSink& client_;
   CacheStep& step_;
   const CacheTicket& ticket_;
   StreamAssembler assembler_;

@@ -91,6 +91,22 @@ class CompletionSink {
   virtual bool committed() const = 0;
 };
 
+// A sink that hands a response on to another, changing some of it on the way: the header
+// setters, expect_end and committed() go straight through; subclasses do the sends.
+class ForwardingSink : public CompletionSink {
+ public:
+  explicit ForwardingSink(CompletionSink& next) : next_(next) {}
+
+  void set_route(std::string_view route) override { next_.set_route(route); }
+  void set_cache_status(std::string_view status) override { next_.set_cache_status(status); }
+  void set_rule(std::string_view rule) override { next_.set_rule(rule); }
+  void expect_end() override { next_.expect_end(); }
+  bool committed() const override { return next_.committed(); }
+
+ protected:
+  CompletionSink& next_;
+};
+
 class CompletionSource {
  public:
   virtual ~CompletionSource() = default;
