@@ -10,6 +10,7 @@
 
 #include "curl_multi_driver.hpp"
 #include "hearth/upstream/http_url.hpp"
+#include "hearth/upstream/upstream_errors.hpp"
 #include "plain_http.hpp"
 
 namespace hearth::upstream {
@@ -24,9 +25,6 @@ std::optional<std::string_view> HttpResponseHead::header(std::string_view name) 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// How long a finished handler waits for the rest of the body before the transfer is dropped.
-constexpr Duration kFinishedGrace{200};
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -138,8 +136,6 @@ Error transport_error(const CurlTransfer& transfer) {
   return make_error(ErrorCode::UpstreamError, what + detail);
 }
 
-std::string ms(Duration d) { return std::to_string(d.count()) + "ms"; }
-
 // The body of send(): the caller has switched off throw-on-cancel, so a cancelled wait
 // comes back as operation_aborted and we can clean up.
 Task<Status> run_transfer(HttpClient::Driver& driver, CurlTransfer& transfer,
@@ -209,9 +205,7 @@ Task<Status> run_transfer(HttpClient::Driver& driver, CurlTransfer& transfer,
       deadline = std::min(deadline, *finished_at + kFinishedGrace);
     }
     if (Clock::now() >= deadline) {
-      co_return abort_with(make_error(ErrorCode::UpstreamTimeout,
-                                      std::string("upstream timed out (") + which + " timeout " +
-                                          ms(limit) + ")"));
+      co_return abort_with(timeout_error(which, limit));
     }
     transfer.wake_timer.expires_at(deadline);
     co_await transfer.wake_timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));

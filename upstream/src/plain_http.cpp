@@ -26,6 +26,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "hearth/upstream/upstream_errors.hpp"
+
 namespace hearth::upstream {
 
 namespace asio = boost::asio;
@@ -37,8 +39,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
-// How long a finished handler waits for the rest of the body before the connection is dropped.
-constexpr Duration kFinishedGrace{200};
 // Idle connections older than this are closed rather than reused: servers drop idle
 // keep-alive connections after a while (nginx after 75 s, many after 60 s).
 constexpr auto kIdleMaxAge = std::chrono::seconds(50);
@@ -97,8 +97,6 @@ bool still_open(tcp::socket& socket) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-std::string ms(Duration d) { return std::to_string(d.count()) + "ms"; }
-
 // One of the transfer's limits: when it falls, and what to call it in the error.
 struct Limit {
   TimePoint at;
@@ -108,10 +106,7 @@ struct Limit {
 
 Limit earliest(Limit a, Limit b) { return b.at < a.at ? b : a; }
 
-Error timed_out(const Limit& limit) {
-  return make_error(ErrorCode::UpstreamTimeout, std::string("upstream timed out (") + limit.which +
-                                                    " timeout " + ms(limit.length) + ")");
-}
+Error timed_out(const Limit& limit) { return timeout_error(limit.which, limit.length); }
 
 // Cancels the pending operation when the deadline passes, and remembers that it did, so the
 // operation's error reads as a timeout. One timer per transfer, re-armed per operation:

@@ -124,4 +124,9 @@ std::string scrub_secret(std::string text, std::string_view secret) {
   return text;
 }
 
+Error timeout_error(std::string_view which, Duration limit) {
+  return make_error(ErrorCode::UpstreamTimeout, "upstream timed out (" + std::string(which) +
+                                                    " timeout " + std::to_string(limit.count()) + "ms)");
+}
+
 }  // namespace hearth::upstream

@@ -55,10 +55,13 @@ class HttpStreamHandler {
   virtual Task<Status> on_body(std::string_view bytes) = 0;
 
   // True once the handler has all it wants (an end-of-stream marker seen): the client then
-  // waits only briefly for the body to end (to keep the connection reusable) and returns
-  // ok, whatever happens to the transfer afterwards.
+  // waits only briefly (kFinishedGrace) for the body to end, to keep the connection reusable,
+  // and returns ok, whatever happens to the transfer afterwards.
   virtual bool finished() const { return false; }
 };
+
+// How long a transfer whose handler has finished waits for the rest of the body.
+inline constexpr Duration kFinishedGrace{200};
 
 struct HttpClientOptions {
   long max_host_connections = 64;   // per host; more transfers queue (HTTP/2 multiplexes)

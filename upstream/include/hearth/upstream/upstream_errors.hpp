@@ -43,4 +43,7 @@ Error error_from_status(std::string_view upstream_name, int status, std::string_
 // replaced by "[redacted]".
 std::string scrub_secret(std::string text, std::string_view secret);
 
+// A transfer that ran past one of its limits: "upstream timed out (first byte timeout 300ms)".
+Error timeout_error(std::string_view which, Duration limit);
+
 }  // namespace hearth::upstream
