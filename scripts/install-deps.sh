@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   redis-server libhiredis-dev libhyperscan-dev libjemalloc-dev
   nodejs npm curl wrk nginx-light
+  libvulkan-dev glslc mesa-vulkan-drivers
 )
 
 missing=()

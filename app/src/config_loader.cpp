@@ -192,10 +192,7 @@ void read_local(const Source& src, const YAML::Node& node, LocalSpec& local, Con
         }
       }
       // An empty path (an unset ${HEARTH_MODEL:-}) leaves the model out, and says so.
-      if (local.backend == "vulkan") {
-        model.unavailable_reason = "the Vulkan backend is not part of this build (local.backend: use auto or cpu)";
-        config.warnings.push_back("local model '" + model.name + "' left out: " + model.unavailable_reason);
-      } else if (model.path.empty()) {
+      if (model.path.empty()) {
         model.unavailable_reason = "no model file (path is empty; set HEARTH_MODEL)";
         config.warnings.push_back("local model '" + model.name + "' left out: " + model.unavailable_reason);
       } else if (!std::filesystem::exists(model.path)) {

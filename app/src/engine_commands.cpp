@@ -90,7 +90,8 @@ Result<std::pair<int32_t, float>> parse_logit_bias(const std::string& s) {
 }
 
 int run_generate(const GenerateArgs& a) {
-  if (a.backend != "cpu") return fail("backend '" + a.backend + "' is not available in this build (use --backend cpu)");
+  const std::optional<ln::Backend> backend = ln::backend_from_name(a.backend);
+  if (!backend) return fail("--backend must be cpu, vulkan or auto (not '" + a.backend + "')");
   if (a.max_tokens < 0) return fail("--max-tokens must not be negative");
   if (!(a.temperature >= 0.0f)) return fail("--temperature must be >= 0");
   ln::GenerateOptions opt;
@@ -150,7 +151,8 @@ int run_generate(const GenerateArgs& a) {
   if (!a.json) std::fprintf(stderr, "%s\n", describe(summary, n_ctx).c_str());
 
   // Generate.
-  auto ctx = ln::InferenceContext::create(**model, {.n_ctx = n_ctx, .n_threads = threads, .kv_type = kv_type});
+  auto ctx = ln::InferenceContext::create(
+      **model, {.n_ctx = n_ctx, .n_threads = threads, .kv_type = kv_type, .backend = *backend});
   if (!ctx) return fail(ctx.error().message);
   if (!a.json) {
     // Stream the text as it is generated.
@@ -171,16 +173,18 @@ int run_generate(const GenerateArgs& a) {
                                 {"text", r->text},
                                 {"prefill_tokens_per_s", r->prefill_tokens_per_s},
                                 {"decode_tokens_per_s", r->decode_tokens_per_s},
-                                {"backend", "cpu"},
+                                {"backend", (*ctx)->backend() == ln::Backend::Vulkan ? "vulkan" : "cpu"},
+                                {"device", std::string((*ctx)->backend_name())},
                                 {"top_logits", top},
                                 {"finish_reason", ln::to_string(r->finish_reason)}};
     std::printf("%s\n", hearth::dump_json(out).c_str());
   } else {
     std::printf("\n");
     std::fflush(stdout);
-    std::fprintf(stderr, "prompt %zu tokens, %.1f tok/s; generated %zu tokens, %.1f tok/s (%s); %d threads, cpu\n",
+    std::fprintf(stderr, "prompt %zu tokens, %.1f tok/s; generated %zu tokens, %.1f tok/s (%s); %d threads, %s\n",
                  r->prompt_tokens.size(), r->prefill_tokens_per_s, r->tokens.size(), r->decode_tokens_per_s,
-                 std::string(ln::to_string(r->finish_reason)).c_str(), threads);
+                 std::string(ln::to_string(r->finish_reason)).c_str(), threads,
+                 std::string((*ctx)->backend_name()).c_str());
   }
   return 0;
 }
@@ -204,7 +208,7 @@ void add_engine_commands(CLI::App& cli, int& exit_code) {
       "One generation with the embedded engine: --model FILE (--prompt TEXT | --chat TEXT [--system TEXT]) "
       "[--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] "
       "[--repeat-last-n N] [--frequency-penalty F] [--presence-penalty P] [--logit-bias ID=BIAS]... [--stop TEXT]... "
-      "[--seed S] [--threads N] [--kv-type f16|q8_0|f32] [--backend cpu|vulkan] [--json]; `hearth generate --help` describes each.");
+      "[--seed S] [--threads N] [--kv-type f16|q8_0|f32] [--backend cpu|vulkan|auto] [--json]; `hearth generate --help` describes each.");
   gen->add_option("--model", gen_args->model, "The GGUF model file.")->required();
   auto* prompt = gen->add_option("--prompt", gen_args->prompt, "The prompt, as plain text.");
   auto* chat = gen->add_option("--chat", gen_args->chat, "One user message, rendered with the chat template.");
@@ -242,8 +246,10 @@ void add_engine_commands(CLI::App& cli, int& exit_code) {
   gen->add_option("--kv-type", gen_args->kv_type, "KV cache type: f16, q8_0 (about half of f16) or f32.")
       ->check(CLI::IsMember({"f16", "q8_0", "f32"}))
       ->capture_default_str();
-  gen->add_option("--backend", gen_args->backend, "cpu or vulkan.")
-      ->check(CLI::IsMember({"cpu", "vulkan"}))
+  gen->add_option("--backend", gen_args->backend,
+                  "cpu, vulkan (any Vulkan device, a CPU one such as lavapipe included) or auto "
+                  "(a Vulkan GPU if there is one, else cpu).")
+      ->check(CLI::IsMember({"cpu", "vulkan", "auto"}))
       ->capture_default_str();
   gen->add_flag("--json", gen_args->json,
                 "Print one JSON object: prompt_tokens, tokens, text, prefill_tokens_per_s, decode_tokens_per_s, "

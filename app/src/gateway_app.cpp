@@ -75,6 +75,7 @@ std::vector<std::unique_ptr<localnode::LocalModel>> make_local_models(const Loca
     o.slots = static_cast<uint32_t>(m.slots);
     o.kv_type = localnode::kv_type_from_name(m.kv_type).value_or(localnode::TensorType::F16);  // config-checked
     o.threads = threads;
+    o.backend = localnode::backend_from_name(spec.backend).value_or(localnode::Backend::Auto);  // config-checked
     o.memory_budget = spec.memory_budget / usable;
     o.ttft_budget = spec.ttft_budget;
     o.prefill_chunk = spec.prefill_chunk;

@@ -56,7 +56,7 @@ Status LocalModel::load() {
              {"weights", mib(summary.weight_bytes)},
              {"slots", options_.slots},
              {"context", ctx_->n_ctx()},
-             {"kernels", std::string(ctx_->kernels_name())},
+             {"backend", std::string(ctx_->backend_name())},
              {"prefill_tokens_per_s", scheduler_->stats().prefill_tokens_per_s}});
   update_gauges();
   return {};
@@ -126,7 +126,8 @@ Status LocalModel::load_steps() {
                                                 .n_seq = options_.slots,
                                                 .n_threads = std::max(1, options_.threads),
                                                 .kv_type = options_.kv_type,
-                                                .background = true});
+                                                .background = true,
+                                                .backend = options_.backend});
   if (!ctx) return std::move(ctx).error();
   ctx_ = std::move(ctx).value();
   auto rate = calibrate_prefill(*ctx_, 0, std::min(kCalibrationTokens, n_ctx));

@@ -17,6 +17,9 @@
 
 namespace hearth::localnode {
 
+class ComputeBackend;
+struct PassRows;
+
 // How a mat-vec (decode) multiplies quantized weights: Int8 quantizes the activations to 8
 // bits per block for integer dot products (llama.cpp's arithmetic; logits move by ~0.1 to 1 on
 // quantized models, as llama.cpp's do); Float dequantizes the weights and multiplies in f32
@@ -27,6 +30,13 @@ enum class MatmulPrecision { Int8, Float };
 // Which CPU kernels run: the widest level the CPU supports, or one level (tests, benchmarks;
 // a level the CPU lacks is an error).
 enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni };
+
+// Where the forward pass runs: the CPU kernels; a Vulkan device (any, Mesa's lavapipe CPU
+// device included); or a Vulkan GPU when one is present, the CPU otherwise.
+enum class Backend { Cpu, Vulkan, Auto };
+
+// A backend by its configuration name: "cpu", "vulkan" or "auto"; nullopt for others.
+std::optional<Backend> backend_from_name(std::string_view name);
 
 // A KV cache type by its configuration name: "f16", "q8_0" or "f32"; nullopt for others.
 std::optional<TensorType> kv_type_from_name(std::string_view name);
@@ -50,6 +60,9 @@ struct ContextOptions {
   // The compute threads run in the background, below other threads (a server's engine, below
   // its I/O threads; the thread calling eval() decides for itself).
   bool background = false;
+  // Vulkan keeps every sequence's KV cache on the device from the start (n_seq x n_ctx
+  // positions), supports F16 and F32 KV caches, and always multiplies in f32.
+  Backend backend = Backend::Cpu;
 };
 
 // One sequence's tokens in a batch, appended at positions n_past(seq) onwards.
@@ -94,21 +107,27 @@ class InferenceContext {
   uint32_t n_seq() const { return static_cast<uint32_t>(n_past_.size()); }
   static constexpr size_t max_batch() { return 512; }
   size_t kv_cache_bytes() const;
-  TensorType kv_type() const;
-  // The CPU kernel level in use: "scalar", "avx2", "avx512" or "avx512-vnni".
-  std::string_view kernels_name() const;
+  TensorType kv_type() const { return kv_type_; }
+  // What runs the passes: the CPU kernel level ("scalar", "avx2", "avx512", "avx512-vnni") or
+  // "vulkan: " and the device's name.
+  std::string_view backend_name() const;
+  // Backend::Cpu or Backend::Vulkan (what `auto` chose).
+  Backend backend() const;
   // Forgets every cached position of `seq`.
   void reset(uint32_t seq = 0) { n_past_[seq] = 0; }
   const Model& model() const { return model_; }
 
  private:
-  struct Impl;
-  InferenceContext(const Model& model, uint32_t n_ctx, const ContextOptions& options);
+  InferenceContext(const Model& model, uint32_t n_ctx, const ContextOptions& options,
+                   std::unique_ptr<ComputeBackend> backend);
 
   const Model& model_;
   uint32_t n_ctx_;
-  std::vector<uint32_t> n_past_;  // per sequence
-  std::unique_ptr<Impl> impl_;
+  TensorType kv_type_;
+  std::vector<uint32_t> n_past_;    // per sequence
+  std::vector<uint32_t> capacity_;  // per sequence: positions reserved
+  std::unique_ptr<ComputeBackend> backend_;
+  std::unique_ptr<PassRows> rows_;
 };
 
 }  // namespace hearth::localnode

@@ -33,6 +33,7 @@ struct LocalModelOptions {
   uint32_t slots = 1;
   TensorType kv_type = TensorType::F16;
   int threads = 1;
+  Backend backend = Backend::Cpu;
   uint64_t memory_budget = 0;  // weights + KV caches
   Duration ttft_budget{0};     // 0: none
   uint32_t prefill_chunk = 64;
