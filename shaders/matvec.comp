@@ -8,10 +8,11 @@
 // Dispatch: ceil(n_out / ROWS_PER_GROUP) workgroups of 64, possibly split over x and y; group
 // g = x + y * num_groups_x owns rows g * ROWS_PER_GROUP ...
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 
 #include "dequant.glsl"
 
-const uint ROWS_PER_GROUP = 2u;
+const uint ROWS_PER_GROUP = 4u;
 const uint MAX_TOKENS = 8u;
 const uint WG = 64u;
 
@@ -30,7 +31,8 @@ layout(push_constant, std430) uniform Params {
   uint y_offset;
 } pc;
 
-// One partial sum per (row, token) per thread, reduced as a tree.
+// One partial sum per (row, token) per subgroup: each subgroup reduces its own lanes, so the
+// workgroup crosses one barrier, not log2(WG) (lavapipe pays dearly for each).
 shared float partial[ROWS_PER_GROUP * MAX_TOKENS][WG];
 
 // x[at .. at + 3]; at is a multiple of 4 past x_offset, so whole vec4 reads are aligned when
@@ -77,21 +79,20 @@ void main() {
   }
 
   [[unroll]] for (uint r = 0u; r < ROWS_PER_GROUP; ++r) {
-    [[unroll]] for (uint t = 0u; t < MAX_TOKENS; ++t) partial[r * MAX_TOKENS + t][tid] = acc[r][t];
-  }
-  barrier();
-  [[unroll]] for (uint s = WG / 2u; s > 0u; s >>= 1) {
-    if (tid < s) {
-      [[unroll]] for (uint p = 0u; p < ROWS_PER_GROUP * MAX_TOKENS; ++p) {
-        if (p % MAX_TOKENS < pc.n_tokens) partial[p][tid] += partial[p][tid + s];
+    [[unroll]] for (uint t = 0u; t < MAX_TOKENS; ++t) {
+      if (t < pc.n_tokens) {
+        const float sum = subgroupAdd(acc[r][t]);
+        if (subgroupElect()) partial[r * MAX_TOKENS + t][gl_SubgroupID] = sum;
       }
     }
-    barrier();
   }
+  barrier();
   if (tid < ROWS_PER_GROUP * MAX_TOKENS) {
     const uint r = tid / MAX_TOKENS, t = tid % MAX_TOKENS;
     if (r0 + r < pc.n_out && t < pc.n_tokens) {
-      y_f[pc.y_offset + t * pc.n_out + r0 + r] = partial[tid][0];
+      float sum = 0.0;
+      for (uint sg = 0u; sg < gl_NumSubgroups; ++sg) sum += partial[tid][sg];
+      y_f[pc.y_offset + t * pc.n_out + r0 + r] = sum;
     }
   }
 }

@@ -4,7 +4,8 @@
 // Bindings: 0 q (rows of n_head * head_dim), 1 k, 2 v (rows of n_head_kv * head_dim),
 // 3 rows (int: positions at pos_offset, sequences at seq_offset), 4 K cache, 5 V cache
 // (the layer's: (n_seq, n_ctx, n_head_kv * head_dim), KV_F16 or f32), 6 bq, 7 bk, 8 bv,
-// 9 rope frequency divisors (n_rot / 2). Unused bindings are bound to any buffer.
+// 9 angles (rows of n_rot: cos, sin of each rotated pair, computed by the host with the CPU
+// backend's arithmetic so both round alike). Unused bias bindings are bound to any buffer.
 // Dispatch: (n_head + n_head_kv, n_rows). Each thread owns whole pairs of a head's elements
 // — the rotated pairs, then the unrotated rest two by two — so no thread reads another's.
 
@@ -14,9 +15,8 @@
 layout(local_size_x = 64) in;
 
 layout(push_constant) uniform Push {
-  uint n_rows, n_head, n_head_kv, head_dim, n_rot, neox, n_ctx, has_bias, has_freqs;
+  uint n_rows, n_head, n_head_kv, head_dim, n_rot, neox, n_ctx, has_bias;
   uint pos_offset, seq_offset;
-  float freq_base, freq_scale;
 } p;
 
 #ifdef KV_F16
@@ -34,7 +34,7 @@ layout(set = 0, binding = 5) writeonly buffer VCache { KV_T v_cache[]; };
 layout(set = 0, binding = 6) readonly buffer BQ { float bq[]; };
 layout(set = 0, binding = 7) readonly buffer BK { float bk[]; };
 layout(set = 0, binding = 8) readonly buffer BV { float bv[]; };
-layout(set = 0, binding = 9) readonly buffer Freqs { float freqs[]; };
+layout(set = 0, binding = 9) readonly buffer Angles { float angles[]; };
 
 void main() {
   const uint h = gl_WorkGroupID.x, t = gl_WorkGroupID.y;
@@ -44,7 +44,6 @@ void main() {
   const uint kv_dim = p.n_head_kv * hd;
   const uint kh = h - p.n_head;
   const uint base = is_q ? t * p.n_head * hd + h * hd : t * kv_dim + kh * hd;
-  const float pos = float(rows[p.pos_offset + t]);
   const uint seq = uint(rows[p.seq_offset + t]);
   const uint cache_row = (seq * p.n_ctx + uint(rows[p.pos_offset + t])) * kv_dim + kh * hd;
 
@@ -70,9 +69,7 @@ void main() {
       x1 = k[base + b] + (p.has_bias != 0 ? bk[kh * hd + b] : 0.0);
     }
     if (rotated) {
-      const float ff = p.has_freqs != 0 ? freqs[i] : 1.0;
-      const float theta = p.freq_scale * (pos * pow(p.freq_base, -2.0 * float(i) / float(p.n_rot)) / ff);
-      const float c = cos(theta), s = sin(theta);
+      const float c = angles[t * p.n_rot + 2 * i], s = angles[t * p.n_rot + 2 * i + 1];
       const float r0 = x0 * c - x1 * s;
       const float r1 = x0 * s + x1 * c;
       x0 = r0;

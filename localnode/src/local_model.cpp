@@ -130,6 +130,16 @@ Status LocalModel::load_steps() {
                                                 .backend = options_.backend});
   if (!ctx) return std::move(ctx).error();
   ctx_ = std::move(ctx).value();
+  // The Vulkan backend holds every slot's whole KV cache on the device from the start; the
+  // budget counts that device memory.
+  if (ctx_->backend() == Backend::Vulkan && weight_bytes_ + ctx_->kv_cache_bytes() > options_.memory_budget) {
+    return make_error(ErrorCode::InvalidRequest,
+                      "on " + std::string(ctx_->backend_name()) + " the weights (" + mib(weight_bytes_) +
+                          ") and the KV caches of " + std::to_string(options_.slots) + " slots x " +
+                          std::to_string(n_ctx) + " tokens (" + mib(ctx_->kv_cache_bytes()) +
+                          ") exceed local.memory_budget (" + mib(options_.memory_budget) +
+                          "): raise the budget, or lower the slots or the context");
+  }
   auto rate = calibrate_prefill(*ctx_, 0, std::min(kCalibrationTokens, n_ctx));
   if (!rate) return std::move(rate).error();
   SchedulerObserver observer{

@@ -105,6 +105,32 @@ constexpr const char* kLocal =
     "  memory_budget: 64MiB\n  threads: 2\n"
     "  models: [{name: tiny, path: ../shared/models/stories260K.gguf, context: 256, slots: 4}]\n";
 
+// The same node on the Vulkan backend (lavapipe here): the served greedy text is still what
+// the CPU engine generates alone, and /readyz names the device.
+TEST_F(LocalNodeTest, VulkanBackendServesTheSameText) {
+  HEARTH_REQUIRE_MODEL_FILE(stories_path());
+  start("  backend: vulkan\n" + std::string(kLocal), "  - {name: story, routes: [local:tiny]}\n");
+  ASSERT_EQ(local_state()["state"], "ready") << local_state().dump();
+  const auto want = generate_alone(tokenize("Once upon a time"), 24);
+  auto reply = post("/v1/completions", {{"model", "story"}, {"prompt", "Once upon a time"},
+                                        {"max_tokens", 24}, {"temperature", 0}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.header("x-hearth-route"), "local:tiny");
+  EXPECT_EQ(nlohmann::json::parse(reply.body)["choices"][0]["text"], want.text);
+}
+
+// The device holds every slot's whole KV cache, and the budget counts it.
+TEST_F(LocalNodeTest, VulkanBackendCountsDeviceMemoryAgainstTheBudget) {
+  HEARTH_REQUIRE_MODEL_FILE(stories_path());
+  // The weights (1 MiB) and one 2,048-token context (1.25 MiB) fit 4 MiB; eight do not.
+  start("  backend: vulkan\n  memory_budget: 4MiB\n  threads: 2\n"
+        "  models: [{name: tiny, path: ../shared/models/stories260K.gguf, context: 2048, slots: 8}]\n",
+        "  - {name: story, routes: [local:tiny]}\n");
+  const auto state = local_state();
+  ASSERT_EQ(state["state"], "failed") << state.dump();
+  EXPECT_NE(state["reason"].get<std::string>().find("KV caches of 8 slots"), std::string::npos) << state.dump();
+}
+
 TEST_F(LocalNodeTest, ServedGreedyTextEqualsGenerate) {
   HEARTH_REQUIRE_MODEL_FILE(stories_path());
   start(kLocal, "  - {name: story, routes: [local:tiny, cloud:gpt-4o-mini]}\n");

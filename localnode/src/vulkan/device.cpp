@@ -35,9 +35,18 @@ std::optional<uint32_t> compute_queue_family(VkPhysicalDevice device) {
   return std::nullopt;
 }
 
-// The features the shaders use: 16-bit storage (quantized weights' scales, an F16 KV cache)
-// and 16-bit floats (the F16 KV cache's conversions).
+// The features the shaders use: 16-bit storage (quantized weights' scales, an F16 KV cache),
+// 16-bit floats (the F16 KV cache's conversions) and subgroup sums in compute shaders (the
+// mat-vec's reduction).
 bool has_required_features(VkPhysicalDevice device) {
+  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(device, &props);
+  if ((subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) == 0 ||
+      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) == 0) {
+    return false;
+  }
   VkPhysicalDeviceVulkan12Features v12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceVulkan11Features v11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
   v11.pNext = &v12;
@@ -136,7 +145,7 @@ Status Device::init(DeviceChoice choice) {
     } else if (!compute_queue_family(d)) {
       skipped.push_back(dname + " (no compute queue)");
     } else if (!has_required_features(d)) {
-      skipped.push_back(dname + " (lacks 16-bit storage or 16-bit floats)");
+      skipped.push_back(dname + " (lacks 16-bit storage, 16-bit floats or subgroup arithmetic)");
     } else if (preference(props.deviceType) < best) {
       best = preference(props.deviceType);
       physical_ = d;

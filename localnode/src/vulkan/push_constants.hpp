@@ -19,7 +19,7 @@ struct MatmulPush {
 };
 static_assert(sizeof(MatmulPush) == 24);
 // The dispatch shapes the shaders assume.
-inline constexpr uint32_t kMatvecRowsPerGroup = 2;
+inline constexpr uint32_t kMatvecRowsPerGroup = 4;
 inline constexpr uint32_t kMatvecMaxTokens = 8;
 inline constexpr uint32_t kMatmulTileRows = 64;
 inline constexpr uint32_t kMatmulTileTokens = 32;
@@ -32,14 +32,13 @@ struct RmsNormPush {
 };
 static_assert(sizeof(RmsNormPush) == 24);
 
-// rope_kv.comp: per (row, head): biases, rotation of q and k heads; k and v heads stored in
-// the layer's KV cache at (seq, pos) of the row.
+// rope_kv.comp: per (row, head): biases, rotation of q and k heads by the host's angles; k
+// and v heads stored in the layer's KV cache at (seq, pos) of the row.
 struct RopeKvPush {
-  uint32_t n_rows, n_head, n_head_kv, head_dim, n_rot, neox, n_ctx, has_bias, has_freqs;
+  uint32_t n_rows, n_head, n_head_kv, head_dim, n_rot, neox, n_ctx, has_bias;
   uint32_t pos_offset, seq_offset;  // into the rows buffer
-  float freq_base, freq_scale;
 };
-static_assert(sizeof(RopeKvPush) == 52);
+static_assert(sizeof(RopeKvPush) == 40);
 
 // attention.comp: per (row, query head), softmax(q · K[0..pos] * scale) · V over the row's
 // sequence in the layer's KV cache.

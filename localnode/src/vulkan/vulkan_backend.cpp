@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cpu/ops.hpp"
 #include "vulkan/pipelines.hpp"
 #include "vulkan/push_constants.hpp"
 #include "vulkan/spirv_table.hpp"
@@ -139,12 +140,13 @@ class VulkanBackend final : public ComputeBackend {
   std::vector<std::pair<BufferRange, size_t>> pending_copies_;  // (destination, staging offset)
 
   DeviceWeight token_embd_, output_;
-  BufferRange output_norm_, rope_freqs_;
+  BufferRange output_norm_;
   std::vector<DeviceLayer> layers_;
 
   // Activations for up to max_batch() rows.
   Buffer x_, xb_, xo_, q_, k_, v_, att_, gate_, up_;
   Buffer rows_;    // host: token ids, positions, sequences, logits rows (int32 each)
+  Buffer angles_;  // host: (rows, n_rot) rotary cos and sin
   Buffer logits_;  // host: (rows out, n_vocab)
   size_t logits_rows_ = 0;
   Buffer unused_;  // bound where a shader's optional input is absent
@@ -178,6 +180,9 @@ Status VulkanBackend::init() {
   Result<Buffer> rows = device_->buffer(4 * T * sizeof(int32_t), Memory::Host);
   if (!rows) return std::move(rows).error();
   rows_ = std::move(*rows);
+  Result<Buffer> angles = device_->buffer(T * std::max<size_t>(c.n_rot, 1) * sizeof(float), Memory::Host);
+  if (!angles) return std::move(angles).error();
+  angles_ = std::move(*angles);
 
   const size_t cache_bytes = static_cast<size_t>(n_seq_) * n_ctx_ * kv_dim * (kv_f16_ ? 2 : 4);
   if (cache_bytes > device_->limits().max_storage_range) {
@@ -294,7 +299,6 @@ Status VulkanBackend::upload_weights() {
   Status s = mat(model_.token_embd(), token_embd_);
   if (s) s = mat(model_.output(), output_);
   if (s) s = vec(model_.output_norm(), c.n_embd, output_norm_);
-  if (s) s = vec(model_.rope_freqs(), c.n_rot / 2, rope_freqs_);
   for (uint32_t il = 0; il < c.n_layer && s; ++il) {
     const LayerWeights& L = model_.layers()[il];
     DeviceLayer& D = layers_[il];
@@ -375,14 +379,11 @@ Status VulkanBackend::record(Recorder& rec, const Shape& shape) {
                                     c.rope_neox ? 1u : 0u,
                                     n_ctx_,
                                     model_.layers()[il].bq != nullptr ? 1u : 0u,
-                                    model_.rope_freqs() != nullptr ? 1u : 0u,
                                     pos_at,
-                                    seq_at,
-                                    c.rope_freq_base,
-                                    c.rope_freq_scale};
+                                    seq_at};
       s = run(rec, "rope_kv" + kv, push,
               {whole(q_), whole(k_), whole(v_), whole(rows_), whole(L.k_cache), whole(L.v_cache),
-               L.bq, L.bk, L.bv, rope_freqs_},
+               L.bq, L.bk, L.bv, whole(angles_)},
               c.n_head + c.n_head_kv, T);
     }
     // att (T, n_head * hd): each query head over its sequence's positions 0 .. pos.
@@ -456,6 +457,11 @@ Result<std::span<const float>> VulkanBackend::forward(const PassRows& rows) {
     in[2 * T + t] = static_cast<int32_t>(rows.seq[t]);
   }
   for (uint32_t i = 0; i < R; ++i) in[3 * T + i] = static_cast<int32_t>(rows.out[i]);
+  auto* angles = static_cast<float*>(angles_.mapped());
+  for (uint32_t t = 0; t < T; ++t) {
+    cpu::rope_angles(static_cast<float>(rows.pos[t]), c_.n_rot, c_.rope_freq_base,
+                     c_.rope_freq_scale, model_.rope_freqs(), angles + t * c_.n_rot);
+  }
 
   Result<VkCommandBuffer> cb = commands({T, G, R});
   if (!cb) return std::move(cb).error();
