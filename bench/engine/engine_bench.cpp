@@ -3,7 +3,7 @@
 // model file works. Usage:
 //   hearth_bench_engine MODEL [threads=2] [n_prompt=64] [n_gen=64] [reps=3]
 //                       [precision=int8|float] [kv=f16|q8_0|f32]
-//                       [kernels=auto|scalar|avx2|avx512|avx512-vnni]
+//                       [kernels=auto|scalar|avx2|avx512|avx512-vnni|vulkan]
 // Besides the medians it prints the best and worst run and the peak RSS of the process.
 
 #include <sys/resource.h>
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
                 : kernels == "avx512"      ? ln::CpuKernels::Avx512
                 : kernels == "avx512-vnni" ? ln::CpuKernels::Avx512Vnni
                                            : ln::CpuKernels::Auto;
+  if (kernels == "vulkan") opt.backend = ln::Backend::Vulkan;  // bench/vulkan
 
   auto file = ln::GgufFile::open(argv[1]);
   if (!file) return std::fprintf(stderr, "%s\n", file.error().message.c_str()), 1;
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
       "\"prefill_cpu_s_median\":%.3f,\"decode_cpu_s_median\":%.3f,"
       "\"kv_cache_bytes\":%zu,\"peak_rss_bytes\":%ld}\n",
       argv[1], threads, n_prompt, n_gen, reps, precision.c_str(), kv.c_str(),
-      std::string((*ctx)->kernels_name()).c_str(), pp[pp.size() / 2], pp.front(), pp.back(),
+      std::string((*ctx)->backend_name()).c_str(), pp[pp.size() / 2], pp.front(), pp.back(),
       tg[tg.size() / 2], tg.front(), tg.back(), pp_cpu[pp_cpu.size() / 2],
       tg_cpu[tg_cpu.size() / 2], (*ctx)->kv_cache_bytes(), ru.ru_maxrss * 1024L);
   return 0;

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
       "{\"streams\":%d,\"requests\":%d,\"n_prompt\":%d,\"n_gen\":%d,\"threads\":%d,\"kernels\":\"%s\","
       "\"tokens_per_s\":%.1f,\"ttft_p50_ms\":%.1f,\"ttft_p99_ms\":%.1f,\"prefill_tokens_per_s\":%.1f,"
       "\"decode_tokens_per_s\":%.1f,\"seconds\":%.2f}\n",
-      streams, requests, n_prompt, n_gen, threads, std::string((*ctx)->kernels_name()).c_str(),
+      streams, requests, n_prompt, n_gen, threads, std::string((*ctx)->backend_name()).c_str(),
       static_cast<double>(generated) / seconds, pct(0.5), pct(0.99), stats.prefill_tokens_per_s,
       stats.decode_tokens_per_s, seconds);
   return 0;

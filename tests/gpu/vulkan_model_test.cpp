@@ -153,6 +153,41 @@ TEST(VulkanBatch, SequencesInOneBatchMatchEachAlone) {
   }
 }
 
+// Passes asking for 1, 2, 4 and then 8 rows of logits grow the logits buffer each time (the
+// driver may reuse a freed buffer's handle: a stale binding would leave these rows unwritten);
+// every row matches the CPU backend's.
+TEST(VulkanBatch, LogitsRowsGrowingAcrossPassesMatchTheCpu) {
+  const auto path = testing::models_dir() / "stories260K.gguf";
+  HEARTH_REQUIRE_MODEL_FILE(path);
+  auto model = load(path);
+  ASSERT_NE(model, nullptr);
+  const ContextOptions o{.n_ctx = 8, .n_seq = 15, .kv_type = TensorType::F32, .precision = MatmulPrecision::Float};
+  auto gpu = vulkan_context(*model, o);
+  ASSERT_NE(gpu, nullptr);
+  auto cpu = InferenceContext::create(*model, o);
+  ASSERT_TRUE(cpu.ok());
+  std::vector<std::vector<int32_t>> prompts;
+  for (int32_t i = 0; i < 15; ++i) prompts.push_back({1, 100 + 7 * i, 300 - 5 * i});
+  uint32_t seq = 0;
+  for (uint32_t rows : {1u, 2u, 4u, 8u}) {
+    std::vector<SequenceTokens> batch;
+    for (uint32_t i = 0; i < rows; ++i, ++seq) {
+      ASSERT_TRUE(gpu->reserve(seq, 8).ok());
+      ASSERT_TRUE((*cpu)->reserve(seq, 8).ok());
+      batch.push_back({seq, prompts[seq], false, true});
+    }
+    auto want = (*cpu)->eval(batch);
+    ASSERT_TRUE(want.ok());
+    const std::vector<float> expected(want->begin(), want->end());
+    auto got = gpu->eval(batch);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    ASSERT_EQ(got->size(), expected.size());
+    for (size_t j = 0; j < expected.size(); ++j) {
+      ASSERT_NEAR((*got)[j], expected[j], 1e-4) << rows << " rows, element " << j;
+    }
+  }
+}
+
 TEST(VulkanBackendChoice, AutoTakesOnlyARealGpu) {
   const auto path = testing::models_dir() / "stories260K.gguf";
   HEARTH_REQUIRE_MODEL_FILE(path);

@@ -1,5 +1,6 @@
 #include "vulkan/pipelines.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "vulkan/spirv_table.hpp"
@@ -129,6 +130,16 @@ Result<VkDescriptorSet> Pipelines::bind(const Pipeline& pipeline,
                          nullptr);
   sets_.emplace(std::move(key), set);
   return set;
+}
+
+void Pipelines::forget(VkBuffer buffer) {
+  // The sets themselves stay allocated in their pool until it is destroyed: a backend forgets
+  // a buffer only when one grows, a handful of times in its life.
+  std::erase_if(sets_, [&](const auto& entry) {
+    const std::vector<BufferRange>& bound = entry.first.second;
+    return std::any_of(bound.begin(), bound.end(),
+                       [&](const BufferRange& r) { return r.buffer == buffer; });
+  });
 }
 
 void Recorder::record(const Pipeline& p, VkDescriptorSet set, const void* push,

@@ -50,6 +50,9 @@ class Pipelines {
   // A descriptor set binding `buffers` (in binding order) for `pipeline`.
   [[nodiscard]] Result<VkDescriptorSet> bind(const Pipeline& pipeline,
                                              std::span<const BufferRange> buffers);
+  // Drops the cached sets that bind `buffer`; call it before the buffer is destroyed, since
+  // the driver may give its handle to the next buffer created.
+  void forget(VkBuffer buffer);
 
  private:
   [[nodiscard]] Status grow_pool();

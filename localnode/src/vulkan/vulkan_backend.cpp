@@ -325,6 +325,7 @@ Status VulkanBackend::ensure_logits(size_t rows) {
   if (!made) return std::move(made).error();
   for (auto& [shape, cb] : commands_) device_->free_command_buffer(cb);
   commands_.clear();
+  pipelines_.forget(logits_.handle());
   logits_ = std::move(*made);
   logits_rows_ = want;
   return {};

@@ -200,7 +200,7 @@ TEST(ForwardPaths, UnsupportedKernelLevelIsAnError) {
   }
   auto ctx = InferenceContext::create(*model, {.n_ctx = 8});
   ASSERT_TRUE(ctx.ok());
-  EXPECT_FALSE((*ctx)->kernels_name().empty());
+  EXPECT_FALSE((*ctx)->backend_name().empty());
 }
 
 }  // namespace
