@@ -138,7 +138,7 @@ TEST(LoadConfig, ErrorsPointAtFileLineAndColumn) {
   }
 }
 
-TEST(LoadConfig, LocalModelsWithoutAFileOrABackendAreLeftOutWithAWarning) {
+TEST(LoadConfig, LocalModelsWithoutAFileAreLeftOutWithAWarning) {
   auto config = parse_config(
       "local:\n  prefill_chunk: 32\n  models: [{name: t, path: '${M:-}'}]\nmodels:\n  - {name: m, routes: [local:t]}\n",
       "c.yaml", env_of({}));
@@ -149,10 +149,21 @@ TEST(LoadConfig, LocalModelsWithoutAFileOrABackendAreLeftOutWithAWarning) {
   int left_out = 0;
   for (const auto& warning : config->warnings) left_out += warning.find("local model 't' left out") != std::string::npos;
   EXPECT_EQ(left_out, 1);
-  auto vulkan = parse_config("local:\n  backend: vulkan\n  models: [{name: t, path: c.yaml}]\n", "c.yaml", env_of({}));
-  ASSERT_TRUE(vulkan.ok()) << vulkan.error().message;
-  EXPECT_EQ(vulkan->local.backend, "vulkan");
-  EXPECT_TRUE(vulkan->local.models[0].unavailable_reason.empty());
+}
+
+TEST(LoadConfig, LocalBackendIsAutoCpuOrVulkan) {
+  // Any existing file will do as the model's path: the config does not open it.
+  for (const char* backend : {"auto", "cpu", "vulkan"}) {
+    auto config = parse_config(std::string("local:\n  backend: ") + backend +
+                                   "\n  models: [{name: t, path: config/hearth.yaml}]\n",
+                               "c.yaml", env_of({}));
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(config->local.backend, backend);
+    EXPECT_TRUE(config->local.models[0].unavailable_reason.empty());
+  }
+  auto bad = parse_config("local:\n  backend: cuda\n", "c.yaml", env_of({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "c.yaml:2:12: local.backend must be auto, cpu or vulkan");
 }
 
 TEST(LoadConfig, MissingFileIsAClearError) {
