@@ -1,6 +1,6 @@
 #version 450
 // Greedy sampling on the device: out[t] = the index of the largest of row t's n values, the
-// lowest index on ties (as the CPU sampler). Bindings: 0 values (rows of n), 1 out (int).
+// lowest index on ties, NaN never (0 for a row of NaN), as the CPU sampler. Bindings: 0 values (rows of n), 1 out (int).
 // Dispatch: (n_rows, 1, 1).
 
 layout(local_size_x = 256) in;
@@ -22,6 +22,7 @@ void main() {
   uint best_i = 0xFFFFFFFFu;
   for (uint i = tid; i < p.n; i += gl_WorkGroupSize.x) {
     const float v = values[t * p.n + i];
+    if (isnan(v)) continue;
     if (v > best || best_i == 0xFFFFFFFFu) {
       best = v;
       best_i = i;
@@ -42,5 +43,5 @@ void main() {
     }
     barrier();
   }
-  if (tid == 0) out_i[t] = int(s_index[0]);
+  if (tid == 0) out_i[t] = s_index[0] == 0xFFFFFFFFu ? 0 : int(s_index[0]);
 }

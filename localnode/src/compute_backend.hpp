@@ -20,6 +20,9 @@ class ComputeBackend {
   // Runs one pass over `rows` (valid: the context checked tokens, sequences and room) and
   // returns rows.out.size() x n_vocab logits, valid until the next pass.
   [[nodiscard]] virtual Result<std::span<const float>> forward(const PassRows& rows) = 0;
+  // The id of the largest logit of each row of the last pass, `logits` (the lowest among
+  // equals, NaN never), valid until the next pass: on the device where there is one.
+  virtual std::span<const int32_t> argmax(std::span<const float> logits) = 0;
   // Gives sequence `seq` a KV cache of `n_positions` (0: frees it).
   [[nodiscard]] virtual Status reserve(uint32_t seq, uint32_t n_positions) = 0;
   virtual size_t kv_cache_bytes() const = 0;

@@ -49,6 +49,10 @@ std::string_view InferenceContext::backend_name() const {
   return backend_->name();
 }
 
+std::span<const int32_t> InferenceContext::argmax() {
+  return backend_->argmax(last_logits_);
+}
+
 Backend InferenceContext::backend() const {
   return backend_->kind();
 }
@@ -210,6 +214,7 @@ Result<std::span<const float>> InferenceContext::eval(std::span<const SequenceTo
 
   Result<std::span<const float>> logits = backend_->forward(rows);
   if (!logits) return logits;
+  last_logits_ = *logits;
   for (const SequenceTokens& part : batch) n_past_[part.seq] += static_cast<uint32_t>(part.tokens.size());
   return logits;
 }

@@ -1,6 +1,7 @@
 #include "hearth/localnode/generate.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 
 
@@ -32,7 +33,7 @@ Result<std::span<const float>> prefill(InferenceContext& ctx, uint32_t seq,
 int32_t argmax(std::span<const float> logits) {
   size_t best = 0;
   for (size_t i = 1; i < logits.size(); ++i) {
-    if (logits[i] > logits[best]) best = i;
+    if (logits[i] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[i]))) best = i;
   }
   return static_cast<int32_t>(best);
 }
@@ -80,7 +81,9 @@ Result<GenerateResult> generate(InferenceContext& ctx, const Tokenizer& tokenize
   const auto t1 = Clock::now();
   size_t n_decoded = 0;
   while (!decoder->finished()) {
-    SequenceDecoder::Step step = decoder->step(*logits, ctx.capacity(0) - ctx.n_past());
+    const std::optional<int32_t> chosen =
+        decoder->argmax_only() ? std::optional(ctx.argmax()[0]) : std::nullopt;
+    SequenceDecoder::Step step = decoder->step(*logits, ctx.capacity(0) - ctx.n_past(), chosen);
     if (!step.text.empty()) {
       r.text += step.text;
       if (options.on_text && !options.on_text(step.text)) decoder->cancel();

@@ -172,6 +172,12 @@ std::vector<TokenProb> Sampler::candidates(std::span<const float> logits) const 
   return out;
 }
 
+bool Sampler::argmax_only() const {
+  return options_.temperature == 0.0f && options_.logit_bias.empty() &&
+         options_.repeat_penalty == 1.0f && options_.frequency_penalty == 0.0f &&
+         options_.presence_penalty == 0.0f;
+}
+
 int32_t Sampler::sample(std::span<const float> logits) {
   const std::vector<float> adj = adjusted(logits);
   const std::span<const float> l = adj.empty() ? logits : std::span<const float>(adj);

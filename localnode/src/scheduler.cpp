@@ -243,12 +243,18 @@ void Scheduler::step() {
     uint32_t prompt_tokens, completion_tokens;
   };
   std::vector<Finished> done;
+  std::span<const int32_t> argmax;  // asked for once, if a sequence samples greedily
   for (const SequenceTokens& part : batch) {
     if (!part.logits) continue;
     Sequence& seq = *slots_[part.seq];
     const size_t before = seq.decoder.tokens().size();
+    std::optional<int32_t> chosen;
+    if (seq.decoder.argmax_only()) {
+      if (argmax.empty()) argmax = ctx_.argmax();
+      chosen = argmax[row];
+    }
     const auto step = seq.decoder.step(logits->subspan(row++ * n_vocab, n_vocab),
-                                       ctx_.capacity(part.seq) - ctx_.n_past(part.seq));
+                                       ctx_.capacity(part.seq) - ctx_.n_past(part.seq), chosen);
     sampled += seq.decoder.tokens().size() - before;
     if (!seq.first_token) {
       seq.first_token = true;

@@ -41,10 +41,11 @@ SequenceDecoder::SequenceDecoder(const Tokenizer& tokenizer, Sampler sampler, De
       detokenizer_(tokenizer),
       stops_(limits_.stop) {}
 
-SequenceDecoder::Step SequenceDecoder::step(std::span<const float> logits, uint32_t room) {
+SequenceDecoder::Step SequenceDecoder::step(std::span<const float> logits, uint32_t room,
+                                            std::optional<int32_t> argmax) {
   Step s;
   if (finished()) return s;
-  const int32_t next = sampler_.sample(logits);
+  const int32_t next = argmax && sampler_.argmax_only() ? *argmax : sampler_.sample(logits);
   if (tokenizer_->is_eog(next)) {
     finish(FinishReason::EndOfGeneration, s.text);
     return s;

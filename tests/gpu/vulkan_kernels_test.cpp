@@ -507,13 +507,16 @@ TEST_F(VulkanKernels, Swiglu) {
 // one thread's strided elements and across threads, an all-equal row, and a row of -inf (masked
 // logits) but for one finite value at the end. n = 1000 spans 4 strides of 256 threads.
 TEST_F(VulkanKernels, Argmax) {
-  const uint32_t n = 1000, n_rows = 4;
+  const uint32_t n = 1000, n_rows = 6;
   std::vector<float> v = normal(size_t{n_rows} * n);
   v[777] = 10.0f;
+  // Rows 4 and 5: NaN never wins (as the CPU sampler); a row of NaN gives 0.
+  std::fill(v.begin() + 4000, v.end(), std::numeric_limits<float>::quiet_NaN());
+  v[4000 + 300] = -5.0f;
   for (size_t i : {900, 517, 263, 261, 511}) v[n + i] = 10.0f;  // 261 and 517: thread 5
   std::fill(v.begin() + 2000, v.begin() + 3000, -1.5f);
-  std::fill(v.begin() + 3000, v.end(), -std::numeric_limits<float>::infinity());
-  v.back() = -1e30f;
+  std::fill(v.begin() + 3000, v.begin() + 4000, -std::numeric_limits<float>::infinity());
+  v[3999] = -1e30f;
   const Buffer& out = upload(std::vector<int32_t>(n_rows + 1, -7));
   ASSERT_TRUE(run("argmax", ArgmaxPush{n, n_rows}, {whole(upload(v)), whole(out)}, n_rows));
   const int32_t* got = data<int32_t>(out);
@@ -521,7 +524,9 @@ TEST_F(VulkanKernels, Argmax) {
   EXPECT_EQ(got[1], 261);
   EXPECT_EQ(got[2], 0);
   EXPECT_EQ(got[3], 999);
-  EXPECT_EQ(got[4], -7) << "wrote past n_rows";
+  EXPECT_EQ(got[4], 300);
+  EXPECT_EQ(got[5], 0);
+  EXPECT_EQ(got[6], -7) << "wrote past n_rows";
 }
 
 }  // namespace

@@ -155,7 +155,7 @@ TEST(VulkanBatch, SequencesInOneBatchMatchEachAlone) {
 
 // Passes asking for 1, 2, 4 and then 8 rows of logits grow the logits buffer each time (the
 // driver may reuse a freed buffer's handle: a stale binding would leave these rows unwritten);
-// every row matches the CPU backend's.
+// every row, and its argmax, matches the CPU backend's.
 TEST(VulkanBatch, LogitsRowsGrowingAcrossPassesMatchTheCpu) {
   const auto path = testing::models_dir() / "stories260K.gguf";
   HEARTH_REQUIRE_MODEL_FILE(path);
@@ -184,6 +184,13 @@ TEST(VulkanBatch, LogitsRowsGrowingAcrossPassesMatchTheCpu) {
     ASSERT_EQ(got->size(), expected.size());
     for (size_t j = 0; j < expected.size(); ++j) {
       ASSERT_NEAR((*got)[j], expected[j], 1e-4) << rows << " rows, element " << j;
+    }
+    // Greedy sampling's choices, made on the device in the same pass.
+    const size_t n_vocab = model->config().n_vocab;
+    const std::span<const int32_t> chosen = gpu->argmax();
+    ASSERT_EQ(chosen.size(), rows);
+    for (size_t i = 0; i < rows; ++i) {
+      EXPECT_EQ(chosen[i], argmax(std::span<const float>(expected).subspan(i * n_vocab, n_vocab))) << "row " << i;
     }
   }
 }

@@ -10,6 +10,7 @@
 #include "cpu/kernels.hpp"
 #include "cpu/matmul.hpp"
 #include "cpu/ops.hpp"
+#include "hearth/localnode/generate.hpp"
 #include "kv_cache.hpp"
 #include "thread_pool.hpp"
 
@@ -56,6 +57,14 @@ class CpuBackend final : public ComputeBackend {
         n_params * rows.token.size() >= threaded_min_work ? pool.size() : 1;
     pool.run([&](int ith, int) { run_pass(rows, ith); }, n_threads);
     return std::span<const float>(logits.data(), rows.out.size() * c.n_vocab);
+  }
+
+  std::span<const int32_t> argmax(std::span<const float> out) override {
+    argmax_.clear();
+    for (size_t at = 0; at < out.size(); at += c.n_vocab) {
+      argmax_.push_back(localnode::argmax(out.subspan(at, c.n_vocab)));
+    }
+    return argmax_;
   }
 
   Status reserve(uint32_t seq, uint32_t n_positions) override {
@@ -114,6 +123,7 @@ class CpuBackend final : public ComputeBackend {
   std::vector<float> scores;  // (n_threads, n_ctx)
   std::vector<float> qtmp;    // (n_threads, head_dim)
   std::vector<float> logits;  // (rows out, n_vocab)
+  std::vector<int32_t> argmax_;  // per row of logits
   uint64_t n_params;
   uint64_t threaded_min_work;
   size_t batch = 0;

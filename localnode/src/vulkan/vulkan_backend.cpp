@@ -81,6 +81,10 @@ class VulkanBackend final : public ComputeBackend {
 
   Result<std::span<const float>> forward(const PassRows& rows) override;
 
+  std::span<const int32_t> argmax(std::span<const float> out) override {
+    return {static_cast<const int32_t*>(argmax_.mapped()), out.size() / c_.n_vocab};
+  }
+
   // Every sequence's cache was allocated by init(); nothing to do.
   Status reserve(uint32_t, uint32_t) override { return {}; }
 
@@ -147,6 +151,7 @@ class VulkanBackend final : public ComputeBackend {
   Buffer x_, xb_, xo_, q_, k_, v_, att_, gate_, up_;
   Buffer rows_;    // host: token ids, positions, sequences, logits rows (int32 each)
   Buffer angles_;  // host: (rows, n_rot) rotary cos and sin
+  Buffer argmax_;  // host: the largest logit's id of each logits row
   Buffer logits_;  // host: (rows out, n_vocab)
   size_t logits_rows_ = 0;
   Buffer unused_;  // bound where a shader's optional input is absent
@@ -180,6 +185,9 @@ Status VulkanBackend::init() {
   Result<Buffer> rows = device_->buffer(4 * T * sizeof(int32_t), Memory::Host);
   if (!rows) return std::move(rows).error();
   rows_ = std::move(*rows);
+  Result<Buffer> argmax = device_->buffer(T * sizeof(int32_t), Memory::Host);
+  if (!argmax) return std::move(argmax).error();
+  argmax_ = std::move(*argmax);
   Result<Buffer> angles = device_->buffer(T * std::max<size_t>(c.n_rot, 1) * sizeof(float), Memory::Host);
   if (!angles) return std::move(angles).error();
   angles_ = std::move(*angles);
@@ -419,6 +427,10 @@ Status VulkanBackend::record(Recorder& rec, const Shape& shape) {
     s = run(rec, "rms_norm", vulkan::RmsNormPush{c.n_embd, R, 1, 1, out_at, c.rms_eps},
             {whole(x_), whole(xb_), output_norm_, whole(xo_), whole(rows_)}, R);
     if (s) s = product(rec, output_, xo_, logits_, R, R >= vulkan::kMatvecMaxTokens ? R : 0);
+    // Greedy sampling's choice, so that it needs no scan of the logits on the host.
+    if (s) {
+      s = run(rec, "argmax", vulkan::ArgmaxPush{c.n_vocab, R}, {whole(logits_), whole(argmax_)}, R);
+    }
   }
   rec.finish();
   return s;

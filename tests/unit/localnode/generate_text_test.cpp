@@ -129,6 +129,34 @@ TEST(GenerateText, SamplingWithASeedIsReproducibleAndFiltersApply) {
   EXPECT_EQ(greedy->tokens, topk1->tokens);
 }
 
+// A device's argmax stands in for greedy sampling, and only for it: with a bias, a penalty or
+// a temperature the decoder samples the logits itself. (A wrong stand-in is told apart by
+// giving one that is not the logits' argmax.)
+TEST(GenerateText, TheDecoderTakesAGivenArgmaxOnlyWhenSamplingIsPlainGreedy) {
+  Fixture f = make();
+  const size_t n_vocab = f.model->config().n_vocab;
+  std::vector<float> logits(n_vocab, 0.0f);
+  logits[5] = 3.0f;  // the logits' argmax
+  const int32_t given = 6;
+  auto first_token = [&](const SamplerOptions& o) {
+    auto d = SequenceDecoder::create(*f.tokenizer, n_vocab, o, {4, {}}, kPrompt);
+    EXPECT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->argmax_only(), o.temperature == 0.0f && o.logit_bias.empty() && o.repeat_penalty == 1.0f);
+    d->step(logits, 8, given);
+    return d->tokens().at(0);
+  };
+  EXPECT_EQ(first_token({}), given);
+  SamplerOptions biased;
+  biased.logit_bias = {{0, -INFINITY}};
+  EXPECT_EQ(first_token(biased), 5);
+  SamplerOptions penalised;
+  penalised.repeat_penalty = 1.1f;
+  EXPECT_EQ(first_token(penalised), 5);
+  SamplerOptions hot;
+  hot.temperature = 1e-3f;  // all but certain to draw the argmax
+  EXPECT_EQ(first_token(hot), 5);
+}
+
 TEST(GenerateText, BadSamplingOptionsAreErrors) {
   Fixture f = make();
   GenerateOptions o = base_options(4);

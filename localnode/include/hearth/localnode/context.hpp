@@ -97,6 +97,11 @@ class InferenceContext {
   // changed then).
   [[nodiscard]] Result<std::span<const float>> eval(std::span<const SequenceTokens> batch);
 
+  // The id of the largest logit (the lowest among equals, NaN never) of each row of the last
+  // eval's logits, valid until the next eval: what greedy sampling picks, computed on the
+  // device in the same pass with the Vulkan backend, so the host need not scan the logits.
+  std::span<const int32_t> argmax();
+
   // Gives sequence `seq` a KV cache of `n_positions` (at most n_ctx(); 0 frees it) and forgets
   // its positions. The memory is taken from the system when first written.
   [[nodiscard]] Status reserve(uint32_t seq, uint32_t n_positions);
@@ -128,6 +133,7 @@ class InferenceContext {
   std::vector<uint32_t> capacity_;  // per sequence: positions reserved
   std::unique_ptr<ComputeBackend> backend_;
   std::unique_ptr<PassRows> rows_;
+  std::span<const float> last_logits_;
 };
 
 }  // namespace hearth::localnode

@@ -44,6 +44,9 @@ class Sampler {
   // Picks a token from `logits` (n_vocab values). Call accept() with the token that is
   // actually used next, so that the penalties see it.
   int32_t sample(std::span<const float> logits);
+  // Whether sample() is the plain argmax of the logits (greedy, no bias, no penalties), so a
+  // device's argmax may stand in for it.
+  bool argmax_only() const;
   // Adds a token to the history the penalties look at (prompt tokens included).
   void accept(int32_t id);
   // The candidates sample() draws from and their probabilities (summing to 1), most likely

@@ -47,8 +47,11 @@ class SequenceDecoder {
     std::optional<int32_t> next;   // the token to evaluate next; empty once finished
   };
   // Picks the token after `logits` (n_vocab values); `room` is how many more positions the
-  // sequence's context holds after the tokens evaluated so far.
-  Step step(std::span<const float> logits, uint32_t room);
+  // sequence's context holds after the tokens evaluated so far. `argmax`, the logits' argmax
+  // computed elsewhere (a device's), is taken instead of sampling when argmax_only().
+  Step step(std::span<const float> logits, uint32_t room, std::optional<int32_t> argmax = std::nullopt);
+  // Whether sampling is the plain argmax of the logits (see Sampler::argmax_only).
+  bool argmax_only() const { return sampler_.argmax_only(); }
 
   // Ends the generation at once (the caller stopped it), releasing nothing more.
   void cancel() { finish_ = FinishReason::Cancelled; }
