@@ -8,19 +8,18 @@
 namespace hearth::localnode::vulkan {
 namespace {
 
-// Discrete GPUs first, then integrated and virtual ones, then CPU implementations.
-int preference(VkPhysicalDeviceType type) {
+DeviceKind kind_of(VkPhysicalDeviceType type) {
   switch (type) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
-      return 0;
+      return DeviceKind::Discrete;
     case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
-      return 1;
+      return DeviceKind::Integrated;
     case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
-      return 2;
+      return DeviceKind::Virtual;
     case VK_PHYSICAL_DEVICE_TYPE_CPU:
-      return 4;
+      return DeviceKind::Cpu;
     default:
-      return 3;
+      return DeviceKind::Other;
   }
 }
 
@@ -132,30 +131,17 @@ Status Device::init(DeviceChoice choice) {
   vkEnumeratePhysicalDevices(instance_, &n, nullptr);
   std::vector<VkPhysicalDevice> devices(n);
   vkEnumeratePhysicalDevices(instance_, &n, devices.data());
-  std::vector<std::string> skipped;
-  int best = 1 << 30;
+  std::vector<DeviceReport> reports;
   for (VkPhysicalDevice d : devices) {
     VkPhysicalDeviceProperties props;
     vkGetPhysicalDeviceProperties(d, &props);
-    const std::string dname = props.deviceName;
-    if (props.apiVersion < VK_API_VERSION_1_2) {
-      skipped.push_back(dname + " (Vulkan 1.1 or older)");
-    } else if (choice == DeviceChoice::GpuOnly && props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
-      skipped.push_back(dname + " (a CPU implementation)");
-    } else if (!compute_queue_family(d)) {
-      skipped.push_back(dname + " (no compute queue)");
-    } else if (!has_required_features(d)) {
-      skipped.push_back(dname + " (lacks 16-bit storage, 16-bit floats or subgroup arithmetic)");
-    } else if (preference(props.deviceType) < best) {
-      best = preference(props.deviceType);
-      physical_ = d;
-    }
+    reports.push_back({props.deviceName, kind_of(props.deviceType),
+                       props.apiVersion >= VK_API_VERSION_1_2, compute_queue_family(d).has_value(),
+                       has_required_features(d)});
   }
-  if (physical_ == VK_NULL_HANDLE) {
-    std::string why = "no usable Vulkan device";
-    for (size_t i = 0; i < skipped.size(); ++i) why += (i == 0 ? ": " : "; ") + skipped[i];
-    return make_error(ErrorCode::Unsupported, why);
-  }
+  Result<size_t> chosen = choose_device(reports, choice);
+  if (!chosen) return std::move(chosen).error();
+  physical_ = devices[*chosen];
 
   VkPhysicalDeviceProperties props;
   vkGetPhysicalDeviceProperties(physical_, &props);

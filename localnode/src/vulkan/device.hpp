@@ -13,12 +13,9 @@
 #include <string>
 
 #include "hearth/core/result.hpp"
+#include "vulkan/device_choice.hpp"
 
 namespace hearth::localnode::vulkan {
-
-// Which devices may be chosen: any (a CPU implementation such as Mesa's lavapipe included),
-// or real GPUs only (backend `auto`: a CPU device would be slower than the CPU backend).
-enum class DeviceChoice { Any, GpuOnly };
 
 enum class Memory {
   Device,  // device-local: weights, activations, the KV cache
