@@ -13,7 +13,9 @@
 #include "dequant.glsl"
 
 const uint ROWS_PER_GROUP = 4u;
-const uint MAX_TOKENS = 8u;
+// The tokens of one dispatch, a specialization constant (1..8) set by the runtime to
+// n_tokens, so that a decode step's pipeline holds one accumulator per row, not eight.
+layout(constant_id = 0) const uint MAX_TOKENS = 8u;
 const uint WG = 64u;
 
 layout(local_size_x = 64) in;

@@ -24,8 +24,10 @@ Pipelines::~Pipelines() {
 }
 
 Result<const Pipeline*> Pipelines::get(std::string_view name, uint32_t n_buffers,
-                                       uint32_t push_bytes) {
-  if (auto it = pipelines_.find(name); it != pipelines_.end()) return it->second.get();
+                                       uint32_t push_bytes, std::optional<uint32_t> constant) {
+  std::string key(name);
+  if (constant) key += "#" + std::to_string(*constant);
+  if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second.get();
   const std::span<const uint32_t> spirv = find_spirv(name);
   if (spirv.empty()) {
     return make_error(ErrorCode::Internal, "vulkan: no shader named " + std::string(name));
@@ -69,6 +71,10 @@ Result<const Pipeline*> Pipelines::get(std::string_view name, uint32_t n_buffers
   cpi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
   cpi.stage.module = module;
   cpi.stage.pName = "main";
+  const VkSpecializationMapEntry entry{0, 0, sizeof(uint32_t)};
+  const uint32_t value = constant.value_or(0);
+  const VkSpecializationInfo spec{1, &entry, sizeof(value), &value};
+  if (constant) cpi.stage.pSpecializationInfo = &spec;
   cpi.layout = p->layout;
   const VkResult created = vkCreateComputePipelines(d, VK_NULL_HANDLE, 1, &cpi, nullptr, &p->pipeline);
   vkDestroyShaderModule(d, module, nullptr);
@@ -78,7 +84,7 @@ Result<const Pipeline*> Pipelines::get(std::string_view name, uint32_t n_buffers
     return vulkan_error("vkCreateComputePipelines", created);
   }
   const Pipeline* out = p.get();
-  pipelines_.emplace(std::string(name), std::move(p));
+  pipelines_.emplace(std::move(key), std::move(p));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,10 +44,12 @@ class Pipelines {
   Pipelines(const Pipelines&) = delete;
   Pipelines& operator=(const Pipelines&) = delete;
 
-  // The pipeline of shader variant `name` (see shaders/CMakeLists in cmake/HearthShaders.cmake)
-  // with `n_buffers` storage-buffer bindings and `push_bytes` of push constants.
+  // The pipeline of shader variant `name` (the hearth_shader() lines of the CMakeLists) with
+  // `n_buffers` storage-buffer bindings, `push_bytes` of push constants and, if given, the
+  // value of its specialization constant 0.
   [[nodiscard]] Result<const Pipeline*> get(std::string_view name, uint32_t n_buffers,
-                                            uint32_t push_bytes);
+                                            uint32_t push_bytes,
+                                            std::optional<uint32_t> constant = std::nullopt);
   // A descriptor set binding `buffers` (in binding order) for `pipeline`.
   [[nodiscard]] Result<VkDescriptorSet> bind(const Pipeline& pipeline,
                                              std::span<const BufferRange> buffers);

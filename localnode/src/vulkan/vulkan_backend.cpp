@@ -110,12 +110,13 @@ class VulkanBackend final : public ComputeBackend {
   [[nodiscard]] Status product(Recorder& rec, const DeviceWeight& w, const Buffer& in,
                                const Buffer& out, uint32_t T, uint32_t G);
   // Dispatches shader `name` over `buffers` (bindings 0, 1, ...).
+  // `constant`: the shader's specialization constant 0, if it has one.
   template <class Push>
   [[nodiscard]] Status run(Recorder& rec, const std::string& name, const Push& push,
                            std::initializer_list<BufferRange> buffers, uint32_t groups,
-                           uint32_t groups_y = 1) {
+                           uint32_t groups_y = 1, std::optional<uint32_t> constant = std::nullopt) {
     Result<const Pipeline*> p =
-        pipelines_.get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push));
+        pipelines_.get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push), constant);
     if (!p) return std::move(p).error();
     Result<VkDescriptorSet> set =
         pipelines_.bind(**p, std::span<const BufferRange>(buffers.begin(), buffers.size()));
@@ -352,7 +353,7 @@ Status VulkanBackend::product(Recorder& rec, const DeviceWeight& w, const Buffer
     const uint32_t n = std::min(vulkan::kMatvecMaxTokens, T - t);
     s = run(rec, variant("matvec", w.type),
             vulkan::MatmulPush{w.n_in, w.n_out, w.row_bytes, n, t * w.n_in, t * w.n_out},
-            {w.range, whole(in), whole(out)}, div_up(w.n_out, vulkan::kMatvecRowsPerGroup));
+            {w.range, whole(in), whole(out)}, div_up(w.n_out, vulkan::kMatvecRowsPerGroup), 1, n);
   }
   return s;
 }
