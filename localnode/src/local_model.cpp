@@ -173,6 +173,7 @@ nlohmann::json LocalModel::describe() const {
     }
     case LocalModelState::Ready: {
       const SchedulerStats s = scheduler_->stats();
+      d["backend"] = std::string(ctx_->backend_name());  // where it runs: "avx512", "vulkan: …"
       d["context"] = ctx_->n_ctx();
       d["slots"] = s.slots;
       d["busy_slots"] = s.busy_slots;

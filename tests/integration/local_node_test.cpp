@@ -110,7 +110,9 @@ constexpr const char* kLocal =
 TEST_F(LocalNodeTest, VulkanBackendServesTheSameText) {
   HEARTH_REQUIRE_MODEL_FILE(stories_path());
   start("  backend: vulkan\n" + std::string(kLocal), "  - {name: story, routes: [local:tiny]}\n");
-  ASSERT_EQ(local_state()["state"], "ready") << local_state().dump();
+  const auto state = local_state();
+  ASSERT_EQ(state["state"], "ready") << state.dump();
+  EXPECT_EQ(state["backend"].get<std::string>().rfind("vulkan: ", 0), 0u) << state.dump();
   const auto want = generate_alone(tokenize("Once upon a time"), 24);
   auto reply = post("/v1/completions", {{"model", "story"}, {"prompt", "Once upon a time"},
                                         {"max_tokens", 24}, {"temperature", 0}});
