@@ -1,7 +1,6 @@
 #include "hearth/localnode/generate.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
 
 
@@ -28,14 +27,6 @@ Result<std::span<const float>> prefill(InferenceContext& ctx, uint32_t seq,
     if (!logits) return logits;
   }
   return logits;
-}
-
-int32_t argmax(std::span<const float> logits) {
-  size_t best = 0;
-  for (size_t i = 1; i < logits.size(); ++i) {
-    if (logits[i] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[i]))) best = i;
-  }
-  return static_cast<int32_t>(best);
 }
 
 std::vector<TopLogit> top_k_logits(std::span<const float> logits, size_t k) {

@@ -106,6 +106,23 @@ Status LocalModel::load_steps() {
                           "): raise the budget, lower the context, or use kv_type q8_0");
   }
 
+  // The Vulkan backend holds every slot's whole KV cache on the device from the start, and the
+  // budget counts that device memory: `vulkan` is refused before anything is allocated when it
+  // does not fit, `auto` runs on the CPU instead.
+  Backend backend = options_.backend;
+  const uint64_t all_slots_kv = kv_bytes_per_token_ * n_ctx * options_.slots;
+  if (backend != Backend::Cpu && weight_bytes_ + all_slots_kv > options_.memory_budget) {
+    if (backend == Backend::Vulkan) {
+      return make_error(ErrorCode::InvalidRequest,
+                        "on Vulkan the weights (" + mib(weight_bytes_) + ") and the KV caches of " +
+                            std::to_string(options_.slots) + " slots x " + std::to_string(n_ctx) +
+                            " tokens (" + mib(all_slots_kv) + ") exceed local.memory_budget (" +
+                            mib(options_.memory_budget) +
+                            "): raise the budget, or lower the slots or the context");
+    }
+    backend = Backend::Cpu;
+  }
+
   // Read the weights in now, not on the first request, reporting progress.
   uint64_t done = 0, next_report = weight_bytes_ / 4;
   volatile uint8_t sink = 0;
@@ -127,19 +144,9 @@ Status LocalModel::load_steps() {
                                                 .n_threads = std::max(1, options_.threads),
                                                 .kv_type = options_.kv_type,
                                                 .background = true,
-                                                .backend = options_.backend});
+                                                .backend = backend});
   if (!ctx) return std::move(ctx).error();
   ctx_ = std::move(ctx).value();
-  // The Vulkan backend holds every slot's whole KV cache on the device from the start; the
-  // budget counts that device memory.
-  if (ctx_->backend() == Backend::Vulkan && weight_bytes_ + ctx_->kv_cache_bytes() > options_.memory_budget) {
-    return make_error(ErrorCode::InvalidRequest,
-                      "on " + std::string(ctx_->backend_name()) + " the weights (" + mib(weight_bytes_) +
-                          ") and the KV caches of " + std::to_string(options_.slots) + " slots x " +
-                          std::to_string(n_ctx) + " tokens (" + mib(ctx_->kv_cache_bytes()) +
-                          ") exceed local.memory_budget (" + mib(options_.memory_budget) +
-                          "): raise the budget, or lower the slots or the context");
-  }
   auto rate = calibrate_prefill(*ctx_, 0, std::min(kCalibrationTokens, n_ctx));
   if (!rate) return std::move(rate).error();
   SchedulerObserver observer{

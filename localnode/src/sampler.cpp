@@ -11,15 +11,6 @@ Error option_error(const std::string& what) {
   return make_error(ErrorCode::InvalidRequest, what);
 }
 
-// The highest logit, the lowest id among equals; NaN never wins.
-int32_t greedy(std::span<const float> logits) {
-  size_t best = 0;
-  for (size_t i = 1; i < logits.size(); ++i) {
-    if (logits[i] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[i]))) best = i;
-  }
-  return static_cast<int32_t>(best);
-}
-
 struct Candidate {
   int32_t id;
   double logit;  // scaled by 1 / temperature; later the unnormalised probability
@@ -172,6 +163,14 @@ std::vector<TokenProb> Sampler::candidates(std::span<const float> logits) const 
   return out;
 }
 
+int32_t argmax(std::span<const float> logits) {
+  size_t best = 0;
+  for (size_t i = 1; i < logits.size(); ++i) {
+    if (logits[i] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[i]))) best = i;
+  }
+  return static_cast<int32_t>(best);
+}
+
 bool Sampler::argmax_only() const {
   return options_.temperature == 0.0f && options_.logit_bias.empty() &&
          options_.repeat_penalty == 1.0f && options_.frequency_penalty == 0.0f &&
@@ -181,9 +180,9 @@ bool Sampler::argmax_only() const {
 int32_t Sampler::sample(std::span<const float> logits) {
   const std::vector<float> adj = adjusted(logits);
   const std::span<const float> l = adj.empty() ? logits : std::span<const float>(adj);
-  if (options_.temperature == 0.0f) return greedy(l);
+  if (options_.temperature == 0.0f) return argmax(l);
   const std::vector<TokenProb> c = candidates(l);
-  if (c.empty()) return greedy(l);
+  if (c.empty()) return argmax(l);
   double total = 0;
   for (const auto& x : c) total += static_cast<double>(x.p);
   double u = uniform01(rng_) * total;
@@ -199,7 +198,7 @@ std::vector<TokenProb> Sampler::distribution(std::span<const float> logits) cons
   const std::span<const float> l = adj.empty() ? logits : std::span<const float>(adj);
   std::vector<TokenProb> c;
   if (options_.temperature > 0.0f) c = candidates(l);
-  if (c.empty()) return {{greedy(l), 1.0f}};
+  if (c.empty()) return {{argmax(l), 1.0f}};
   double total = 0;
   for (const auto& x : c) total += static_cast<double>(x.p);
   for (auto& x : c) x.p = static_cast<float>(static_cast<double>(x.p) / total);

@@ -11,6 +11,7 @@
 #include "hearth/localnode/context.hpp"
 #include "hearth/localnode/generate.hpp"
 #include "model/model_files.hpp"
+#include "model/stories260k_reference.hpp"
 #include "vulkan/device.hpp"
 
 namespace hearth::localnode {
@@ -105,22 +106,7 @@ TEST(VulkanStories260K, GreedyGenerationMatchesLlamaCpp) {
   ASSERT_TRUE(model.ok()) << model.error().message;
   auto ctx = vulkan_context(**model, {.n_ctx = 256});
   ASSERT_NE(ctx, nullptr);
-  const auto ref = testing::read_json(dir / "reference" / "stories260K.json");
-  for (const auto& c : ref["cases"]) {
-    SCOPED_TRACE(c["prompt"].get<std::string>());
-    GenerateOptions opt;
-    opt.max_tokens = static_cast<int>(c["greedy_tokens"].size());
-    auto r = generate(*ctx, *tok, c["prompt_tokens"].get<std::vector<int32_t>>(), opt);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r->tokens, c["greedy_tokens"].get<std::vector<int32_t>>());
-    EXPECT_EQ(r->text, c["greedy_text"].get<std::string>());
-    const auto& top5 = c["top5_after_prompt"];
-    ASSERT_GE(r->top_logits.size(), top5.size());
-    for (size_t i = 0; i < top5.size(); ++i) {
-      EXPECT_EQ(r->top_logits[i].id, top5[i]["id"].get<int32_t>()) << "rank " << i;
-      EXPECT_NEAR(r->top_logits[i].logit, top5[i]["logit"].get<double>(), 1e-3) << "rank " << i;
-    }
-  }
+  testing::expect_stories260k_greedy(*ctx, *tok, 1e-3);
 }
 
 // Three sequences decoded in one batch give the logits each gives alone: a row's arithmetic

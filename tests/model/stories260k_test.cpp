@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "hearth/localnode/generate.hpp"
 #include "model_files.hpp"
+#include "stories260k_reference.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -33,30 +33,17 @@ TEST(Stories260K, GreedyGenerationMatchesLlamaCpp) {
   EXPECT_EQ(s.context_length, 2048u);
   EXPECT_EQ(s.kv_bytes_per_token, 2u * 5 * 4 * 8 * 4);
 
+  // The prompts tokenize as llama.cpp's did.
+  const auto ref = testing::read_json(dir / "reference" / "stories260K.json");
+  for (const auto& c : ref["cases"]) {
+    EXPECT_EQ(tok->encode(c["prompt"].get<std::string>(), true),
+              c["prompt_tokens"].get<std::vector<int32_t>>())
+        << c["prompt"];
+  }
+
   auto ctx = InferenceContext::create(**model, {.n_ctx = 256, .n_threads = 2});  // F16 KV, as llama.cpp
   ASSERT_TRUE(ctx.ok());
-  const auto ref = testing::read_json(dir / "reference" / "stories260K.json");
-  ASSERT_EQ(ref["cases"].size(), 4u);
-  for (const auto& c : ref["cases"]) {
-    const std::string prompt = c["prompt"];
-    SCOPED_TRACE(prompt);
-    const auto want_prompt = c["prompt_tokens"].get<std::vector<int32_t>>();
-    const auto prompt_tokens = tok->encode(prompt, true);
-    EXPECT_EQ(prompt_tokens, want_prompt);
-
-    GenerateOptions opt;
-    opt.max_tokens = static_cast<int>(c["greedy_tokens"].size());
-    auto r = generate(**ctx, *tok, want_prompt, opt);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r->tokens, c["greedy_tokens"].get<std::vector<int32_t>>());
-    EXPECT_EQ(r->text, c["greedy_text"].get<std::string>());
-    const auto& top5 = c["top5_after_prompt"];
-    ASSERT_GE(r->top_logits.size(), top5.size());
-    for (size_t i = 0; i < top5.size(); ++i) {
-      EXPECT_EQ(r->top_logits[i].id, top5[i]["id"].get<int32_t>()) << "rank " << i;
-      EXPECT_NEAR(r->top_logits[i].logit, top5[i]["logit"].get<double>(), kLogitTolerance) << "rank " << i;
-    }
-  }
+  testing::expect_stories260k_greedy(**ctx, *tok, kLogitTolerance);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "cpu/kernels.hpp"
 #include "cpu/matmul.hpp"
 #include "cpu/ops.hpp"
-#include "hearth/localnode/generate.hpp"
+#include "hearth/localnode/sampler.hpp"
 #include "kv_cache.hpp"
 #include "thread_pool.hpp"
 

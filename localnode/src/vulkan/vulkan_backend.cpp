@@ -12,7 +12,6 @@
 #include "cpu/ops.hpp"
 #include "vulkan/pipelines.hpp"
 #include "vulkan/push_constants.hpp"
-#include "vulkan/spirv_table.hpp"
 
 namespace hearth::localnode {
 namespace {
@@ -31,6 +30,10 @@ constexpr size_t kMaxCachedShapes = 64;     // recorded command buffers kept
 
 uint32_t div_up(size_t a, size_t b) {
   return static_cast<uint32_t>((a + b - 1) / b);
+}
+
+size_t align_up(size_t n, size_t alignment) {
+  return (n + alignment - 1) / alignment * alignment;
 }
 
 // "matvec_q4_k" for ("matvec", Q4_K).
@@ -73,9 +76,7 @@ class VulkanBackend final : public ComputeBackend {
         pipelines_(*device_),
         name_("vulkan: " + device_->name()) {}
 
-  ~VulkanBackend() override {
-    for (auto& [shape, cb] : commands_) device_->free_command_buffer(cb);
-  }
+  ~VulkanBackend() override { forget_commands(); }
 
   [[nodiscard]] Status init();
 
@@ -99,9 +100,11 @@ class VulkanBackend final : public ComputeBackend {
 
  private:
   [[nodiscard]] Status upload_weights();
-  [[nodiscard]] Result<BufferRange> place(const void* data, size_t bytes);
-  [[nodiscard]] Result<DeviceWeight> place(const Weight& w);
+  // Copies `bytes` at `data` to the device, in a new chunk if the current one is full, sized
+  // for the `left` bytes still to place (this tensor's included).
+  [[nodiscard]] Result<BufferRange> place(const void* data, size_t bytes, size_t left);
   [[nodiscard]] Status flush_staging();
+  void forget_commands();
   [[nodiscard]] Status ensure_logits(size_t rows);
   [[nodiscard]] Result<VkCommandBuffer> commands(const Shape& shape);
   [[nodiscard]] Status record(Recorder& rec, const Shape& shape);
@@ -125,6 +128,8 @@ class VulkanBackend final : public ComputeBackend {
     return {};
   }
   BufferRange whole(const Buffer& b) const { return {b.handle(), 0, VK_WHOLE_SIZE}; }
+  // Where tensors start in a weight chunk: any offset the device binds, 256 at least.
+  size_t alignment() const { return std::max<size_t>(256, device_->limits().storage_offset_alignment); }
 
   const Model& model_;
   const ModelConfig& c_;
@@ -138,8 +143,6 @@ class VulkanBackend final : public ComputeBackend {
   // Weights: chunks of device memory, each tensor at an aligned offset.
   std::vector<Buffer> chunks_;
   size_t chunk_used_ = 0;
-  size_t weights_left_ = 0;  // an upper bound of the bytes still to place, alignment included
-  std::map<const void*, BufferRange> placed_;
   Buffer staging_;
   size_t staging_used_ = 0;
   std::vector<std::pair<BufferRange, size_t>> pending_copies_;  // (destination, staging offset)
@@ -165,12 +168,13 @@ Status VulkanBackend::init() {
   const size_t T = InferenceContext::max_batch();
   const size_t q_dim = static_cast<size_t>(c.n_head) * c.head_dim;
   const size_t kv_dim = static_cast<size_t>(c.n_head_kv) * c.head_dim;
-  auto activation = [&](Buffer& b, size_t floats) -> Status {
-    Result<Buffer> made = device_->buffer(floats * sizeof(float), Memory::Device);
+  auto alloc = [&](Buffer& b, size_t bytes, Memory memory) -> Status {
+    Result<Buffer> made = device_->buffer(bytes, memory);
     if (!made) return std::move(made).error();
     b = std::move(*made);
     return {};
   };
+  // Activations (floats) on the device; the per-pass inputs and outputs mapped for the host.
   for (auto [buffer, floats] : {std::pair{&x_, T * c.n_embd},
                                 {&xb_, T * std::max<size_t>(c.n_embd, q_dim)},
                                 {&xo_, T * c.n_embd},
@@ -181,17 +185,13 @@ Status VulkanBackend::init() {
                                 {&gate_, T * c.n_ff},
                                 {&up_, T * c.n_ff},
                                 {&unused_, size_t{4}}}) {
-    if (Status s = activation(*buffer, floats); !s) return s;
+    if (Status s = alloc(*buffer, floats * sizeof(float), Memory::Device); !s) return s;
   }
-  Result<Buffer> rows = device_->buffer(4 * T * sizeof(int32_t), Memory::Host);
-  if (!rows) return std::move(rows).error();
-  rows_ = std::move(*rows);
-  Result<Buffer> argmax = device_->buffer(T * sizeof(int32_t), Memory::Host);
-  if (!argmax) return std::move(argmax).error();
-  argmax_ = std::move(*argmax);
-  Result<Buffer> angles = device_->buffer(T * std::max<size_t>(c.n_rot, 1) * sizeof(float), Memory::Host);
-  if (!angles) return std::move(angles).error();
-  angles_ = std::move(*angles);
+  for (auto [buffer, bytes] : {std::pair{&rows_, 4 * T * sizeof(int32_t)},
+                               {&argmax_, T * sizeof(int32_t)},
+                               {&angles_, T * std::max<size_t>(c.n_rot, 1) * sizeof(float)}}) {
+    if (Status s = alloc(*buffer, bytes, Memory::Host); !s) return s;
+  }
 
   const size_t cache_bytes = static_cast<size_t>(n_seq_) * n_ctx_ * kv_dim * (kv_f16_ ? 2 : 4);
   if (cache_bytes > device_->limits().max_storage_range) {
@@ -204,16 +204,13 @@ Status VulkanBackend::init() {
   layers_.resize(c.n_layer);
   for (DeviceLayer& layer : layers_) {
     for (Buffer* cache : {&layer.k_cache, &layer.v_cache}) {
-      Result<Buffer> made = device_->buffer(cache_bytes, Memory::Device);
-      if (!made) return std::move(made).error();
-      *cache = std::move(*made);
+      if (Status s = alloc(*cache, cache_bytes, Memory::Device); !s) return s;
     }
   }
   return upload_weights();
 }
 
-Result<BufferRange> VulkanBackend::place(const void* data, size_t bytes) {
-  if (auto it = placed_.find(data); it != placed_.end()) return it->second;  // tied output
+Result<BufferRange> VulkanBackend::place(const void* data, size_t bytes, size_t left) {
   const vulkan::DeviceLimits& limits = device_->limits();
   if (bytes > limits.max_storage_range) {
     return make_error(ErrorCode::Unsupported,
@@ -221,19 +218,16 @@ Result<BufferRange> VulkanBackend::place(const void* data, size_t bytes) {
                           " MiB exceeds the device's storage binding range (" +
                           std::to_string(limits.max_storage_range >> 20) + " MiB)");
   }
-  const size_t align = std::max<size_t>(256, limits.storage_offset_alignment);
-  size_t at = (chunk_used_ + align - 1) / align * align;
+  size_t at = align_up(chunk_used_, alignment());
   if (chunks_.empty() || at + bytes > chunks_.back().size()) {
     // Chunks of up to 1 GiB; the last sized to what is left, so a small model takes little.
     const size_t cap = std::min<size_t>(limits.max_allocation, 1ull << 30);
-    Result<Buffer> made =
-        device_->buffer(std::max(bytes, std::min(cap, weights_left_)), Memory::Device);
+    Result<Buffer> made = device_->buffer(std::max(bytes, std::min(cap, left)), Memory::Device);
     if (!made) return std::move(made).error();
     chunks_.push_back(std::move(*made));
     at = 0;
   }
   chunk_used_ = at + bytes;
-  weights_left_ -= std::min(weights_left_, bytes + align);
   const BufferRange range{chunks_.back().handle(), at, bytes};
 
   // Through the staging buffer, in pieces.
@@ -248,15 +242,7 @@ Result<BufferRange> VulkanBackend::place(const void* data, size_t bytes) {
     staging_used_ += n;
     done += n;
   }
-  placed_.emplace(data, range);
   return range;
-}
-
-Result<DeviceWeight> VulkanBackend::place(const Weight& w) {
-  Result<BufferRange> range = place(w.data, w.n_out * w.row_bytes);
-  if (!range) return std::move(range).error();
-  return DeviceWeight{*range, w.type, static_cast<uint32_t>(w.n_in),
-                      static_cast<uint32_t>(w.n_out), static_cast<uint32_t>(w.row_bytes)};
 }
 
 Status VulkanBackend::flush_staging() {
@@ -274,54 +260,67 @@ Status VulkanBackend::flush_staging() {
 }
 
 Status VulkanBackend::upload_weights() {
-  Result<Buffer> staging =
-      device_->buffer(std::min<size_t>(kStagingBytes, model_.summary().weight_bytes + 4096),
-                      Memory::Host);
-  if (!staging) return std::move(staging).error();
-  staging_ = std::move(*staging);
-  const size_t align = std::max<size_t>(256, device_->limits().storage_offset_alignment);
-  weights_left_ = model_.summary().weight_bytes + (16 * c_.n_layer + 16) * align;
-
-  const ModelConfig& c = c_;
-  auto vec = [&](const float* data, size_t n, BufferRange& out) -> Status {
+  // What goes up, each tensor once (a tied output is the embedding), and where its device
+  // range is kept; absent biases bind `unused_`.
+  struct Upload {
+    const void* data;
+    size_t bytes;
+    std::vector<BufferRange*> ranges;
+  };
+  std::vector<Upload> uploads;
+  auto add = [&](const void* data, size_t bytes, BufferRange& range) {
     if (data == nullptr) {
-      out = whole(unused_);
-      return {};
+      range = whole(unused_);
+      return;
     }
-    Result<BufferRange> r = place(data, n * sizeof(float));
-    if (!r) return std::move(r).error();
-    out = *r;
-    return {};
-  };
-  auto mat = [&](const Weight& w, DeviceWeight& out) -> Status {
-    if (vulkan::find_spirv(variant("matvec", w.type)).empty()) {
-      return make_error(ErrorCode::Unsupported, "vulkan: no kernels for " +
-                                                    std::string(type_traits(w.type).name));
+    for (Upload& u : uploads) {
+      if (u.data == data) {
+        u.ranges.push_back(&range);
+        return;
+      }
     }
-    Result<DeviceWeight> r = place(w);
-    if (!r) return std::move(r).error();
-    out = *r;
-    return {};
+    uploads.push_back({data, bytes, {&range}});
   };
+  auto mat = [&](const Weight& w, DeviceWeight& d) {
+    d = {{}, w.type, static_cast<uint32_t>(w.n_in), static_cast<uint32_t>(w.n_out),
+         static_cast<uint32_t>(w.row_bytes)};
+    add(w.data, w.n_out * w.row_bytes, d.range);
+  };
+  auto vec = [&](const float* data, size_t n, BufferRange& range) {
+    add(data, n * sizeof(float), range);
+  };
+  const ModelConfig& c = c_;
   const size_t q_dim = static_cast<size_t>(c.n_head) * c.head_dim;
   const size_t kv_dim = static_cast<size_t>(c.n_head_kv) * c.head_dim;
-  Status s = mat(model_.token_embd(), token_embd_);
-  if (s) s = mat(model_.output(), output_);
-  if (s) s = vec(model_.output_norm(), c.n_embd, output_norm_);
-  for (uint32_t il = 0; il < c.n_layer && s; ++il) {
+  mat(model_.token_embd(), token_embd_);
+  mat(model_.output(), output_);
+  vec(model_.output_norm(), c.n_embd, output_norm_);
+  for (uint32_t il = 0; il < c.n_layer; ++il) {
     const LayerWeights& L = model_.layers()[il];
     DeviceLayer& D = layers_[il];
     for (auto [w, d] : {std::pair{&L.wq, &D.wq}, {&L.wk, &D.wk}, {&L.wv, &D.wv}, {&L.wo, &D.wo},
                         {&L.w_gate, &D.w_gate}, {&L.w_up, &D.w_up}, {&L.w_down, &D.w_down}}) {
-      if (s) s = mat(*w, *d);
+      mat(*w, *d);
     }
-    if (s) s = vec(L.attn_norm, c.n_embd, D.attn_norm);
-    if (s) s = vec(L.ffn_norm, c.n_embd, D.ffn_norm);
-    if (s) s = vec(L.bq, q_dim, D.bq);
-    if (s) s = vec(L.bk, kv_dim, D.bk);
-    if (s) s = vec(L.bv, kv_dim, D.bv);
+    vec(L.attn_norm, c.n_embd, D.attn_norm);
+    vec(L.ffn_norm, c.n_embd, D.ffn_norm);
+    vec(L.bq, q_dim, D.bq);
+    vec(L.bk, kv_dim, D.bk);
+    vec(L.bv, kv_dim, D.bv);
   }
-  if (s) s = flush_staging();
+
+  size_t left = 0;
+  for (const Upload& u : uploads) left += align_up(u.bytes, alignment());
+  Result<Buffer> staging = device_->buffer(std::min(kStagingBytes, left), Memory::Host);
+  if (!staging) return std::move(staging).error();
+  staging_ = std::move(*staging);
+  for (const Upload& u : uploads) {
+    Result<BufferRange> range = place(u.data, u.bytes, left);
+    if (!range) return std::move(range).error();
+    for (BufferRange* r : u.ranges) *r = *range;
+    left -= align_up(u.bytes, alignment());
+  }
+  Status s = flush_staging();
   staging_ = Buffer();  // the weights are up; the staging memory goes back
   return s;
 }
@@ -332,8 +331,7 @@ Status VulkanBackend::ensure_logits(size_t rows) {
   const size_t want = std::max(rows, std::min<size_t>(2 * logits_rows_, InferenceContext::max_batch()));
   Result<Buffer> made = device_->buffer(want * c_.n_vocab * sizeof(float), Memory::Host);
   if (!made) return std::move(made).error();
-  for (auto& [shape, cb] : commands_) device_->free_command_buffer(cb);
-  commands_.clear();
+  forget_commands();
   pipelines_.forget(logits_.handle());
   logits_ = std::move(*made);
   logits_rows_ = want;
@@ -437,12 +435,14 @@ Status VulkanBackend::record(Recorder& rec, const Shape& shape) {
   return s;
 }
 
+void VulkanBackend::forget_commands() {
+  for (auto& [shape, cb] : commands_) device_->free_command_buffer(cb);
+  commands_.clear();
+}
+
 Result<VkCommandBuffer> VulkanBackend::commands(const Shape& shape) {
   if (auto it = commands_.find(shape); it != commands_.end()) return it->second;
-  if (commands_.size() >= kMaxCachedShapes) {
-    for (auto& [s, cb] : commands_) device_->free_command_buffer(cb);
-    commands_.clear();
-  }
+  if (commands_.size() >= kMaxCachedShapes) forget_commands();
   Result<VkCommandBuffer> cb = device_->command_buffer();
   if (!cb) return cb;
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -495,11 +495,11 @@ Result<std::unique_ptr<ComputeBackend>> make_vulkan_backend(const Model& model, 
                       "vulkan: the KV cache must be f16 or f32 (not " +
                           std::string(type_traits(options.kv_type).name) + ")");
   }
-  if (c.head_dim > kMaxHeadDim || c.head_dim % 2 != 0 || c.n_rot % 2 != 0 ||
-      c.n_head % c.n_head_kv != 0) {
+  if (c.head_dim > kMaxHeadDim || c.head_dim % 2 != 0 || c.n_rot % 2 != 0) {
     return make_error(ErrorCode::Unsupported,
-                      "vulkan: head_dim " + std::to_string(c.head_dim) +
-                          " is not supported (even, at most " + std::to_string(kMaxHeadDim) + ")");
+                      "vulkan: head_dim " + std::to_string(c.head_dim) + " with " +
+                          std::to_string(c.n_rot) + " rotated dimensions is not supported (both even, head_dim at most " +
+                          std::to_string(kMaxHeadDim) + ")");
   }
   Result<std::unique_ptr<Device>> device = Device::open(choice);
   if (!device) return std::move(device).error();

@@ -62,7 +62,4 @@ struct GenerateResult {
 // The k highest logits, highest first (ties: lower id first).
 std::vector<TopLogit> top_k_logits(std::span<const float> logits, size_t k);
 
-// Greedy pick: the highest logit, the lowest id among equals.
-int32_t argmax(std::span<const float> logits);
-
 }  // namespace hearth::localnode

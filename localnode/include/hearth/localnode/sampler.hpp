@@ -36,6 +36,9 @@ struct TokenProb {
   float p = 0.0f;
 };
 
+// Greedy pick: the highest logit, the lowest id among equals; NaN never wins.
+int32_t argmax(std::span<const float> logits);
+
 class Sampler {
  public:
   // Checks the options against the vocabulary size: errors name the bad option.
