@@ -75,9 +75,12 @@ using QuantizeFn = void (*)(const float* x, size_t n, uint8_t* out);
 using GemvQ8Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                           const uint8_t* x, float* y);
 // The mat-vec of n_tok quantized rows (x_stride bytes apart) at once, y (n_tok, ldy): each
-// token's result exactly as GemvQ8Fn gives it alone.
+// token's result exactly as GemvQ8Fn gives it alone. scratch: kGemvMultiScratchPerElement * n
+// + 64 bytes the kernel may use (for activations rearranged once per call).
 using GemvQ8MultiFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                               const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy);
+                               const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
+                               uint8_t* scratch);
+inline constexpr size_t kGemvMultiScratchPerElement = 24;
 using GemvF32Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
                            float* y);
 

@@ -33,6 +33,137 @@ static inline __m512i dot_us512(__m512i u, __m512i s) {
 #include "cpu/gemv_q8_0_avx512.inc"
 #undef HEARTH_DOT_US512
 
+// Several tokens at once without VNNI. gemv_q8_q8_0_512 transfers w's signs to x and
+// multiplies bytes (vpmaddubsw, vpmaddwd); per token that sign transfer costs as much as two
+// other instructions. Here the bytes of w and x are widened to int16 instead, x once per call
+// and w once per pair of blocks for all tokens, and two vpmaddwd give each int32 lane the same
+// four products as the byte path: even bytes (x[4d], x[4d+2]) in one, odd in the other. The
+// lanes are equal integers, so scaling, accumulating and summing them in gemv_q8_q8_0_512's
+// order gives its results bit for bit. About 1.2x the throughput of the byte path per token.
+namespace int16_path {
+
+// Per pair p and token t: 32 int16 of x's even bytes, 32 of its odd bytes, and the 16 lanes of
+// its two block scales (each over its block's 8 lanes): 192 bytes per 64 elements.
+struct PairAct {
+  __m512i even, odd;
+  __m512 scale;
+};
+static_assert(sizeof(PairAct) * 8 == kGemvMultiScratchPerElement * 64);
+
+static inline __m512i even_bytes(__m512i v) { return _mm512_srai_epi16(_mm512_slli_epi16(v, 8), 8); }
+static inline __m512i odd_bytes(__m512i v) { return _mm512_srai_epi16(v, 8); }
+
+// Σ over 16 vectors' lanes, in hsum512's order for each: the result's lane i is hsum512(v[i]).
+static inline __m512 hsum512_x16(const __m512* v) {
+  __m512 a[8], b[4], c[2];
+  for (int k = 0; k < 8; ++k) {  // lanes i + (i + 8): v[2k] in lanes 0-7, v[2k+1] in 8-15
+    a[k] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], 0x44),
+                         _mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], 0xEE));
+  }
+  for (int k = 0; k < 4; ++k) {  // + 4: 128-bit lane q holds v[4k + q]
+    b[k] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * k], a[2 * k + 1], 0x88),
+                         _mm512_shuffle_f32x4(a[2 * k], a[2 * k + 1], 0xDD));
+  }
+  for (int k = 0; k < 2; ++k) {  // + 2: lane q holds v[8k + q] twice, then v[8k + 4 + q]
+    c[k] = _mm512_add_ps(_mm512_shuffle_ps(b[2 * k], b[2 * k + 1], 0x44),
+                         _mm512_shuffle_ps(b[2 * k], b[2 * k + 1], 0xEE));
+  }
+  // + 1: lane 4q + e holds v[4e + q].
+  const __m512 d = _mm512_add_ps(_mm512_shuffle_ps(c[0], c[1], 0x88), _mm512_shuffle_ps(c[0], c[1], 0xDD));
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), d);
+}
+
+// One pair of blocks (weights at b) for NT tokens, scales wscale (lanes as PairAct::scale).
+template <int NT>
+static inline void pair(const uint8_t* b, __m512 wscale, const PairAct* xa, __m512* acc) {
+  const __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(loadu256(b + 2)), loadu256(b + 36), 1);
+  const __m512i we = even_bytes(wv), wo = odd_bytes(wv);
+#pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t) {
+    const __m512i sum = _mm512_add_epi32(_mm512_madd_epi16(we, xa[t].even), _mm512_madd_epi16(wo, xa[t].odd));
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(wscale, xa[t].scale), acc[t]);
+  }
+}
+
+template <int NT>
+void tokens(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const Q8x32Row* x, float* y,
+            size_t ldy, PairAct* xa /* pairs * NT */) {
+  const size_t nb = n / 32, pairs = nb / 2, main_pairs = nb / 16 * 8;
+  for (size_t p = 0; p < pairs; ++p) {
+    for (int t = 0; t < NT; ++t) {
+      const __m512i xv = _mm512_loadu_si512(x[t].q + 64 * p);
+      xa[p * NT + t] = {even_bytes(xv), odd_bytes(xv),
+                        _mm512_insertf32x8(_mm512_set1_ps(x[t].d[2 * p]), _mm256_set1_ps(x[t].d[2 * p + 1]), 1)};
+    }
+  }
+  __m512 sums[NT][16];
+  alignas(64) float tails[NT][16] = {};
+  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
+    const size_t nr = std::min<size_t>(16, n_rows - r0);
+    for (size_t rr = 0; rr < 16; ++rr) {
+      __m512 acc0[NT], acc1[NT];
+#pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm512_setzero_ps();
+      if (rr >= nr) {
+        for (int t = 0; t < NT; ++t) sums[t][rr] = acc0[t];
+        continue;
+      }
+      const uint8_t* b = w + (r0 + rr) * stride;
+      size_t p = 0;
+      // gemv_q8_q8_0_512's main loop: sixteen blocks, their pairs alternating accumulators.
+      for (; p < main_pairs; p += 8, b += 16 * 34) {
+        for (int l = 0; l < 544; l += 64) _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchQ8_0 + l), _MM_HINT_T0);
+        const __m512 wsc = weight_scales16(b);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j) {
+          const __m512i pick = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * j)),
+                                                  _mm256_set1_epi32(2 * j + 1), 1);
+          pair<NT>(b + 68 * j, _mm512_permutexvar_ps(pick, wsc), xa + (p + j) * NT, j % 2 == 0 ? acc0 : acc1);
+        }
+      }
+      // Its pair loop: all into acc0.
+      for (; p < pairs; ++p, b += 68) {
+        pair<NT>(b, _mm512_insertf32x8(_mm512_set1_ps(h2f(b)), _mm256_set1_ps(h2f(b + 34)), 1), xa + p * NT, acc0);
+      }
+#pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) sums[t][rr] = _mm512_add_ps(acc0[t], acc1[t]);
+      if (nb % 2 == 1) {  // its last odd block, the same way
+        for (int t = 0; t < NT; ++t) {
+          const __m256i wv = loadu256(b + 2), xv = loadu256(x[t].q + 32 * (nb - 1));
+          const __m256i u = _mm256_sign_epi8(wv, wv), s = _mm256_sign_epi8(xv, wv);
+          const __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+          tails[t][rr] = hsum(_mm256_mul_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(h2f(b) * x[t].d[nb - 1])));
+        }
+      }
+    }
+    const auto keep = static_cast<__mmask16>((1u << nr) - 1);
+    for (int t = 0; t < NT; ++t) {
+      _mm512_mask_storeu_ps(y + t * ldy + r0, keep, _mm512_add_ps(hsum512_x16(sums[t]), _mm512_load_ps(tails[t])));
+    }
+  }
+}
+
+}  // namespace int16_path
+
+void gemv_q8_q8_0_512_multi_int16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                                  const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
+                                  uint8_t* scratch) {
+  auto* xa = reinterpret_cast<int16_path::PairAct*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
+  for (size_t t0 = 0; t0 < n_tok;) {
+    const size_t left = n_tok - t0, nt = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    Q8x32Row x[8];
+    for (size_t t = 0; t < nt; ++t) x[t] = q8x32_row(xq + (t0 + t) * x_stride, n);
+    float* yt = y + t0 * ldy;
+    switch (nt) {
+      case 8: int16_path::tokens<8>(w, stride, n_rows, n, x, yt, ldy, xa); break;
+      case 4: int16_path::tokens<4>(w, stride, n_rows, n, x, yt, ldy, xa); break;
+      case 2: int16_path::tokens<2>(w, stride, n_rows, n, x, yt, ldy, xa); break;
+      default: int16_path::tokens<1>(w, stride, n_rows, n, x, yt, ldy, xa); break;
+    }
+    t0 += nt;
+  }
+}
+
 float dot_f32_512(const float* a, const float* b, size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   size_t i = 0;
@@ -242,7 +373,7 @@ void fill_avx512(KernelSet& ks) {
   ks.isa = Isa::Avx512;
   TypeKernels& q8 = ks.types[type_index(TensorType::Q8_0)];
   q8.gemv_q8 = gemv_q8_q8_0_512;
-  q8.gemv_q8_multi = gemv_q8_q8_0_512_multi;
+  q8.gemv_q8_multi = gemv_q8_q8_0_512_multi_int16;
   q8.gemv_f32 = gemv_f32_q8_0;
   q8.dequant = dequant_q8_0;
   ks.types[type_index(TensorType::F32)].gemv_f32 = gemv_f32_f32;

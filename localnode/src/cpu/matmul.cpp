@@ -106,7 +106,10 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
     const size_t rb = act_row_bytes(tk.act, K);
     const uint8_t* xq = tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data();
     if (tk.gemv_q8_multi != nullptr && T > 1) {
-      tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N);
+      // The thread's GEMM panel buffer (at least 128 bytes per element) is free here.
+      static_assert(kGemvMultiScratchPerElement + 64 <= kGemmRows * sizeof(float));
+      auto* scratch = reinterpret_cast<uint8_t*>(s.rows[static_cast<size_t>(ith)].data());
+      tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N, scratch);
       return;
     }
     for (size_t t = 0; t < T; ++t)

@@ -193,6 +193,53 @@ TEST(Kernels, IntegerMatVecMatchesTheReference) {
   }
 }
 
+// The batched mat-vec gives every token exactly what the one-token mat-vec gives it: leftover
+// pairs and odd blocks after the 16-block groups, row counts around the kernels' 16-row
+// groups, token counts around their groups of 8, 4 and 2.
+TEST(Kernels, MultiTokenMatVecEqualsEachTokenAlone) {
+  std::mt19937 rng(11);
+  for (Isa isa : simd_levels()) {
+    const KernelSet& ks = kernel_set(isa);
+    for (TensorType type : kQuantTypes) {
+      const TypeKernels& tk = ks.of(type);
+      if (tk.gemv_q8_multi == nullptr) continue;
+      for (size_t nb : {1u, 2u, 3u, 16u, 17u, 18u, 35u, 48u}) {
+        const size_t n = nb * block_of(type);
+        const size_t rb = act_row_bytes(tk.act, n);
+        const size_t stride = row_bytes(type, n) + 5;
+        for (size_t n_rows : {1u, 5u, 16u, 28u}) {
+          std::vector<uint8_t> w(n_rows * stride);
+          const auto packed = random_rows(type, n_rows, n, rng);
+          for (size_t r = 0; r < n_rows; ++r) {
+            std::memcpy(w.data() + r * stride, packed.data() + r * row_bytes(type, n), row_bytes(type, n));
+          }
+          for (size_t n_tok : {2u, 3u, 7u, 8u, 13u}) {
+            std::vector<uint8_t> xq(n_tok * rb);
+            for (size_t t = 0; t < n_tok; ++t) {
+              const auto q = quantize(ks, tk.act, random_acts(n, rng));
+              std::memcpy(xq.data() + t * rb, q.data(), rb);
+            }
+            const size_t ldy = n_rows + 3;
+            std::vector<float> got(n_tok * ldy, -1.0f), want(n_rows);
+            std::vector<uint8_t> scratch(kGemvMultiScratchPerElement * n + 64 + 1);
+            tk.gemv_q8_multi(w.data(), stride, n_rows, n, xq.data(), rb, n_tok, got.data(), ldy,
+                             scratch.data() + 1);
+            for (size_t t = 0; t < n_tok; ++t) {
+              tk.gemv_q8(w.data(), stride, n_rows, n, xq.data() + t * rb, want.data());
+              for (size_t r = 0; r < n_rows; ++r) {
+                ASSERT_EQ(got[t * ldy + r], want[r])
+                    << isa_name(isa) << " " << type_traits(type).name << " nb " << nb << " rows "
+                    << n_rows << " tokens " << n_tok << " token " << t << " row " << r;
+              }
+              EXPECT_EQ(got[t * ldy + n_rows], -1.0f) << "wrote past its rows";
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Kernels, FloatMatVecMatchesTheExactProduct) {
   std::mt19937 rng(4);
   for (TensorType type : kAllTypes) {
