@@ -260,6 +260,65 @@ void dequant_f16(const uint8_t* w, size_t n, float* y) {
   for (; i < n; ++i) y[i] = h2f(w + 2 * i);
 }
 
+// F16 attention rows, in the AVX2 kernels' order of operations (see kernels.hpp) and so with
+// their results bit for bit, but with 32 registers: four positions' scores at once (four
+// independent f64 chains instead of one), and for the values each of the 16 position lanes of
+// 16 outputs kept in a register rather than on the stack.
+void attn_scores_f16(const float* q, const uint8_t* k, size_t stride, size_t n_pos, size_t head_dim,
+                     float scale, float* scores) {
+  const size_t body = head_dim / 8 * 8;
+  const auto score = [&](const __m512d acc, const uint8_t* row) {
+    // acc's lanes 0-3 and 4-7 are the AVX2 kernel's two accumulators.
+    const __m256d a = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
+    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+    double s = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (size_t j = body; j < head_dim; ++j) s += static_cast<double>(q[j] * h2f(row + 2 * j));
+    return static_cast<float>(s) * scale;
+  };
+  const auto products = [&](const uint8_t* row, size_t j) {  // exact in f32, then in f64
+    return _mm512_cvtps_pd(_mm256_mul_ps(_mm256_loadu_ps(q + j), _mm256_cvtph_ps(loadu128(row + 2 * j))));
+  };
+  size_t p = 0;
+  for (; p + 4 <= n_pos; p += 4) {
+    const uint8_t* r = k + p * stride;
+    __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+    for (size_t j = 0; j < body; j += 8) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; ++u) acc[u] = _mm512_add_pd(acc[u], products(r + u * stride, j));
+    }
+    for (int u = 0; u < 4; ++u) scores[p + u] = score(acc[u], r + u * stride);
+  }
+  for (; p < n_pos; ++p) {
+    __m512d acc = _mm512_setzero_pd();
+    for (size_t j = 0; j < body; j += 8) acc = _mm512_add_pd(acc, products(k + p * stride, j));
+    scores[p] = score(acc, k + p * stride);
+  }
+}
+
+void attn_values_f16(const float* w, const uint8_t* v, size_t stride, size_t n_pos, size_t head_dim,
+                     float* out) {
+  for (size_t j = 0; j < head_dim; j += 16) {
+    const auto m = static_cast<__mmask16>(head_dim - j >= 16 ? 0xFFFF : (1u << (head_dim - j)) - 1);
+    __m512 lane[16];
+#pragma GCC unroll 16
+    for (int l = 0; l < 16; ++l) lane[l] = _mm512_setzero_ps();
+    for (size_t p0 = 0; p0 < n_pos; p0 += 16) {
+      const uint8_t* r = v + p0 * stride + 2 * j;
+#pragma GCC unroll 16
+      for (int l = 0; l < 16; ++l) {
+        if (p0 + static_cast<size_t>(l) < n_pos) {
+          const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, r + static_cast<size_t>(l) * stride));
+          lane[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[p0 + static_cast<size_t>(l)]), x, lane[l]);
+        }
+      }
+    }
+    __m512 a[8], b[4];
+    for (int i = 0; i < 8; ++i) a[i] = _mm512_add_ps(lane[8 + i], lane[i]);
+    for (int i = 0; i < 4; ++i) b[i] = _mm512_add_ps(a[4 + i], a[i]);
+    _mm512_mask_storeu_ps(out + j, m, _mm512_add_ps(_mm512_add_ps(b[0], b[2]), _mm512_add_ps(b[1], b[3])));
+  }
+}
+
 // Panels, AVX-512 layout: k in chunks of 16, each chunk holding the 32 rows' 16 values one
 // row after another, bp[(c * 32 + r) * 16 + i] = row r, k = 16c + i (zero past the matrix's
 // rows and past k). Packing copies 16 values at a time (no transposition); the GEMM tile
@@ -383,6 +442,7 @@ void fill_avx512(KernelSet& ks) {
   q8.pack = pack_q8_0;
   ks.pack_f32 = pack_f32;
   ks.gemm_f32 = gemm_f32;
+  ks.attn_f16 = {attn_scores_f16, attn_values_f16};
 }
 
 }  // namespace hearth::localnode::cpu

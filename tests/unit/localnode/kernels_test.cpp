@@ -341,8 +341,8 @@ TEST(Kernels, AttentionMatchesTheReference) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const KernelSet& ref = kernel_set(Isa::Scalar);
   for (TensorType kv : {TensorType::F32, TensorType::F16, TensorType::Q8_0}) {
-    for (size_t hd : {32u, 64u, 96u, 128u}) {
-      for (size_t n_pos : {1u, 7u, 33u}) {
+    for (size_t hd : {32u, 40u, 64u, 96u, 128u}) {
+      for (size_t n_pos : {1u, 7u, 33u, 70u}) {
         const size_t stride = row_bytes(kv, hd) + row_bytes(kv, 32);
         const auto rows = random_rows(kv, n_pos * 2, hd + 32, rng);  // enough bytes for every row
         std::vector<uint8_t> k(n_pos * stride), v(n_pos * stride);
@@ -361,6 +361,7 @@ TEST(Kernels, AttentionMatchesTheReference) {
           dequantize_row(kv, v.data() + p * stride, vd.data(), hd);
           for (size_t j = 0; j < hd; ++j) mag_o += std::fabs(w[p] * vd[j]);
         }
+        std::vector<float> first_s, first_o;
         for (Isa isa : simd_levels()) {
           const KernelSet& ks = kernel_set(isa);
           const std::string what = std::string(type_traits(kv).name) + " " + isa_name(isa) +
@@ -368,6 +369,11 @@ TEST(Kernels, AttentionMatchesTheReference) {
           std::vector<float> got_s(n_pos), got_o(hd, -1.0f);
           ks.attn(kv).scores(q.data(), k.data(), stride, n_pos, hd, 0.125f, got_s.data());
           ks.attn(kv).values(w.data(), v.data(), stride, n_pos, hd, got_o.data());
+          if (kv == TensorType::F16) {  // every SIMD level sums F16 rows in one order
+            if (first_s.empty()) first_s = got_s, first_o = got_o;
+            EXPECT_EQ(got_s, first_s) << what;
+            EXPECT_EQ(got_o, first_o) << what;
+          }
           for (size_t p = 0; p < n_pos; ++p) {
             dequantize_row(kv, k.data() + p * stride, kd.data(), hd);
             double mag = 0;
