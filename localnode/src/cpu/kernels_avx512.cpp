@@ -149,8 +149,12 @@ void gemv_q8_q8_0_512_multi_int16(const uint8_t* w, size_t stride, size_t n_rows
                                   const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
                                   uint8_t* scratch) {
   auto* xa = reinterpret_cast<int16_path::PairAct*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
+  // Eight tokens share a pass over the weights while their rearranged activations (3 bytes per
+  // element and token) fit in about 20 KiB of L1 beside the streaming weights, four otherwise:
+  // rows of 1536 ran ~20 % faster four tokens at a time than eight.
+  const size_t most = 8 * 3 * n <= 20 * 1024 ? 8 : 4;
   for (size_t t0 = 0; t0 < n_tok;) {
-    const size_t left = n_tok - t0, nt = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    const size_t left = n_tok - t0, nt = left >= most ? most : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     Q8x32Row x[8];
     for (size_t t = 0; t < nt; ++t) x[t] = q8x32_row(xq + (t0 + t) * x_stride, n);
     float* yt = y + t0 * ldy;
