@@ -112,7 +112,7 @@ void tokens(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const Q8x3
       size_t p = 0;
       // gemv_q8_q8_0_512's main loop: sixteen blocks, their pairs alternating accumulators.
       for (; p < main_pairs; p += 8, b += 16 * 34) {
-        for (int l = 0; l < 544; l += 64) _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchQ8_0 + l), _MM_HINT_T0);
+        prefetch_group(b);
         const __m512 wsc = weight_scales16(b);
 #pragma GCC unroll 8
         for (int j = 0; j < 8; ++j) {
