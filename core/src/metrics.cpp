@@ -1,5 +1,6 @@
 #include "hearth/core/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -60,38 +61,28 @@ void MetricsRegistry::describe(std::string name, Type type, std::string help,
   family.buckets = std::move(buckets);
 }
 
-MetricsRegistry::Series& MetricsRegistry::series_locked(std::string_view name,
-                                                        const Labels& labels) {
+MetricsRegistry::Series& MetricsRegistry::series(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mutex_);
   auto it = families_.find(name);
   if (it == families_.end()) {
     throw std::logic_error("metric not described: " + std::string(name));
   }
-  auto& series = it->second.series[labels];
-  if (it->second.type == Type::Histogram && series.bucket_counts.empty()) {
-    series.bucket_counts.assign(it->second.buckets.size(), 0);
+  Family& family = it->second;
+  auto [at, created] = family.series.try_emplace(labels);
+  Series& series = at->second;
+  if (created && family.type == Type::Histogram) {
+    series.bounds_ = &family.buckets;
+    series.in_bucket_ = std::make_unique<std::atomic<uint64_t>[]>(family.buckets.size());
   }
   return series;
 }
 
-void MetricsRegistry::add(std::string_view name, const Labels& labels, double value) {
-  std::lock_guard lock(mutex_);
-  series_locked(name, labels).value += value;
-}
-
-void MetricsRegistry::set(std::string_view name, const Labels& labels, double value) {
-  std::lock_guard lock(mutex_);
-  series_locked(name, labels).value = value;
-}
-
-void MetricsRegistry::observe(std::string_view name, const Labels& labels, double value) {
-  std::lock_guard lock(mutex_);
-  auto& series = series_locked(name, labels);
-  const auto& buckets = families_.find(name)->second.buckets;
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    if (value <= buckets[i]) ++series.bucket_counts[i];
-  }
-  series.sum += value;
-  ++series.count;
+void MetricsRegistry::Series::observe(double value) {
+  const auto& bounds = *bounds_;
+  const size_t bucket = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+  if (bucket < bounds.size() && value <= bounds[bucket]) in_bucket_[bucket].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
 }
 
 double MetricsRegistry::value(std::string_view name, const Labels& labels) const {
@@ -99,7 +90,7 @@ double MetricsRegistry::value(std::string_view name, const Labels& labels) const
   auto it = families_.find(name);
   if (it == families_.end()) return 0;
   auto series = it->second.series.find(labels);
-  return series == it->second.series.end() ? 0 : series->second.value;
+  return series == it->second.series.end() ? 0 : series->second.value_.load(std::memory_order_relaxed);
 }
 
 std::string MetricsRegistry::render() const {
@@ -111,18 +102,22 @@ std::string MetricsRegistry::render() const {
     out += "# TYPE " + name + " " + kTypeNames[static_cast<int>(family.type)] + "\n";
     for (const auto& [labels, series] : family.series) {
       if (family.type != Type::Histogram) {
-        out += name + render_labels(labels) + " " + format_number(series.value) + "\n";
+        out += name + render_labels(labels) + " " + format_number(series.value_.load(std::memory_order_relaxed)) + "\n";
         continue;
       }
+      // Read while others record: the count first, so that no bucket exceeds +Inf's count...
+      const uint64_t count = series.count_.load(std::memory_order_relaxed);
+      uint64_t cumulative = 0;
       for (size_t i = 0; i < family.buckets.size(); ++i) {
+        // ...and each cumulative bucket capped by it.
+        cumulative += series.in_bucket_[i].load(std::memory_order_relaxed);
         out += name + "_bucket" +
                render_labels(labels, "le=\"" + format_number(family.buckets[i]) + "\"") + " " +
-               std::to_string(series.bucket_counts[i]) + "\n";
+               std::to_string(std::min(cumulative, count)) + "\n";
       }
-      out += name + "_bucket" + render_labels(labels, "le=\"+Inf\"") + " " +
-             std::to_string(series.count) + "\n";
-      out += name + "_sum" + render_labels(labels) + " " + format_number(series.sum) + "\n";
-      out += name + "_count" + render_labels(labels) + " " + std::to_string(series.count) + "\n";
+      out += name + "_bucket" + render_labels(labels, "le=\"+Inf\"") + " " + std::to_string(count) + "\n";
+      out += name + "_sum" + render_labels(labels) + " " + format_number(series.sum_.load(std::memory_order_relaxed)) + "\n";
+      out += name + "_count" + render_labels(labels) + " " + std::to_string(count) + "\n";
     }
   }
   return out;

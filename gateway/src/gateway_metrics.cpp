@@ -12,40 +12,56 @@ constexpr const char* kInFlight = "hearth_http_in_flight";
 constexpr const char* kConnections = "hearth_http_connections";
 constexpr const char* kRejected = "hearth_http_rejected_connections_total";
 
-}  // namespace
 
-GatewayMetrics::GatewayMetrics(MetricsRegistry& registry) : registry_(registry) {
+MetricsRegistry& described(MetricsRegistry& registry) {
   using Type = MetricsRegistry::Type;
-  registry_.describe(kRequests, Type::Counter, "HTTP requests by path, status and route.");
-  registry_.describe(kDuration, Type::Histogram, "HTTP request duration, first byte in to last out.",
-                     latency_buckets());
-  registry_.describe(kTtfb, Type::Histogram,
-                     "Time from the request to the first response byte of a completion.",
-                     latency_buckets());
-  registry_.describe(kInFlight, Type::Gauge, "HTTP requests being handled.");
-  registry_.describe(kConnections, Type::Gauge, "Open client connections.");
-  registry_.describe(kRejected, Type::Counter,
-                     "Client connections refused because max_connections was reached.");
+  registry.describe(kRequests, Type::Counter, "HTTP requests by path, status and route.");
+  registry.describe(kDuration, Type::Histogram, "HTTP request duration, first byte in to last out.",
+                    latency_buckets());
+  registry.describe(kTtfb, Type::Histogram,
+                    "Time from the request to the first response byte of a completion.",
+                    latency_buckets());
+  registry.describe(kInFlight, Type::Gauge, "HTTP requests being handled.");
+  registry.describe(kConnections, Type::Gauge, "Open client connections.");
+  registry.describe(kRejected, Type::Counter,
+                    "Client connections refused because max_connections was reached.");
+  return registry;
 }
 
-void GatewayMetrics::request_started() { registry_.add(kInFlight, {}, 1); }
+}  // namespace
+
+GatewayMetrics::GatewayMetrics(MetricsRegistry& registry)
+    : registry_(described(registry)),
+      in_flight_(registry_.series(kInFlight, {})),
+      connections_(registry_.series(kConnections, {})),
+      rejected_(registry_.series(kRejected, {})) {}
+
+void GatewayMetrics::request_started() { in_flight_.add(1); }
+
+const GatewayMetrics::Outcome& GatewayMetrics::outcome(std::string_view path, unsigned status,
+                                                       std::string_view route) {
+  std::lock_guard lock(mutex_);
+  auto it = outcomes_.find(std::make_tuple(path, status, route));
+  if (it != outcomes_.end()) return it->second;
+  const std::string p(path), r(route);
+  const Outcome series{
+      &registry_.series(kRequests, {{"path", p}, {"status", std::to_string(status)}, {"route", r}}),
+      &registry_.series(kDuration, {{"path", p}}), &registry_.series(kTtfb, {{"path", p}, {"route", r}})};
+  return outcomes_.emplace(std::make_tuple(p, status, r), series).first->second;
+}
 
 void GatewayMetrics::request_finished(std::string_view path, unsigned status,
                                       std::string_view route, double seconds,
                                       std::optional<double> ttfb_seconds) {
-  registry_.add(kInFlight, {}, -1);
-  registry_.add(kRequests, {{"path", std::string(path)},
-                            {"status", std::to_string(status)},
-                            {"route", std::string(route)}});
-  registry_.observe(kDuration, {{"path", std::string(path)}}, seconds);
-  if (ttfb_seconds) {
-    registry_.observe(kTtfb, {{"path", std::string(path)}, {"route", std::string(route)}},
-                      *ttfb_seconds);
-  }
+  in_flight_.add(-1);
+  const Outcome& series = outcome(path, status, route);
+  series.requests->add();
+  series.duration->observe(seconds);
+  if (ttfb_seconds) series.ttfb->observe(*ttfb_seconds);
 }
 
-void GatewayMetrics::connection_opened() { registry_.add(kConnections, {}, 1); }
-void GatewayMetrics::connection_closed() { registry_.add(kConnections, {}, -1); }
-void GatewayMetrics::connection_rejected() { registry_.add(kRejected, {}, 1); }
+void GatewayMetrics::connection_opened() { connections_.add(1); }
+void GatewayMetrics::connection_closed() { connections_.add(-1); }
+void GatewayMetrics::connection_rejected() { rejected_.add(1); }
 
 }  // namespace hearth::gateway::detail

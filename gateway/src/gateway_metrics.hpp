@@ -2,8 +2,12 @@
 // GatewayMetrics: every metric the gateway records, declared in one place. Thread-safe (the
 // registry is); one instance per Server, shared by its workers.
 
+#include <map>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <tuple>
 
 #include "hearth/core/metrics.hpp"
 
@@ -23,7 +27,20 @@ class GatewayMetrics {
   void connection_rejected();
 
  private:
+  // The series of one (path, status, route), looked up once rather than per request.
+  struct Outcome {
+    MetricsRegistry::Series* requests;
+    MetricsRegistry::Series* duration;
+    MetricsRegistry::Series* ttfb;
+  };
+  const Outcome& outcome(std::string_view path, unsigned status, std::string_view route);
+
   MetricsRegistry& registry_;
+  MetricsRegistry::Series& in_flight_;
+  MetricsRegistry::Series& connections_;
+  MetricsRegistry::Series& rejected_;
+  std::mutex mutex_;
+  std::map<std::tuple<std::string, unsigned, std::string>, Outcome, std::less<>> outcomes_;
 };
 
 }  // namespace hearth::gateway::detail

@@ -25,8 +25,18 @@ RouterMetrics::RouterMetrics(MetricsRegistry& registry) : registry_(registry) {
                      "Circuit-breaker state per upstream: 0 closed, 1 half-open, 2 open.");
 }
 
+const RouterMetrics::UpstreamSeries& RouterMetrics::upstream_series(std::string_view upstream) {
+  std::lock_guard lock(mutex_);
+  auto it = upstreams_.find(upstream);
+  if (it != upstreams_.end()) return it->second;
+  const std::string name(upstream);
+  const UpstreamSeries series{&registry_.series(kAttempts, {{"upstream", name}, {"outcome", "ok"}}),
+                              &registry_.series(kBreaker, {{"upstream", name}})};
+  return upstreams_.emplace(name, series).first->second;
+}
+
 void RouterMetrics::attempt_succeeded(std::string_view upstream) {
-  registry_.add(kAttempts, {{"upstream", std::string(upstream)}, {"outcome", "ok"}});
+  upstream_series(upstream).succeeded->add();
 }
 
 void RouterMetrics::attempt_failed(std::string_view upstream, const Error& error) {
@@ -46,7 +56,7 @@ void RouterMetrics::failed_over(std::string_view model) {
 }
 
 void RouterMetrics::breaker_state(std::string_view upstream, CircuitBreaker::State state) {
-  registry_.set(kBreaker, {{"upstream", std::string(upstream)}}, static_cast<double>(state));
+  upstream_series(upstream).breaker->set(static_cast<double>(state));
 }
 
 }  // namespace hearth::router

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <thread>
+#include <vector>
+
 namespace hearth {
 namespace {
 
@@ -16,6 +20,33 @@ TEST(MetricsRegistry, RendersCountersWithEscapedLabels) {
   EXPECT_NE(text.find("hearth_requests_total{route=\"up\\\"x\",status=\"200\"} 3\n"),
             std::string::npos)
       << text;
+}
+
+// Series kept by reference record from many threads without the registry's lock and lose
+// nothing; a value on a bound counts in that bucket, NaN in none but +Inf.
+TEST(MetricsRegistry, KeptSeriesRecordFromManyThreads) {
+  MetricsRegistry registry;
+  registry.describe("n", MetricsRegistry::Type::Counter, "N.");
+  registry.describe("lat", MetricsRegistry::Type::Histogram, "Latency.", {0.5, 1});
+  MetricsRegistry::Series& n = registry.series("n", {{"k", "v"}});
+  MetricsRegistry::Series& lat = registry.series("lat", {});
+  EXPECT_EQ(&registry.series("n", {{"k", "v"}}), &n);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        n.add();
+        lat.observe(i % 2 == 0 ? 0.5 : 2.0);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  lat.observe(std::nan(""));
+  EXPECT_EQ(registry.value("n", {{"k", "v"}}), 40000);
+  const auto text = registry.render();
+  EXPECT_NE(text.find("lat_bucket{le=\"0.5\"} 20000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_bucket{le=\"1\"} 20000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_bucket{le=\"+Inf\"} 40001\n"), std::string::npos) << text;
 }
 
 TEST(MetricsRegistry, HistogramBucketsAreCumulative) {

@@ -2,6 +2,9 @@
 // RouterMetrics: the router's counters in the shared registry (upstream outcomes, retries,
 // failovers, breaker states). Construct once; thread-safe like the registry.
 
+#include <map>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "hearth/core/error.hpp"
@@ -21,7 +24,16 @@ class RouterMetrics {
   void breaker_state(std::string_view upstream, CircuitBreaker::State state);
 
  private:
+  // The series every successful attempt records, per upstream, looked up once.
+  struct UpstreamSeries {
+    MetricsRegistry::Series* succeeded;
+    MetricsRegistry::Series* breaker;
+  };
+  const UpstreamSeries& upstream_series(std::string_view upstream);
+
   MetricsRegistry& registry_;
+  std::mutex mutex_;
+  std::map<std::string, UpstreamSeries, std::less<>> upstreams_;
 };
 
 }  // namespace hearth::router
