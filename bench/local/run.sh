@@ -3,7 +3,9 @@
 #  1. the scheduler alone (hearth_bench_local): aggregate tokens/s and time to first token at
 #     1, 4, 8 and 16 busy streams on the 135M-shape model;
 #  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
-#     with it serving 8 streaming requests over HTTP the whole time.
+#     with it serving 8 streaming requests over HTTP the whole time;
+#  3. time to first token of closed-loop streamed requests under a latency budget
+#     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS), by the route that served them.
 # Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -46,7 +48,7 @@ models:
   - {name: big, routes: [local:big]}
 log: {level: warn, access_log: off}
 CONF
-"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & pids+=($!)
+"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
 wait_port "$hearth_port"
 for _ in $(seq 600); do
   curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
@@ -64,11 +66,12 @@ echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 |'
 echo '|---|---|---|---|'
 proxy "engine idle"
 # Keep 8 local streams running for the whole measurement.
+loops=()
 for i in $(seq 8); do
   ( while :; do
       curl -s -o /dev/null "127.0.0.1:$hearth_port/v1/completions" -H 'content-type: application/json' \
         -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":48,\"stream\":true}" || true
-    done ) & pids+=($!)
+    done ) & pids+=($!); loops+=($!)
 done
 sleep 2
 before=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
@@ -76,3 +79,36 @@ proxy "engine serving 8 streams"
 after=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
 echo
 echo "local tokens generated during the busy measurement: $(python3 -c "print(int($after - $before))") in ${dur}s"
+
+# 3. The latency budget under overload: a gateway whose model `big` runs locally while its
+# projected time to first token stays within TTFT_BUDGET_MS and bursts to the mock otherwise;
+# CLIENTS closed-loop clients send streamed completions of ~PROMPT_WORDS words for 20 s.
+kill "${loops[@]}" "$hearth_pid" 2>/dev/null || true
+wait "$hearth_pid" 2>/dev/null || true
+budget="${TTFT_BUDGET_MS:-1000}"; clients="${CLIENTS:-16}"; words="${PROMPT_WORDS:-100}"
+hearth_port=$(free_port)
+cat > "$tmp/budget.yaml" <<CONF
+server: {listen: 127.0.0.1:$hearth_port, workers: 2}
+auth: {enabled: false}
+cache: {backend: off}
+upstreams:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
+local:
+  memory_budget: 1GiB
+  latency_budget: {ttft_ms: $budget}
+  threads: 2
+  models: [{name: big, path: "$model", context: 512, slots: 8}]
+models:
+  - {name: big, routes: [local:big, mock:mock]}
+log: {level: warn, access_log: off}
+CONF
+"$root/build/hearth" serve --config "$tmp/budget.yaml" 2>"$tmp/budget.log" & pids+=($!)
+wait_port "$hearth_port"
+for _ in $(seq 600); do
+  curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
+  sleep 0.1
+done
+echo
+echo "latency budget ${budget} ms, $clients clients, ~$words-word prompts, 32 tokens each, 20 s:"
+echo
+python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32

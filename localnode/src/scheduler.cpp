@@ -15,6 +15,10 @@ using SteadyTime = std::chrono::steady_clock;
 // How much a new measurement moves the rates the admission projects with.
 constexpr double kRateWeight = 0.2;
 
+// A fresh prefill measurement after latency refusals: at most this often, this many tokens.
+constexpr auto kRemeasureEvery = std::chrono::seconds(10);
+constexpr uint32_t kRemeasureTokens = 64;
+
 double blend(double average, double sample) {
   return average <= 0 ? sample : (1 - kRateWeight) * average + kRateWeight * sample;
 }
@@ -97,6 +101,12 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
                               : Duration(0),
                         options_.ttft_budget};
     admission = decide_admission(request, load);
+    const auto now = SteadyTime::now();
+    if (admission.verdict == AdmissionVerdict::OverLatency && !busy_ && inbox_.empty() &&
+        !free_slots_.empty() && now - last_remeasure_ >= kRemeasureEvery) {
+      remeasure_ = true;
+      last_remeasure_ = now;
+    }
     if (admission.admitted()) {
       const uint32_t slot = free_slots_.back();
       free_slots_.pop_back();
@@ -112,6 +122,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
     return make_error(ErrorCode::ContextLengthExceeded, admission.reason);
   }
   if (!admission.admitted()) {
+    wake_.notify_one();  // for a remeasurement
     Error overloaded = make_error(ErrorCode::Overloaded, "The local node cannot take the request now: " + admission.reason + ".");
     overloaded.retry_after = admission.retry_after;
     return overloaded;
@@ -147,8 +158,13 @@ void Scheduler::run() {
       // The step that ended; an idle engine is not inside one.
       step_end_ = SteadyTime::now();
       busy_ = active();
-      wake_.wait(lock, [&] { return stop_ || !inbox_.empty() || active(); });
+      wake_.wait(lock, [&] { return stop_ || !inbox_.empty() || active() || remeasure_; });
       if (stop_) return;
+      if (remeasure_ && inbox_.empty() && !busy_) {
+        remeasure_prefill(lock);
+        continue;
+      }
+      remeasure_ = false;  // requests came: they measure
       fresh.swap(inbox_);
       if (!busy_) step_end_ = SteadyTime::now();  // from idle: the next step starts now
       busy_ = true;
@@ -156,6 +172,21 @@ void Scheduler::run() {
     start_new(fresh);
     step();
   }
+}
+
+void Scheduler::remeasure_prefill(std::unique_lock<std::mutex>& lock) {
+  remeasure_ = false;
+  if (free_slots_.empty()) return;
+  const uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  // Requests submitted meanwhile see a step under way, and wait for it in their projection.
+  busy_ = true;
+  step_end_ = SteadyTime::now();
+  lock.unlock();
+  const Result<double> rate = calibrate_prefill(ctx_, slot, std::min(kRemeasureTokens, ctx_.n_ctx()));
+  lock.lock();
+  free_slots_.push_back(slot);
+  if (rate && *rate > 0) prefill_rate_ = *rate;  // a whole measurement: it replaces the average
 }
 
 void Scheduler::start_new(std::vector<std::unique_ptr<Sequence>>& fresh) {

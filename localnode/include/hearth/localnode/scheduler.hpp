@@ -90,6 +90,7 @@ class Scheduler {
   void start_new(std::vector<std::unique_ptr<Sequence>>& fresh);
   // One batch: a token for each decoding sequence, a chunk of prompt for the others.
   void step();
+  void remeasure_prefill(std::unique_lock<std::mutex>& lock);
   void release(uint32_t slot);
 
   InferenceContext& ctx_;
@@ -108,6 +109,11 @@ class Scheduler {
   uint64_t prefill_backlog_ = 0;
   uint32_t queued_ = 0;
   double prefill_rate_ = 0;
+  // Set by a latency refusal while the engine is idle: the engine measures the prefill rate
+  // afresh. A rate measured too low (at start-up on a busy host, say) would otherwise refuse
+  // every request for good, since only admitted requests are measured.
+  bool remeasure_ = false;
+  std::chrono::steady_clock::time_point last_remeasure_{};
   bool busy_ = false;                                  // sequences in the slots
   std::chrono::steady_clock::time_point step_end_{};  // when the current step started
   double decode_rate_ = 0;

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Closed-loop load of streamed completions against hearth, for the local node's latency
+budget: CLIENTS threads each send one request after another for SECONDS, and every response
+is timed to its first SSE data event and sorted by the route that served it
+(x-hearth-route). Prints a Markdown table: per route, the count and TTFT p50/p99/max, and
+the statuses seen.
+
+Usage: ttft_load.py PORT MODEL CLIENTS SECONDS PROMPT_WORDS MAX_TOKENS
+"""
+import http.client
+import json
+import sys
+import threading
+import time
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(p / 100 * len(s)))], 1)
+
+
+def main():
+    port, model = int(sys.argv[1]), sys.argv[2]
+    clients, seconds = int(sys.argv[3]), float(sys.argv[4])
+    words, max_tokens = int(sys.argv[5]), int(sys.argv[6])
+    end = time.monotonic() + seconds
+    lock = threading.Lock()
+    ttft = {}       # route -> [ms]
+    statuses = {}   # status -> count
+
+    def client(i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        n = 0
+        while time.monotonic() < end:
+            n += 1
+            # Distinct prompts, so that nothing is served from a cache.
+            prompt = f"client {i} request {n} " + " ".join(f"word{k % 97}" for k in range(words))
+            body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens,
+                               "stream": True})
+            start = time.monotonic()
+            conn.request("POST", "/v1/completions", body, {"content-type": "application/json"})
+            resp = conn.getresponse()
+            route = resp.getheader("x-hearth-route", "none")
+            first = None
+            while True:
+                line = resp.readline()
+                if not line:
+                    break
+                if first is None and line.startswith(b"data: {"):
+                    first = (time.monotonic() - start) * 1000
+            with lock:
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
+                if resp.status == 200 and first is not None:
+                    ttft.setdefault(route, []).append(first)
+            if resp.getheader("connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("| route | requests | TTFT p50 | TTFT p99 | TTFT max |")
+    print("|---|---|---|---|---|")
+    for route, v in sorted(ttft.items()):
+        print(f"| {route} | {len(v)} | {percentile(v, 50)} ms | {percentile(v, 99)} ms | {round(max(v), 1)} ms |")
+    print()
+    print("statuses:", ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
+
+
+if __name__ == "__main__":
+    main()
