@@ -5,7 +5,7 @@
 #  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
 #     with it serving 8 streaming requests over HTTP the whole time;
 #  3. time to first token of closed-loop streamed requests under a latency budget
-#     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS), by the route that served them.
+#     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS, THINK_MS), by the route that served them.
 # Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -29,10 +29,14 @@ for n in $([ "${SWEEP:-1}" = 0 ] || echo 1 4 8 16); do
 done
 
 # The gateway in front of a mock upstream, with the local model beside it.
-mock_port=$(free_port); hearth_port=$(free_port)
+mock_port=$(free_port)
 "$root/build/bench/hearth_bench_mock_upstream" "$mock_port" 1 & pids+=($!)
 wait_port "$mock_port"
-cat > "$tmp/hearth.yaml" <<CONF
+# A gateway on a fresh $hearth_port with the model as local `big` (TTFT budget $1 ms) and
+# the models map given as $2; returns once the model is ready.
+start_hearth() {
+  hearth_port=$(free_port)
+  cat > "$tmp/hearth.yaml" <<CONF
 server: {listen: 127.0.0.1:$hearth_port, workers: 2}
 auth: {enabled: false}
 cache: {backend: off}
@@ -40,20 +44,20 @@ upstreams:
   - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
 local:
   memory_budget: 1GiB
-  latency_budget: {ttft_ms: 60000}
+  latency_budget: {ttft_ms: $1}
   threads: 2
   models: [{name: big, path: "$model", context: 512, slots: 8}]
-models:
-  - {name: bench, routes: [mock:mock]}
-  - {name: big, routes: [local:big]}
+models: $2
 log: {level: warn, access_log: off}
 CONF
-"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
-wait_port "$hearth_port"
-for _ in $(seq 600); do
-  curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
-  sleep 0.1
-done
+  "$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
+  wait_port "$hearth_port"
+  for _ in $(seq 600); do
+    curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
+    sleep 0.1
+  done
+}
+start_hearth 60000 "[{name: bench, routes: [mock:mock]}, {name: big, routes: [local:big]}]"
 
 proxy() {  # name → a Markdown row of wrk against the mock route
   STREAM=0 wrk -t2 -c32 -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" \
@@ -82,33 +86,13 @@ echo "local tokens generated during the busy measurement: $(python3 -c "print(in
 
 # 3. The latency budget under overload: a gateway whose model `big` runs locally while its
 # projected time to first token stays within TTFT_BUDGET_MS and bursts to the mock otherwise;
-# CLIENTS closed-loop clients send streamed completions of ~PROMPT_WORDS words for 20 s.
+# CLIENTS closed-loop clients send streamed completions of ~PROMPT_WORDS words for 20 s, each
+# pausing THINK_MS after every response.
 kill "${loops[@]}" "$hearth_pid" 2>/dev/null || true
 wait "$hearth_pid" 2>/dev/null || true
-budget="${TTFT_BUDGET_MS:-1000}"; clients="${CLIENTS:-16}"; words="${PROMPT_WORDS:-100}"
-hearth_port=$(free_port)
-cat > "$tmp/budget.yaml" <<CONF
-server: {listen: 127.0.0.1:$hearth_port, workers: 2}
-auth: {enabled: false}
-cache: {backend: off}
-upstreams:
-  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
-local:
-  memory_budget: 1GiB
-  latency_budget: {ttft_ms: $budget}
-  threads: 2
-  models: [{name: big, path: "$model", context: 512, slots: 8}]
-models:
-  - {name: big, routes: [local:big, mock:mock]}
-log: {level: warn, access_log: off}
-CONF
-"$root/build/hearth" serve --config "$tmp/budget.yaml" 2>"$tmp/budget.log" & pids+=($!)
-wait_port "$hearth_port"
-for _ in $(seq 600); do
-  curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
-  sleep 0.1
-done
+budget="${TTFT_BUDGET_MS:-1000}"; clients="${CLIENTS:-16}"; words="${PROMPT_WORDS:-100}"; think="${THINK_MS:-250}"
+start_hearth "$budget" "[{name: big, routes: [local:big, mock:mock]}]"
 echo
-echo "latency budget ${budget} ms, $clients clients, ~$words-word prompts, 32 tokens each, 20 s:"
+echo "latency budget ${budget} ms, $clients clients, ~$words-word prompts, 32 tokens each, ${think} ms pauses, 20 s:"
 echo
-python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32
+python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32 "$think"

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Closed-loop load of streamed completions against hearth, for the local node's latency
-budget: CLIENTS threads each send one request after another for SECONDS, and every response
+budget: CLIENTS threads each send a request, read the whole response and pause THINK_MS
+before the next, for SECONDS (the pause keeps the requests that burst to an upstream on
+this same machine from taking the cores the engine needs); every response
 is timed to its first SSE data event and sorted by the route that served it
 (x-hearth-route). Prints a Markdown table: per route, the count and TTFT p50/p99/max, and
 the statuses seen.
 
-Usage: ttft_load.py PORT MODEL CLIENTS SECONDS PROMPT_WORDS MAX_TOKENS
+Usage: ttft_load.py PORT MODEL CLIENTS SECONDS PROMPT_WORDS MAX_TOKENS THINK_MS
 """
 import http.client
 import json
@@ -24,7 +26,7 @@ def percentile(values, p):
 def main():
     port, model = int(sys.argv[1]), sys.argv[2]
     clients, seconds = int(sys.argv[3]), float(sys.argv[4])
-    words, max_tokens = int(sys.argv[5]), int(sys.argv[6])
+    words, max_tokens, think = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7]) / 1000
     end = time.monotonic() + seconds
     lock = threading.Lock()
     ttft = {}       # route -> [ms]
@@ -57,6 +59,7 @@ def main():
             if resp.getheader("connection", "").lower() == "close":
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            time.sleep(think)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:

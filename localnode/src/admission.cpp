@@ -57,13 +57,14 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
                mib(a.kv_bytes) + ") does not fit the " + mib(free_bytes) + " left of the budget";
     return a;
   }
-  a.projected_ttft = load.in_step;
+  a.prefill_projection = load.in_step;
   if (load.prefill_tokens_per_s > 0) {
     const double seconds =
         static_cast<double>(load.prefill_backlog_tokens + request.prompt_tokens) /
         load.prefill_tokens_per_s;
-    a.projected_ttft += Duration(static_cast<Duration::rep>(std::ceil(seconds * 1000.0)));
+    a.prefill_projection += Duration(static_cast<Duration::rep>(std::ceil(seconds * 1000.0)));
   }
+  a.projected_ttft = a.prefill_projection + std::max(load.ttft_underestimate, Duration(0));
   if (load.ttft_budget > Duration::zero() && a.projected_ttft > load.ttft_budget) {
     a.verdict = AdmissionVerdict::OverLatency;
     a.reason = "projected time to first token " + std::to_string(a.projected_ttft.count()) +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 #include "hearth/localnode/generate.hpp"
@@ -99,6 +100,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
                         prefill_rate_,
                         busy_ ? std::chrono::duration_cast<Duration>(SteadyTime::now() - step_end_)
                               : Duration(0),
+                        Duration(static_cast<Duration::rep>(std::ceil(ttft_error_ms_))),
                         options_.ttft_budget};
     admission = decide_admission(request, load);
     const auto now = SteadyTime::now();
@@ -187,6 +189,7 @@ void Scheduler::remeasure_prefill(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   free_slots_.push_back(slot);
   if (rate && *rate > 0) prefill_rate_ = *rate;  // a whole measurement: it replaces the average
+  ttft_error_ms_ = 0;
 }
 
 void Scheduler::start_new(std::vector<std::unique_ptr<Sequence>>& fresh) {
@@ -289,9 +292,14 @@ void Scheduler::step() {
     sampled += seq.decoder.tokens().size() - before;
     if (!seq.first_token) {
       seq.first_token = true;
-      if (observer_.on_first_token) {
-        observer_.on_first_token(std::chrono::duration_cast<Duration>(SteadyTime::now() - seq.submitted));
+      const auto ttft = std::chrono::duration_cast<Duration>(SteadyTime::now() - seq.submitted);
+      {
+        std::lock_guard lock(mutex_);
+        // Signed: projections that were too late pull the average back down.
+        ttft_error_ms_ = (1 - kRateWeight) * ttft_error_ms_ +
+                         kRateWeight * static_cast<double>((ttft - seq.admission.prefill_projection).count());
       }
+      if (observer_.on_first_token) observer_.on_first_token(ttft);
     }
     seq.gen->emit(step.text);
     if (seq.decoder.finished()) {

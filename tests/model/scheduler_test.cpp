@@ -155,7 +155,10 @@ TEST(Scheduler, RefusesWhatDoesNotFit) {
   (*first)->cancel();
 }
 
-TEST(Scheduler, LatencyBudgetRefusesAtOnce) {
+// Over the budget, refused at once. And since only admitted requests are measured, a rate
+// measured too low would refuse everything for good: the refusal, on an idle engine, makes it
+// measure the rate afresh, and the same request is admitted afterwards.
+TEST(Scheduler, LatencyBudgetRefusesAtOnceThenRemeasuresTheRate) {
   HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
   Loaded l = load_stories();
   ASSERT_NE(l.model, nullptr);
@@ -164,30 +167,17 @@ TEST(Scheduler, LatencyBudgetRefusesAtOnce) {
   // A "measured" rate of 10 tokens/s and a 100 ms budget: one token of prompt fits, five don't.
   Scheduler scheduler(**ctx, *l.tokenizer,
                       {.kv_budget_bytes = 64 << 20, .ttft_budget = Duration(100), .prefill_tokens_per_s = 10});
-  auto slow = scheduler.submit({l.tokenizer->encode("Once upon a time", true), {}, {5, {}}}, [] {});
+  const GenerationJob job{l.tokenizer->encode("Once upon a time", true), {}, {5, {}}};
+  auto slow = scheduler.submit(job, [] {});
   ASSERT_FALSE(slow.ok());
   EXPECT_EQ(slow.error().code, ErrorCode::Overloaded);
   EXPECT_NE(slow.error().message.find("time to first token"), std::string::npos) << slow.error().message;
-}
 
-// A rate measured too low would refuse every request for good (only admitted requests are
-// measured): a latency refusal on an idle engine makes it measure the rate afresh, and the
-// same request is admitted afterwards.
-TEST(Scheduler, LatencyRefusalOnAnIdleEngineRemeasuresTheRate) {
-  HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
-  Loaded l = load_stories();
-  ASSERT_NE(l.model, nullptr);
-  auto ctx = InferenceContext::create(*l.model, {.n_ctx = 64, .n_seq = 2, .n_threads = 1});
-  ASSERT_TRUE(ctx.ok());
-  Scheduler scheduler(**ctx, *l.tokenizer,
-                      {.kv_budget_bytes = 64 << 20, .ttft_budget = Duration(1000), .prefill_tokens_per_s = 1});
-  const GenerationJob job{l.tokenizer->encode("Once upon a time", true), {}, {5, {}}};
-  ASSERT_FALSE(scheduler.submit(job, [] {}).ok());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (scheduler.stats().prefill_tokens_per_s <= 1 && std::chrono::steady_clock::now() < deadline) {
+  while (scheduler.stats().prefill_tokens_per_s <= 10 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_GT(scheduler.stats().prefill_tokens_per_s, 1);
+  EXPECT_GT(scheduler.stats().prefill_tokens_per_s, 10);
   Collector collector;
   auto admitted = scheduler.submit(job, collector.notify());
   ASSERT_TRUE(admitted.ok()) << admitted.error().message;

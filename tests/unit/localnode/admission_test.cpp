@@ -79,6 +79,19 @@ TEST(Admission, AStepThatDoesNotEndCountsAsWaiting) {
   EXPECT_EQ(a.projected_ttft, Duration(2050));
 }
 
+TEST(Admission, FirstTokensLaterThanProjectedCountAgainstTheBudget) {
+  NodeLoad load = idle();
+  load.prefill_backlog_tokens = 1500;
+  load.ttft_underestimate = Duration(250);
+  // 1.9 s of prefill, as above, but first tokens came 250 ms later than projected lately.
+  const Admission a = decide_admission({400, 10}, load);
+  EXPECT_EQ(a.verdict, AdmissionVerdict::OverLatency);
+  EXPECT_EQ(a.prefill_projection, Duration(1900));
+  EXPECT_EQ(a.projected_ttft, Duration(2150));
+  load.ttft_underestimate = Duration(-300);  // earlier than projected: never below the projection
+  EXPECT_EQ(decide_admission({400, 10}, load).projected_ttft, Duration(1900));
+}
+
 TEST(Admission, NoLatencyBudgetOrNoRateYetAdmits) {
   NodeLoad load = idle();
   load.prefill_backlog_tokens = 1'000'000;

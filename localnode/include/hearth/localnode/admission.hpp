@@ -28,6 +28,11 @@ struct NodeLoad {
   uint64_t prefill_backlog_tokens = 0;   // admitted prompt tokens not prefilled yet
   double prefill_tokens_per_s = 0;       // measured (a moving average)
   Duration in_step{0};                   // how long the engine's current step has run (0: idle)
+  // How much later than projected first tokens came lately (a moving average; counted as 0
+  // when negative): what the projection leaves out (requests decoding beside the prefill, the
+  // first sampling step, tokenization) is added to it, so that admitted requests keep within
+  // the budget.
+  Duration ttft_underestimate{0};
   Duration ttft_budget{0};               // 0: no latency budget
 };
 
@@ -38,7 +43,8 @@ struct Admission {
   AdmissionVerdict verdict = AdmissionVerdict::Admit;
   uint32_t kv_positions = 0;   // what to reserve: prompt + max_tokens, capped by the context
   uint64_t kv_bytes = 0;
-  Duration projected_ttft{0};
+  Duration projected_ttft{0};  // the prefill projection plus ttft_underestimate
+  Duration prefill_projection{0};  // without it: what the first token's real time corrects
   std::string reason;          // a refusal, with its numbers
   Duration retry_after{1000};  // a refusal's hint to the client
 
