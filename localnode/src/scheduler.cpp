@@ -89,6 +89,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
 
   auto gen = std::make_shared<Generation>(std::move(notify));
   Admission admission;
+  bool remeasure = false;
   {
     std::lock_guard lock(mutex_);
     const NodeLoad load{ctx_.n_ctx(),
@@ -106,7 +107,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
     const auto now = SteadyTime::now();
     if (admission.verdict == AdmissionVerdict::OverLatency && !busy_ && inbox_.empty() &&
         !free_slots_.empty() && now - last_remeasure_ >= kRemeasureEvery) {
-      remeasure_ = true;
+      remeasure_ = remeasure = true;
       last_remeasure_ = now;
     }
     if (admission.admitted()) {
@@ -124,7 +125,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
     return make_error(ErrorCode::ContextLengthExceeded, admission.reason);
   }
   if (!admission.admitted()) {
-    wake_.notify_one();  // for a remeasurement
+    if (remeasure) wake_.notify_one();
     Error overloaded = make_error(ErrorCode::Overloaded, "The local node cannot take the request now: " + admission.reason + ".");
     overloaded.retry_after = admission.retry_after;
     return overloaded;
@@ -295,7 +296,7 @@ void Scheduler::step() {
       const auto ttft = std::chrono::duration_cast<Duration>(SteadyTime::now() - seq.submitted);
       {
         std::lock_guard lock(mutex_);
-        // Signed: projections that were too late pull the average back down.
+        // Signed: first tokens earlier than projected pull the average back down.
         ttft_error_ms_ = (1 - kRateWeight) * ttft_error_ms_ +
                          kRateWeight * static_cast<double>((ttft - seq.admission.prefill_projection).count());
       }

@@ -1,5 +1,8 @@
 #include "thread_pool.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,6 +55,8 @@ void ThreadPool::wake(std::atomic<uint32_t>& seq) {
 void run_in_background() {
   // Best effort: a thread that may not change its priority runs at the process's.
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+  const sched_param none{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
 }
 
 ThreadPool::ThreadPool(int n_threads, bool background) : n_threads_(std::max(1, n_threads)) {
