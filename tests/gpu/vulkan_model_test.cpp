@@ -98,15 +98,11 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, VulkanSynthTiny,
 TEST(VulkanStories260K, GreedyGenerationMatchesLlamaCpp) {
   const auto dir = testing::models_dir();
   HEARTH_REQUIRE_MODEL_FILE(dir / "stories260K.gguf");
-  auto file = GgufFile::open(dir / "stories260K.gguf");
-  ASSERT_TRUE(file.ok()) << file.error().message;
-  auto tok = Tokenizer::from_gguf(*file);
-  ASSERT_TRUE(tok.ok()) << tok.error().message;
-  auto model = Model::load(std::move(file).value());
-  ASSERT_TRUE(model.ok()) << model.error().message;
-  auto ctx = vulkan_context(**model, {.n_ctx = 256});
+  const testing::LoadedModel loaded = testing::load_model_file(dir / "stories260K.gguf");
+  ASSERT_NE(loaded.model, nullptr);
+  auto ctx = vulkan_context(*loaded.model, {.n_ctx = 256});
   ASSERT_NE(ctx, nullptr);
-  testing::expect_stories260k_greedy(*ctx, *tok, 1e-3);
+  testing::expect_stories260k_greedy(*ctx, *loaded.tokenizer, 1e-3);
 }
 
 // Three sequences decoded in one batch give the logits each gives alone: a row's arithmetic

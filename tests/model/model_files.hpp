@@ -7,9 +7,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "hearth/localnode/gguf.hpp"
+#include "hearth/localnode/model.hpp"
+#include "hearth/localnode/tokenizer.hpp"
 
 namespace hearth::localnode::testing {
 
@@ -27,6 +32,34 @@ inline std::string read_text(const std::filesystem::path& p) {
 }
 
 inline nlohmann::json read_json(const std::filesystem::path& p) { return nlohmann::json::parse(read_text(p)); }
+
+// A GGUF file's model and tokenizer; what fails is a test failure, and leaves both null.
+struct LoadedModel {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+inline LoadedModel load_model_file(const std::filesystem::path& path) {
+  LoadedModel loaded;
+  auto file = GgufFile::open(path);
+  if (!file.ok()) {
+    ADD_FAILURE() << path << ": " << file.error().message;
+    return loaded;
+  }
+  auto tokenizer = Tokenizer::from_gguf(*file);
+  if (!tokenizer.ok()) {
+    ADD_FAILURE() << path << ": " << tokenizer.error().message;
+    return loaded;
+  }
+  auto model = Model::load(std::move(file).value());
+  if (!model.ok()) {
+    ADD_FAILURE() << path << ": " << model.error().message;
+    return loaded;
+  }
+  loaded.model = std::move(model).value();
+  loaded.tokenizer = std::make_unique<Tokenizer>(std::move(tokenizer).value());
+  return loaded;
+}
 
 }  // namespace hearth::localnode::testing
 

@@ -17,24 +17,9 @@
 namespace hearth::localnode {
 namespace {
 
-struct Loaded {
-  std::unique_ptr<Model> model;
-  std::unique_ptr<Tokenizer> tokenizer;
-};
+using testing::LoadedModel;
 
-Loaded load_stories() {
-  Loaded l;
-  auto file = GgufFile::open(testing::models_dir() / "stories260K.gguf");
-  EXPECT_TRUE(file.ok());
-  if (!file.ok()) return l;
-  auto tok = Tokenizer::from_gguf(*file);
-  EXPECT_TRUE(tok.ok());
-  l.tokenizer = std::make_unique<Tokenizer>(std::move(tok).value());
-  auto model = Model::load(std::move(file).value());
-  EXPECT_TRUE(model.ok());
-  l.model = std::move(model).value();
-  return l;
-}
+LoadedModel load_stories() { return testing::load_model_file(testing::models_dir() / "stories260K.gguf"); }
 
 // Waits for a generation to finish; collects its text.
 struct Collector {
@@ -74,7 +59,7 @@ const char* const kPrompts[] = {
 
 TEST(Scheduler, BatchedGreedyEqualsGeneratingAlone) {
   HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
-  Loaded l = load_stories();
+  LoadedModel l = load_stories();
   ASSERT_NE(l.model, nullptr);
 
   // Alone, one at a time.
@@ -123,7 +108,7 @@ TEST(Scheduler, BatchedGreedyEqualsGeneratingAlone) {
 
 TEST(Scheduler, RefusesWhatDoesNotFit) {
   HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
-  Loaded l = load_stories();
+  LoadedModel l = load_stories();
   ASSERT_NE(l.model, nullptr);
   auto ctx = InferenceContext::create(*l.model, {.n_ctx = 64, .n_seq = 2, .n_threads = 1});
   ASSERT_TRUE(ctx.ok());
@@ -160,7 +145,7 @@ TEST(Scheduler, RefusesWhatDoesNotFit) {
 // measure the rate afresh, and the same request is admitted afterwards.
 TEST(Scheduler, LatencyBudgetRefusesAtOnceThenRemeasuresTheRate) {
   HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
-  Loaded l = load_stories();
+  LoadedModel l = load_stories();
   ASSERT_NE(l.model, nullptr);
   auto ctx = InferenceContext::create(*l.model, {.n_ctx = 64, .n_seq = 2, .n_threads = 1});
   ASSERT_TRUE(ctx.ok());
@@ -186,7 +171,7 @@ TEST(Scheduler, LatencyBudgetRefusesAtOnceThenRemeasuresTheRate) {
 
 TEST(Scheduler, CancellingFreesTheSlot) {
   HEARTH_REQUIRE_MODEL_FILE(testing::models_dir() / "stories260K.gguf");
-  Loaded l = load_stories();
+  LoadedModel l = load_stories();
   ASSERT_NE(l.model, nullptr);
   auto ctx = InferenceContext::create(*l.model, {.n_ctx = 2048, .n_seq = 1, .n_threads = 1});
   ASSERT_TRUE(ctx.ok());

@@ -22,13 +22,11 @@ constexpr double kLogitTolerance = 1e-3;
 TEST(Stories260K, GreedyGenerationMatchesLlamaCpp) {
   const auto dir = testing::models_dir();
   HEARTH_REQUIRE_MODEL_FILE(dir / "stories260K.gguf");
-  auto file = GgufFile::open(dir / "stories260K.gguf");
-  ASSERT_TRUE(file.ok()) << file.error().message;
-  auto tok = Tokenizer::from_gguf(*file);
-  ASSERT_TRUE(tok.ok()) << tok.error().message;
-  auto model = Model::load(std::move(file).value());
-  ASSERT_TRUE(model.ok()) << model.error().message;
-  const ModelSummary s = (*model)->summary();
+  const testing::LoadedModel loaded = testing::load_model_file(dir / "stories260K.gguf");
+  ASSERT_NE(loaded.model, nullptr);
+  const Model* model = loaded.model.get();
+  const Tokenizer* tok = loaded.tokenizer.get();
+  const ModelSummary s = model->summary();
   EXPECT_EQ(s.architecture, "llama");
   EXPECT_EQ(s.context_length, 2048u);
   EXPECT_EQ(s.kv_bytes_per_token, 2u * 5 * 4 * 8 * 4);
@@ -41,7 +39,7 @@ TEST(Stories260K, GreedyGenerationMatchesLlamaCpp) {
         << c["prompt"];
   }
 
-  auto ctx = InferenceContext::create(**model, {.n_ctx = 256, .n_threads = 2});  // F16 KV, as llama.cpp
+  auto ctx = InferenceContext::create(*model, {.n_ctx = 256, .n_threads = 2});  // F16 KV, as llama.cpp
   ASSERT_TRUE(ctx.ok());
   testing::expect_stories260k_greedy(**ctx, *tok, kLogitTolerance);
 }
