@@ -12,7 +12,6 @@ constexpr const char* kInFlight = "hearth_http_in_flight";
 constexpr const char* kConnections = "hearth_http_connections";
 constexpr const char* kRejected = "hearth_http_rejected_connections_total";
 
-
 MetricsRegistry& described(MetricsRegistry& registry) {
   using Type = MetricsRegistry::Type;
   registry.describe(kRequests, Type::Counter, "HTTP requests by path, status and route.");
