@@ -34,13 +34,12 @@ static inline __m512i dot_us512(__m512i u, __m512i s) {
 #undef HEARTH_DOT_US512
 
 // Several tokens at once without VNNI. gemv_q8_q8_0_512 transfers w's signs to x and
-// multiplies bytes (vpmaddubsw, vpmaddwd); per token that sign transfer costs as much as two
-// other instructions. Here the bytes of w and x are widened to int16 instead, x once per call
+// multiplies bytes (vpmaddubsw, vpmaddwd), a masked subtraction per token and block pair
+// before the multiply. Here the bytes of w and x are widened to int16 instead, x once per call
 // and w once per pair of blocks for all tokens, and two vpmaddwd give each int32 lane the same
 // four products as the byte path: even bytes (x[4d], x[4d+2]) in one, odd in the other. The
 // lanes are equal integers, so scaling, accumulating and summing them in gemv_q8_q8_0_512's
-// order gives its results bit for bit. In a micro-benchmark of the inner loop alone, about
-// 1.2x the byte path's throughput per token.
+// order gives its results bit for bit.
 namespace int16_path {
 
 // Per pair p and token t: 32 int16 of x's even bytes, 32 of its odd bytes, and the 16 lanes of
@@ -151,8 +150,8 @@ void gemv_q8_q8_0_512_multi_int16(const uint8_t* w, size_t stride, size_t n_rows
                                   uint8_t* scratch) {
   auto* xa = reinterpret_cast<int16_path::PairAct*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
   // Eight tokens share a pass over the weights while their rearranged activations (3 bytes per
-  // element and token) fit in about 20 KiB of L1 beside the streaming weights, four otherwise:
-  // rows of 1536 ran ~20 % faster four tokens at a time than eight.
+  // element and token) fit in about 20 KiB of L1 beside the streaming weights, four otherwise
+  // (rows of 1536: eight tokens' would take 36 KiB, more than the whole L1).
   const size_t most = 8 * 3 * n <= 20 * 1024 ? 8 : 4;
   for (size_t t0 = 0; t0 < n_tok;) {
     const size_t left = n_tok - t0, nt = left >= most ? most : left >= 4 ? 4 : left >= 2 ? 2 : 1;

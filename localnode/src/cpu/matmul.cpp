@@ -123,8 +123,9 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
 // Rows per unit: a GEMM panel, or for mat-vecs about 16 KiB of weights (small enough that a
 // preempted thread holds up little, long enough for the prefetchers and for claiming to cost
 // nothing). Several tokens' mat-vecs take 48 KiB: a level may rearrange the activations once
-// per call (the int16 path does). On rows of 576, 84 rows per call ran ~30 % faster than 28
-// in a kernel micro-benchmark, and 8 decoding streams ~4 % faster end to end (9 paired runs).
+// per call (the int16 path does): with 8 tokens, `hearth_bench_matvec` ran ~6 % faster on rows
+// of 576 and ~14 % on rows of 1536 with three times the rows per call, and 8 decoding streams
+// ~4 % faster end to end (9 paired runs, bench/README.md).
 size_t chunk_rows(const InputPlan& plan, const Weight& w) {
   if (plan.gemm) return kGemmRows;
   const size_t bytes = plan.n_tokens > 1 ? 49152 : 16384;

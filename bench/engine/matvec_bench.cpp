@@ -1,0 +1,77 @@
+// The batched Q8_0 mat-vec alone, one thread, on random weights: GMAC/s of the best kernel
+// level's multi-token mat-vec (or, for one token, its one-token mat-vec) over a matrix too large
+// for the caches, called ROWS_PER_CALL rows at a time as the engine's matmul units call it.
+// Usage: hearth_bench_matvec K TOKENS [ROWS_PER_CALL] [SECONDS]
+// Prints one JSON line.
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "cpu/kernels.hpp"
+
+using namespace hearth::localnode;
+using namespace hearth::localnode::cpu;
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s K TOKENS [ROWS_PER_CALL] [SECONDS]\n", argv[0]);
+    return 2;
+  }
+  const size_t k = std::strtoul(argv[1], nullptr, 10), n_tok = std::strtoul(argv[2], nullptr, 10);
+  const size_t per_call = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 28;
+  const double seconds = argc > 4 ? std::strtod(argv[4], nullptr) : 2.0;
+  if (k == 0 || k % 32 != 0 || n_tok == 0 || per_call == 0) {
+    std::fprintf(stderr, "K must be a positive multiple of 32; TOKENS and ROWS_PER_CALL positive\n");
+    return 2;
+  }
+  const KernelSet& ks = kernel_set(best_isa());
+  const TypeKernels& tk = ks.of(TensorType::Q8_0);
+  if (n_tok > 1 && tk.gemv_q8_multi == nullptr) {
+    std::fprintf(stderr, "this kernel level has no multi-token Q8_0 mat-vec\n");
+    return 1;
+  }
+
+  // 64 MiB of weights, so that every pass streams them from memory as decoding does.
+  const size_t row_bytes = k / 32 * 34, n_rows = (64u << 20) / row_bytes / per_call * per_call;
+  std::vector<uint8_t> w(n_rows * row_bytes);
+  std::mt19937 rng(1);
+  for (auto& b : w) b = static_cast<uint8_t>(rng());
+  for (size_t b = 0; b < w.size(); b += 34) w[b] = 0, w[b + 1] = 0x20;  // f16 scales ~2^-7
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(k);
+  const size_t rb = act_row_bytes(ActFormat::Q8x32, k);
+  std::vector<uint8_t> xq(n_tok * rb);
+  for (size_t t = 0; t < n_tok; ++t) {
+    for (float& v : x) v = normal(rng);
+    ks.quantize_q8x32(x.data(), k, xq.data() + t * rb);
+  }
+  std::vector<float> y(n_tok * n_rows);
+  std::vector<uint8_t> scratch(kGemvMultiScratchPerElement * k + 64);
+
+  const auto pass = [&] {
+    for (size_t r0 = 0; r0 < n_rows; r0 += per_call) {
+      if (n_tok == 1) {
+        tk.gemv_q8(w.data() + r0 * row_bytes, row_bytes, per_call, k, xq.data(), y.data() + r0);
+      } else {
+        tk.gemv_q8_multi(w.data() + r0 * row_bytes, row_bytes, per_call, k, xq.data(), rb, n_tok,
+                         y.data() + r0, n_rows, scratch.data());
+      }
+    }
+  };
+  pass();  // pages the weights in
+  size_t passes = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    pass();
+    ++passes;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const double macs = static_cast<double>(passes) * static_cast<double>(n_rows * k * n_tok);
+  std::printf("{\"kernels\":\"%s\",\"k\":%zu,\"tokens\":%zu,\"rows_per_call\":%zu,\"gmac_per_s\":%.2f,"
+              "\"checksum\":%g}\n",
+              isa_name(ks.isa), k, n_tok, per_call, macs / elapsed / 1e9, static_cast<double>(y[0]));
+}
