@@ -95,4 +95,4 @@ start_hearth "$budget" "[{name: big, routes: [local:big, mock:mock]}]"
 echo
 echo "latency budget ${budget} ms, $clients clients, ~$words-word prompts, 32 tokens each, ${think} ms pauses, 20 s:"
 echo
-python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32 "$think"
+python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32 "$think" "$budget"

@@ -4,10 +4,10 @@ budget: CLIENTS threads each send a request, read the whole response and pause T
 before the next, for SECONDS (the pause keeps the requests that burst to an upstream on
 this same machine from taking the cores the engine needs); every response
 is timed to its first SSE data event and sorted by the route that served it
-(x-hearth-route). Prints a Markdown table: per route, the count and TTFT p50/p99/max, and
-the statuses seen.
+(x-hearth-route). Prints a Markdown table: per route, the count, TTFT p50/p99/max and how
+many first tokens came later than BUDGET_MS; and the statuses seen.
 
-Usage: ttft_load.py PORT MODEL CLIENTS SECONDS PROMPT_WORDS MAX_TOKENS THINK_MS
+Usage: ttft_load.py PORT MODEL CLIENTS SECONDS PROMPT_WORDS MAX_TOKENS THINK_MS BUDGET_MS
 """
 import http.client
 import json
@@ -27,6 +27,7 @@ def main():
     port, model = int(sys.argv[1]), sys.argv[2]
     clients, seconds = int(sys.argv[3]), float(sys.argv[4])
     words, max_tokens, think = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7]) / 1000
+    budget = float(sys.argv[8])
     end = time.monotonic() + seconds
     lock = threading.Lock()
     ttft = {}       # route -> [ms]
@@ -66,10 +67,11 @@ def main():
         t.start()
     for t in threads:
         t.join()
-    print("| route | requests | TTFT p50 | TTFT p99 | TTFT max |")
-    print("|---|---|---|---|---|")
+    print(f"| route | requests | TTFT p50 | TTFT p99 | TTFT max | over {budget:g} ms |")
+    print("|---|---|---|---|---|---|")
     for route, v in sorted(ttft.items()):
-        print(f"| {route} | {len(v)} | {percentile(v, 50)} ms | {percentile(v, 99)} ms | {round(max(v), 1)} ms |")
+        over = sum(1 for x in v if x > budget)
+        print(f"| {route} | {len(v)} | {percentile(v, 50)} ms | {percentile(v, 99)} ms | {round(max(v), 1)} ms | {over} |")
     print()
     print("statuses:", ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
 
