@@ -64,16 +64,44 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
         load.prefill_tokens_per_s;
     a.prefill_projection += Duration(static_cast<Duration::rep>(std::ceil(seconds * 1000.0)));
   }
-  a.projected_ttft = a.prefill_projection + std::max(load.ttft_underestimate, Duration(0));
-  if (load.ttft_budget > Duration::zero() && a.projected_ttft > load.ttft_budget) {
+  a.projected_ttft = Duration(static_cast<Duration::rep>(
+      std::ceil(static_cast<double>(a.prefill_projection.count()) * std::max(load.ttft_factor.value_or(1.0), 1.0))));
+  if (load.ttft_budget == Duration::zero()) return a;
+  const bool engine_busy = load.in_step > Duration::zero() || load.prefill_backlog_tokens > 0;
+  if (a.projected_ttft > load.ttft_budget || (!load.ttft_factor && engine_busy)) {
     a.verdict = AdmissionVerdict::OverLatency;
-    a.reason = "projected time to first token " + std::to_string(a.projected_ttft.count()) +
-               " ms exceeds the budget of " + std::to_string(load.ttft_budget.count()) + " ms";
+    a.reason = a.projected_ttft > load.ttft_budget
+                   ? "projected time to first token " + std::to_string(a.projected_ttft.count()) +
+                         " ms exceeds the budget of " + std::to_string(load.ttft_budget.count()) + " ms"
+                   : "no first token has been timed yet, so the node takes one request at a time";
     // The backlog ahead of it drains in about this long.
     a.retry_after = std::max(Duration(1000), a.projected_ttft - load.ttft_budget);
     return a;
   }
   return a;
+}
+
+void LatenessWindow::record(TimePoint now, Duration actual, Duration projected) {
+  samples_[next_] = {now, static_cast<double>(actual.count()) /
+                              static_cast<double>(std::max(projected, kShortestProjection).count())};
+  next_ = (next_ + 1) % kSize;
+  count_ = std::min(count_ + 1, kSize);
+}
+
+std::optional<double> LatenessWindow::factor(TimePoint now) const {
+  std::array<double, kSize> young{};
+  size_t n = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    if (now - samples_[i].at <= kMaxAge) young[n++] = samples_[i].factor;
+  }
+  if (n == 0) return std::nullopt;
+  double sum = 0, largest = 0;
+  for (size_t i = 0; i < n; ++i) sum += young[i], largest = std::max(largest, young[i]);
+  const double mean = sum / static_cast<double>(n);
+  double squares = 0;
+  for (size_t i = 0; i < n; ++i) squares += (young[i] - mean) * (young[i] - mean);
+  const double sd = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
+  return std::max(largest, mean + kNormalP99 * sd);
 }
 
 }  // namespace hearth::localnode

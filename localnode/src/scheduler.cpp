@@ -101,7 +101,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
                         prefill_rate_,
                         busy_ ? std::chrono::duration_cast<Duration>(SteadyTime::now() - step_end_)
                               : Duration(0),
-                        Duration(static_cast<Duration::rep>(std::ceil(ttft_error_ms_))),
+                        lateness_.factor(SteadyTime::now()),
                         options_.ttft_budget};
     admission = decide_admission(request, load);
     const auto now = SteadyTime::now();
@@ -190,7 +190,6 @@ void Scheduler::remeasure_prefill(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   free_slots_.push_back(slot);
   if (rate && *rate > 0) prefill_rate_ = *rate;  // a whole measurement: it replaces the average
-  ttft_error_ms_ = 0;
 }
 
 void Scheduler::start_new(std::vector<std::unique_ptr<Sequence>>& fresh) {
@@ -296,9 +295,7 @@ void Scheduler::step() {
       const auto ttft = std::chrono::duration_cast<Duration>(SteadyTime::now() - seq.submitted);
       {
         std::lock_guard lock(mutex_);
-        // Signed: first tokens earlier than projected pull the average back down.
-        ttft_error_ms_ = (1 - kRateWeight) * ttft_error_ms_ +
-                         kRateWeight * static_cast<double>((ttft - seq.admission.prefill_projection).count());
+        lateness_.record(SteadyTime::now(), ttft, seq.admission.prefill_projection);
       }
       if (observer_.on_first_token) observer_.on_first_token(ttft);
     }

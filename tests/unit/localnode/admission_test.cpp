@@ -81,15 +81,53 @@ TEST(Admission, AStepThatDoesNotEndCountsAsWaiting) {
 
 TEST(Admission, FirstTokensLaterThanProjectedCountAgainstTheBudget) {
   NodeLoad load = idle();
-  load.prefill_backlog_tokens = 1500;
-  load.ttft_underestimate = Duration(250);
-  // 1.9 s of prefill, as above, but first tokens came 250 ms later than projected lately.
+  load.prefill_backlog_tokens = 900;
+  load.ttft_factor = 1.6;
+  // 1.3 s of prefill, but first tokens took 1.6 times their projections lately.
   const Admission a = decide_admission({400, 10}, load);
   EXPECT_EQ(a.verdict, AdmissionVerdict::OverLatency);
-  EXPECT_EQ(a.prefill_projection, Duration(1900));
-  EXPECT_EQ(a.projected_ttft, Duration(2150));
-  load.ttft_underestimate = Duration(-300);  // earlier than projected: never below the projection
-  EXPECT_EQ(decide_admission({400, 10}, load).projected_ttft, Duration(1900));
+  EXPECT_EQ(a.prefill_projection, Duration(1300));
+  EXPECT_EQ(a.projected_ttft, Duration(2080));
+  load.ttft_factor = 0.7;  // earlier than projected: never below the projection
+  EXPECT_EQ(decide_admission({400, 10}, load).projected_ttft, Duration(1300));
+}
+
+TEST(Admission, BeforeAnyFirstTokenIsTimedOnlyAnIdleEngineTakesARequest) {
+  NodeLoad load = idle();
+  load.ttft_factor.reset();
+  EXPECT_TRUE(decide_admission({400, 10}, load).admitted());
+  load.prefill_backlog_tokens = 10;
+  const Admission queued = decide_admission({400, 10}, load);
+  EXPECT_EQ(queued.verdict, AdmissionVerdict::OverLatency);
+  EXPECT_NE(queued.reason.find("one request at a time"), std::string::npos) << queued.reason;
+  load.prefill_backlog_tokens = 0;
+  load.in_step = Duration(5);  // decoding: not idle either
+  EXPECT_EQ(decide_admission({400, 10}, load).verdict, AdmissionVerdict::OverLatency);
+  load.ttft_budget = Duration(0);  // without a budget, latency refuses nothing
+  EXPECT_TRUE(decide_admission({400, 10}, load).admitted());
+}
+
+TEST(LatenessWindow, TheFactorCoversNinetyNinePercentOfTheRecentFirstTokens) {
+  LatenessWindow window;
+  const TimePoint t0{};
+  EXPECT_FALSE(window.factor(t0).has_value());
+  window.record(t0, Duration(600), Duration(500));
+  EXPECT_DOUBLE_EQ(*window.factor(t0), 1.2);  // one sample: itself
+  window.record(t0, Duration(500), Duration(500));
+  window.record(t0, Duration(700), Duration(500));
+  // Factors 1.2, 1.0 and 1.4: mean 1.2, standard deviation 0.2.
+  EXPECT_NEAR(*window.factor(t0), 1.2 + 2.326 * 0.2, 1e-9);
+  // A short projection counts as 100 ms: 60 ms for a 20 ms projection is a factor of 0.6.
+  window.record(t0, Duration(60), Duration(20));
+  EXPECT_LT(*window.factor(t0), 3.0);
+  // The largest counts when it is more than the spread gives: sixteen newer samples of 1.1
+  // push the others out, and leave no spread.
+  for (int i = 0; i < 16; ++i) window.record(t0 + Duration(i), Duration(550), Duration(500));
+  EXPECT_NEAR(*window.factor(t0 + Duration(16)), 1.1, 1e-9);
+  // Samples older than 30 s no longer count; with none left, the factor is unknown again.
+  window.record(t0 + Duration(20'000), Duration(650), Duration(500));
+  EXPECT_NEAR(*window.factor(t0 + Duration(31'000)), 1.3, 1e-9);
+  EXPECT_FALSE(window.factor(t0 + Duration(50'001)).has_value());
 }
 
 TEST(Admission, NoLatencyBudgetOrNoRateYetAdmits) {

@@ -109,9 +109,8 @@ class Scheduler {
   uint64_t prefill_backlog_ = 0;
   uint32_t queued_ = 0;
   double prefill_rate_ = 0;
-  // A first token's time less its prefill projection, averaged (signed). Reset by a
-  // remeasurement: like the rate, it is learnt from admitted requests only.
-  double ttft_error_ms_ = 0;
+  // First tokens' times over their prefill projections.
+  LatenessWindow lateness_;
   // Set by a latency refusal while the engine is idle: the engine measures the prefill rate
   // afresh. A rate measured too low (at start-up on a busy host, say), or first tokens late
   // once, would otherwise refuse every request for good, since only admitted requests are
