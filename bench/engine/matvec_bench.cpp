@@ -4,13 +4,13 @@
 // Usage: hearth_bench_matvec K TOKENS [ROWS_PER_CALL] [SECONDS]
 // Prints one JSON line.
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <vector>
 
 #include "cpu/kernels.hpp"
+#include "kernel_bench.hpp"
 
 using namespace hearth::localnode;
 using namespace hearth::localnode::cpu;
@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   const size_t per_call = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 28;
   const double seconds = argc > 4 ? std::strtod(argv[4], nullptr) : 2.0;
   if (k == 0 || k % 32 != 0 || n_tok == 0 || per_call == 0) {
-    std::fprintf(stderr, "K must be a positive multiple of 32; TOKENS and ROWS_PER_CALL positive\n");
+    std::fprintf(stderr,
+                 "K must be a positive multiple of 32; TOKENS and ROWS_PER_CALL positive\n");
     return 2;
   }
   const KernelSet& ks = kernel_set(best_isa());
@@ -34,12 +35,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // 64 MiB of weights, so that every pass streams them from memory as decoding does.
-  const size_t row_bytes = k / 32 * 34, n_rows = (64u << 20) / row_bytes / per_call * per_call;
-  std::vector<uint8_t> w(n_rows * row_bytes);
   std::mt19937 rng(1);
-  for (auto& b : w) b = static_cast<uint8_t>(rng());
-  for (size_t b = 0; b < w.size(); b += 34) w[b] = 0, w[b + 1] = 0x20;  // f16 scales ~2^-7
+  size_t n_rows = 0;
+  const std::vector<uint8_t> w = hearth::bench::random_q8_0_rows(k, per_call, rng, n_rows);
+  const size_t row_bytes = k / 32 * 34;
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(k);
   const size_t rb = act_row_bytes(ActFormat::Q8x32, k);
@@ -61,17 +60,10 @@ int main(int argc, char** argv) {
       }
     }
   };
-  pass();  // pages the weights in
-  size_t passes = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  while (elapsed < seconds) {
-    pass();
-    ++passes;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  }
-  const double macs = static_cast<double>(passes) * static_cast<double>(n_rows * k * n_tok);
-  std::printf("{\"kernels\":\"%s\",\"k\":%zu,\"tokens\":%zu,\"rows_per_call\":%zu,\"gmac_per_s\":%.2f,"
-              "\"checksum\":%g}\n",
-              isa_name(ks.isa), k, n_tok, per_call, macs / elapsed / 1e9, static_cast<double>(y[0]));
+  const double macs =
+      static_cast<double>(n_rows * k * n_tok) * hearth::bench::passes_per_s(pass, seconds);
+  std::printf(
+      "{\"kernels\":\"%s\",\"k\":%zu,\"tokens\":%zu,\"rows_per_call\":%zu,\"gmac_per_s\":%.2f,"
+      "\"checksum\":%g}\n",
+      isa_name(ks.isa), k, n_tok, per_call, macs / 1e9, static_cast<double>(y[0]));
 }

@@ -100,10 +100,19 @@ using PackF32Fn = void (*)(const float* b, size_t ldb, size_t n_rows, size_t k, 
 // The same straight from quantized rows (row r at w + r * stride), dequantizing on the way.
 using PackQuantFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* bp);
 
-// c[t * ldc + r] = Σ_i w[r][i] · ap[i * tp + t] for r < n_rows (<= 32), t < n_tok: a weight
-// panel times activations packed k-major, tp (a multiple of 16, >= n_tok) per k. While it
-// computes, a level may prefetch [next, next + next_bytes) (the next panel's weights) into
-// cache, so that streaming the weights from memory overlaps the arithmetic.
+// Where activation (token t, element i of k) lies in a GEMM's packed activations: in blocks of
+// 16 tokens, each k-major (16 floats per element), zero-padded to a multiple of 16 tokens. A
+// tile of tokens then streams its activations contiguously; k-major rows of all the tokens
+// would take a stride of a whole row (1 KiB at 256 tokens) per element, crossing a page every
+// few elements, and ran the prefill GEMM at half the speed (`hearth_bench_gemm`).
+inline size_t packed_act_index(size_t t, size_t i, size_t k) {
+  return t / 16 * 16 * k + i * 16 + t % 16;
+}
+
+// c[t * ldc + r] = Σ_i w[r][i] · ap[packed_act_index(t, i, k)] for r < n_rows (<= 32),
+// t < n_tok: a weight panel times packed activations, tp (a multiple of 16, >= n_tok) tokens
+// of them. While it computes, a level may prefetch [next, next + next_bytes) (the next panel's
+// weights) into cache, so that streaming the weights from memory overlaps the arithmetic.
 using GemmF32Fn = void (*)(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok,
                            size_t k, float* c, size_t ldc, const uint8_t* next, size_t next_bytes);
 

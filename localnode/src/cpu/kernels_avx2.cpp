@@ -570,7 +570,8 @@ void pack_f32(const float* b, size_t ldb, size_t n_rows, size_t k, float* bp) {
   }
 }
 
-// TT tokens x 16 rows (half a panel): two registers of 8 rows per token.
+// TT tokens x 16 rows (half a panel): two registers of 8 rows per token; token t's element i
+// at ap[i * tp + t].
 template <int TT>
 void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out /* TT x 16 */) {
   __m256 acc[TT][2];
@@ -598,15 +599,16 @@ using TileFn = void (*)(const float*, const float*, size_t, size_t, float*);
 constexpr TileFn kTiles[7] = {nullptr,      gemm_tile<1>, gemm_tile<2>, gemm_tile<3>,
                               gemm_tile<4>, gemm_tile<5>, gemm_tile<6>};
 
-void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok, size_t k,
+void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t /*tp*/, size_t n_tok, size_t k,
               float* c, size_t ldc, const uint8_t* /*next*/,
               size_t /*next_bytes*/) {
   alignas(32) float out[6 * 16];
   for (size_t h = 0; h * 16 < n_rows; ++h) {
     const size_t nr = std::min<size_t>(16, n_rows - 16 * h);
-    for (size_t t0 = 0; t0 < n_tok; t0 += 6) {
-      const size_t tt = std::min<size_t>(6, n_tok - t0);
-      kTiles[tt](bp + 16 * h, ap + t0, tp, k, out);
+    // 6 + 6 + 4 tokens per block of 16 packed tokens (packed_act_index).
+    for (size_t t0 = 0; t0 < n_tok; t0 += t0 % 16 == 12 ? 4 : 6) {
+      const size_t tt = std::min<size_t>(t0 % 16 == 12 ? 4 : 6, n_tok - t0);
+      kTiles[tt](bp + 16 * h, ap + packed_act_index(t0, 0, k), 16, k, out);
       for (size_t t = 0; t < tt; ++t)
         std::memcpy(c + (t0 + t) * ldc + 16 * h, out + 16 * t, nr * sizeof(float));
     }

@@ -365,7 +365,7 @@ void pack_q8_0(const uint8_t* w, size_t stride, size_t n_rows, size_t k, float* 
 // 8 rows x 16V tokens: acc[r][v] (16 tokens each) += bp[row r, k] · ap[k][tokens]. Per k, V
 // activation loads and 8 broadcasts feed 8V FMAs.
 template <int V>
-void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out /* 8 x 16V */,
+void gemm_tile(const float* bp, const float* ap, size_t k, float* out /* 8 x 16V */,
                const uint8_t*& pf, const uint8_t* pf_end) {
   __m512 acc[8][V];
 #pragma GCC unroll 8
@@ -376,15 +376,15 @@ void gemm_tile(const float* bp, const float* ap, size_t tp, size_t k, float* out
   for (size_t c = 0; c * kChunk < k; ++c) {
     const float* b = bp + c * 32 * kChunk;
     const size_t n = std::min(kChunk, k - c * kChunk);
-    const float* a = ap + c * kChunk * tp;
-    for (size_t i = 0; i < n; ++i, a += tp) {
+    const float* a = ap + c * kChunk * 16;
+    for (size_t i = 0; i < n; ++i, a += 16) {
       if (pf < pf_end) {
         _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T1);
         pf += 64;
       }
       __m512 av[V];
 #pragma GCC unroll 2
-      for (int v = 0; v < V; ++v) av[v] = _mm512_loadu_ps(a + 16 * v);
+      for (int v = 0; v < V; ++v) av[v] = _mm512_loadu_ps(a + 16 * k * v);
 #pragma GCC unroll 8
       for (int r = 0; r < 8; ++r) {
         const __m512 bb = _mm512_set1_ps(b[r * kChunk + i]);
@@ -411,9 +411,9 @@ void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t
     for (size_t t0 = 0; t0 < n_tok;) {
       const size_t width = n_tok - t0 > 16 && t0 + 32 <= tp ? 32 : 16;
       if (width == 32) {
-        gemm_tile<2>(bp + r0 * kChunk, ap + t0, tp, k, out, pf, pf_end);
+        gemm_tile<2>(bp + r0 * kChunk, ap + packed_act_index(t0, 0, k), k, out, pf, pf_end);
       } else {
-        gemm_tile<1>(bp + r0 * kChunk, ap + t0, tp, k, out, pf, pf_end);
+        gemm_tile<1>(bp + r0 * kChunk, ap + packed_act_index(t0, 0, k), k, out, pf, pf_end);
       }
       const size_t nt = std::min(width, n_tok - t0);
       for (size_t t = 0; t < nt; ++t) {

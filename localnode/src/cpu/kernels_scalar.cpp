@@ -183,13 +183,13 @@ void pack_f32(const float* b, size_t ldb, size_t n_rows, size_t k, float* bp) {
   }
 }
 
-void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t tp, size_t n_tok, size_t k,
+void gemm_f32(const float* bp, size_t n_rows, const float* ap, size_t /*tp*/, size_t n_tok, size_t k,
               float* c, size_t ldc, const uint8_t* /*next*/,
               size_t /*next_bytes*/) {
   for (size_t t = 0; t < n_tok; ++t) {
     for (size_t r = 0; r < n_rows; ++r) {
       float acc = 0.0f;
-      for (size_t i = 0; i < k; ++i) acc += bp[i * kGemmRows + r] * ap[i * tp + t];
+      for (size_t i = 0; i < k; ++i) acc += bp[i * kGemmRows + r] * ap[packed_act_index(t, i, k)];
       c[t * ldc + r] = acc;
     }
   }

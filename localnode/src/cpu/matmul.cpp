@@ -55,16 +55,12 @@ void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, Ma
                   size_t u) {
   const size_t n = plan.n, T = plan.n_tokens;
   if (plan.gemm) {
-    // packed (n, tp) = xᵀ, zero-padded to tp tokens, for k in this unit's range.
+    // x packed (packed_act_index), zero-padded to tp tokens, for k in this unit's range.
     const size_t k0 = u * kPackChunk, k1 = std::min(n, k0 + kPackChunk);
     float* ap = s.packed.data();
-    for (size_t kb = k0; kb < k1; kb += 16) {
-      const size_t ke = std::min(k1, kb + 16);
-      for (size_t t = 0; t < T; ++t) {
-        for (size_t k = kb; k < ke; ++k) ap[k * plan.tp + t] = x[t * n + k];
-      }
-      for (size_t k = kb; k < ke; ++k)
-        std::fill(ap + k * plan.tp + T, ap + (k + 1) * plan.tp, 0.0f);
+    for (size_t t = 0; t < plan.tp; ++t) {
+      float* to = ap + packed_act_index(t, 0, n);
+      for (size_t k = k0; k < k1; ++k) to[k * 16] = t < T ? x[t * n + k] : 0.0f;
     }
     return;
   }

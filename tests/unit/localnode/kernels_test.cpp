@@ -297,7 +297,7 @@ TEST(Kernels, PanelGemmMatchesTheExactProduct) {
         const size_t tp = (n_tok + 15) / 16 * 16, ldc = n_rows + 3;
         std::vector<float> ap(k * tp, 0.0f);
         for (size_t i = 0; i < k; ++i) {
-          for (size_t t = 0; t < n_tok; ++t) ap[i * tp + t] = normal(rng);
+          for (size_t t = 0; t < n_tok; ++t) ap[packed_act_index(t, i, k)] = normal(rng);
         }
         for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni}) {
           if (!isa_supported(isa)) continue;
@@ -322,8 +322,9 @@ TEST(Kernels, PanelGemmMatchesTheExactProduct) {
               }
               double want = 0, mag = 0;
               for (size_t i = 0; i < k; ++i) {
-                want += static_cast<double>(rows[r * k + i]) * ap[i * tp + t];
-                mag += std::fabs(static_cast<double>(rows[r * k + i]) * ap[i * tp + t]);
+                const double a = ap[packed_act_index(t, i, k)];
+                want += static_cast<double>(rows[r * k + i]) * a;
+                mag += std::fabs(static_cast<double>(rows[r * k + i]) * a);
               }
               ASSERT_NEAR(c[t * ldc + r], want, 1e-5 * mag) << what << " r " << r << " t " << t;
             }
