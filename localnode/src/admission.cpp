@@ -64,16 +64,17 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
         load.prefill_tokens_per_s;
     a.prefill_projection += Duration(static_cast<Duration::rep>(std::ceil(seconds * 1000.0)));
   }
-  a.projected_ttft = Duration(static_cast<Duration::rep>(
-      std::ceil(static_cast<double>(a.prefill_projection.count()) * std::max(load.ttft_factor.value_or(1.0), 1.0))));
-  if (load.ttft_budget == Duration::zero()) return a;
-  const bool engine_busy = load.in_step > Duration::zero() || load.prefill_backlog_tokens > 0;
-  if (a.projected_ttft > load.ttft_budget || (!load.ttft_factor && engine_busy)) {
+  // Until enough first tokens are timed, a busy engine's projection counts twice; an idle one's
+  // counts as it is, so that a node whose projections are all over the budget's half still
+  // takes requests, and learns.
+  const bool idle_engine = load.in_step == Duration::zero() && load.prefill_backlog_tokens == 0;
+  const double factor = load.ttft_factor ? std::max(*load.ttft_factor, 1.0) : idle_engine ? 1.0 : 2.0;
+  a.projected_ttft = Duration(
+      static_cast<Duration::rep>(std::ceil(static_cast<double>(a.prefill_projection.count()) * factor)));
+  if (load.ttft_budget > Duration::zero() && a.projected_ttft > load.ttft_budget) {
     a.verdict = AdmissionVerdict::OverLatency;
-    a.reason = a.projected_ttft > load.ttft_budget
-                   ? "projected time to first token " + std::to_string(a.projected_ttft.count()) +
-                         " ms exceeds the budget of " + std::to_string(load.ttft_budget.count()) + " ms"
-                   : "no first token has been timed yet, so the node takes one request at a time";
+    a.reason = "projected time to first token " + std::to_string(a.projected_ttft.count()) +
+               " ms exceeds the budget of " + std::to_string(load.ttft_budget.count()) + " ms";
     // The backlog ahead of it drains in about this long.
     a.retry_after = std::max(Duration(1000), a.projected_ttft - load.ttft_budget);
     return a;
@@ -94,7 +95,7 @@ std::optional<double> LatenessWindow::factor(TimePoint now) const {
   for (size_t i = 0; i < count_; ++i) {
     if (now - samples_[i].at <= kMaxAge) young[n++] = samples_[i].factor;
   }
-  if (n == 0) return std::nullopt;
+  if (n < kFewestSamples) return std::nullopt;
   double sum = 0, largest = 0;
   for (size_t i = 0; i < n; ++i) sum += young[i], largest = std::max(largest, young[i]);
   const double mean = sum / static_cast<double>(n);

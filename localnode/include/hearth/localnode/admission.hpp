@@ -34,8 +34,8 @@ struct NodeLoad {
   // How many times its projection a first token takes (LatenessWindow::factor; counted as 1
   // when less): what the projection leaves out (other processes taking the cores, requests
   // decoding beside the prefill, the first sampling step) scales it, so that admitted
-  // requests keep within the budget. Before any first token is timed (none), only an idle
-  // engine takes a request.
+  // requests keep within the budget. Until enough first tokens are timed (none), it is 2
+  // while the engine is busy, 1 while it is idle.
   std::optional<double> ttft_factor{1.0};
   Duration ttft_budget{0};               // 0: no latency budget
 };
@@ -64,7 +64,7 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
 // budget, so a mean factor would leave about half of those admitted late. The budget is a
 // promise for nearly every request (its p99), so the factor is what 99 % of first tokens
 // stay under if their factors are normal, mean + 2.33 standard deviations, or the largest
-// seen if that is more, over the last 16 first tokens within 30 s. Only admitted requests
+// seen if that is more, over the last 16 first tokens within 30 s (at least 4 of them). Only admitted requests
 // are measured; the age limit keeps a factor grown under conditions now gone from refusing
 // requests for good.
 class LatenessWindow {
@@ -75,9 +75,10 @@ class LatenessWindow {
   // lateness does not scale with it: shorter projections are counted as this long.
   static constexpr Duration kShortestProjection{100};
   static constexpr double kNormalP99 = 2.326;
+  static constexpr size_t kFewestSamples = 4;  // fewer tell too little of the spread
 
   void record(TimePoint now, Duration actual, Duration projected);
-  std::optional<double> factor(TimePoint now) const;  // none: no sample young enough
+  std::optional<double> factor(TimePoint now) const;  // none: fewer than 4 samples young enough
 
  private:
   struct Sample {
