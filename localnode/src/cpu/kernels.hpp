@@ -104,7 +104,8 @@ using PackQuantFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, siz
 // 16 tokens, each k-major (16 floats per element), zero-padded to a multiple of 16 tokens. A
 // tile of tokens then streams its activations contiguously; k-major rows of all the tokens
 // would take a stride of a whole row (1 KiB at 256 tokens) per element, crossing a page every
-// few elements, and ran the prefill GEMM at half the speed (`hearth_bench_gemm`).
+// few elements: at 256 tokens a matmul unit ran at about 60 % of the speed
+// (`hearth_bench_gemm`, bench/engine/README.md).
 inline size_t packed_act_index(size_t t, size_t i, size_t k) {
   return t / 16 * 16 * k + i * 16 + t % 16;
 }

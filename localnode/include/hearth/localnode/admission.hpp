@@ -64,9 +64,9 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
 // budget, so a mean factor would leave about half of those admitted late. The budget is a
 // promise for nearly every request (its p99), so the factor is what 99 % of first tokens
 // stay under if their factors are normal, mean + 2.33 standard deviations, or the largest
-// seen if that is more, over the last 16 first tokens within 30 s (at least 4 of them). Only admitted requests
-// are measured; the age limit keeps a factor grown under conditions now gone from refusing
-// requests for good.
+// seen if that is more, over the last 16 first tokens within 30 s (at least 4 of them).
+// Only admitted requests are measured; the age limit keeps a factor grown under conditions
+// now gone from refusing requests for good.
 class LatenessWindow {
  public:
   static constexpr size_t kSize = 16;
