@@ -111,7 +111,14 @@ run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/comple
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$hearth_pid/status)
 echo
 direct_ttfb=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
+before=$(cpu_ticks "${nginx_pids[@]}")
 nginx_ttfb=$(ttfb_ms "http://127.0.0.1:$nginx_port/v1/chat/completions")
+nginx_cold_us=$(( ($(cpu_ticks "${nginx_pids[@]}") - before) * 1000000 / $(getconf CLK_TCK) / 200 ))
+before=$(cpu_ticks "$hearth_pid")
 hearth_ttfb=$(ttfb_ms "http://127.0.0.1:$hearth_port/v1/chat/completions")
+hearth_cold_us=$(( ($(cpu_ticks "$hearth_pid") - before) * 1000000 / $(getconf CLK_TCK) / 200 ))
 echo "stream time to first byte (median of 200, curl): direct ${direct_ttfb} ms, through nginx ${nginx_ttfb} ms, through hearth ${hearth_ttfb} ms"
+# One request per new connection, a curl process between them: the proxies' caches are cold,
+# and the CPU each spends on a request is what it adds to the time to first byte.
+echo "proxy CPU per request during those runs: nginx ${nginx_cold_us} µs, hearth ${hearth_cold_us} µs"
 echo "hearth RSS: idle $((idle_rss_kb / 1024)) MiB, peak $((peak_rss_kb / 1024)) MiB"
