@@ -94,7 +94,7 @@ TEST(Admission, FirstTokensLaterThanProjectedCountAgainstTheBudget) {
   EXPECT_EQ(decide_admission({400, 10}, load).projected_ttft, Duration(1300));
 }
 
-TEST(Admission, BeforeAnyFirstTokenIsTimedABusyEnginesProjectionCountsTwice) {
+TEST(Admission, UntilFourFirstTokensAreTimedABusyEnginesProjectionCountsTwice) {
   NodeLoad load = idle();
   load.ttft_factor.reset();
   // Idle: 0.9 s of prefill, as projected.
