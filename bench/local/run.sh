@@ -5,7 +5,8 @@
 #  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
 #     with it serving 8 streaming requests over HTTP the whole time;
 #  3. time to first token of closed-loop streamed requests under a latency budget
-#     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS, THINK_MS), by the route that served them.
+#     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS, THINK_MS), by the route that served them, and
+#     how the local first tokens compared with admission's projections.
 # Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -96,3 +97,10 @@ echo
 echo "latency budget ${budget} ms, $clients clients, ~$words-word prompts, 32 tokens each, ${think} ms pauses, 20 s:"
 echo
 python3 "$root/bench/local/ttft_load.py" "$hearth_port" big "$clients" 20 "$words" 32 "$think" "$budget"
+echo
+# How the admitted requests' first tokens compared with admission's projections, and the
+# factor admission multiplied projections by at the end.
+curl -s "127.0.0.1:$hearth_port/metrics" | awk '
+  /^hearth_local_ttft_over_projection_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b = b sprintf(" <=%g: %d", le, $2) }
+  /^hearth_local_ttft_factor/ { f = $2 }
+  END { print "first token / projection, cumulative counts:" b; print "admission factor at the end: " f }'

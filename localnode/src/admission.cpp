@@ -82,9 +82,12 @@ Admission decide_admission(const AdmissionRequest& request, const NodeLoad& load
   return a;
 }
 
+double LatenessWindow::ratio(Duration actual, Duration projected) {
+  return static_cast<double>(actual.count()) / static_cast<double>(std::max(projected, kShortestProjection).count());
+}
+
 void LatenessWindow::record(TimePoint now, Duration actual, Duration projected) {
-  samples_[next_] = {now, static_cast<double>(actual.count()) /
-                              static_cast<double>(std::max(projected, kShortestProjection).count())};
+  samples_[next_] = {now, ratio(actual, projected)};
   next_ = (next_ + 1) % kSize;
   count_ = std::min(count_ + 1, kSize);
 }

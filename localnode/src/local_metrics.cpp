@@ -22,6 +22,12 @@ LocalMetrics::LocalMetrics(MetricsRegistry& registry) : registry_(registry) {
                      "Admission decisions, by result (admitted, context, slots, memory, latency).");
   registry_.describe("hearth_local_ttft_seconds", Type::Histogram,
                      "Time from admission to the first generated token.", latency_buckets());
+  registry_.describe("hearth_local_ttft_over_projection", Type::Histogram,
+                     "Time to first token over admission's projection of it (at least 100 ms).",
+                     {0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0});
+  registry_.describe("hearth_local_ttft_factor", Type::Gauge,
+                     "What latency admission multiplies its projections by (0: fewer than 4 first "
+                     "tokens timed in the last 30 s).");
 }
 
 void LocalMetrics::admission(const std::string& model, AdmissionVerdict verdict) {
@@ -29,9 +35,10 @@ void LocalMetrics::admission(const std::string& model, AdmissionVerdict verdict)
                 {{"model", model}, {"result", std::string(to_string(verdict))}});
 }
 
-void LocalMetrics::first_token(const std::string& model, Duration ttft) {
+void LocalMetrics::first_token(const std::string& model, Duration ttft, Duration projected) {
   registry_.observe("hearth_local_ttft_seconds", {{"model", model}},
                     std::chrono::duration<double>(ttft).count());
+  registry_.observe("hearth_local_ttft_over_projection", {{"model", model}}, LatenessWindow::ratio(ttft, projected));
 }
 
 void LocalMetrics::load(const std::string& model, const SchedulerStats& s) {
@@ -43,6 +50,7 @@ void LocalMetrics::load(const std::string& model, const SchedulerStats& s) {
   registry_.set("hearth_local_kv_bytes_budget", labels, static_cast<double>(s.kv_budget_bytes));
   registry_.set("hearth_local_prefill_tokens_per_second", labels, s.prefill_tokens_per_s);
   registry_.set("hearth_local_decode_tokens_per_second", labels, s.decode_tokens_per_s);
+  registry_.set("hearth_local_ttft_factor", labels, s.ttft_factor.value_or(0.0));
   // Totals are counters: set to the scheduler's running totals.
   registry_.set("hearth_local_tokens_total", {{"model", model}, {"kind", "prompt"}},
                 static_cast<double>(s.prompt_tokens));

@@ -154,7 +154,7 @@ Status LocalModel::load_steps() {
         metrics_.admission(options_.name, a.verdict);
         update_gauges();
       },
-      [this](Duration ttft) { metrics_.first_token(options_.name, ttft); },
+      [this](Duration ttft, Duration projected) { metrics_.first_token(options_.name, ttft, projected); },
       [this] { update_gauges(); }};
   scheduler_ = std::make_unique<Scheduler>(
       *ctx_, *tokenizer_,

@@ -146,6 +146,7 @@ SchedulerStats Scheduler::stats() const {
   s.decode_tokens_per_s = decode_rate_;
   s.prompt_tokens = prompt_tokens_total_;
   s.completion_tokens = completion_tokens_total_;
+  s.ttft_factor = lateness_.factor(SteadyTime::now());
   return s;
 }
 
@@ -297,7 +298,7 @@ void Scheduler::step() {
         std::lock_guard lock(mutex_);
         lateness_.record(SteadyTime::now(), ttft, seq.admission.prefill_projection);
       }
-      if (observer_.on_first_token) observer_.on_first_token(ttft);
+      if (observer_.on_first_token) observer_.on_first_token(ttft, seq.admission.prefill_projection);
     }
     seq.gen->emit(step.text);
     if (seq.decoder.finished()) {

@@ -151,6 +151,10 @@ TEST_F(LocalNodeTest, ServedGreedyTextEqualsGenerate) {
   EXPECT_EQ(body["usage"]["prompt_tokens"], want.prompt_tokens.size());
   EXPECT_EQ(body["usage"]["completion_tokens"], 40);
   EXPECT_EQ(cloud_.request_count(), 0u);
+  // Its first token, against admission's projection of it.
+  const std::string metrics = app_->metrics().render();
+  EXPECT_NE(metrics.find("hearth_local_ttft_over_projection_count{model=\"tiny\"} 1\n"), std::string::npos)
+      << metrics;
 
   // /v1/chat/completions, streamed, with the chat template applied.
   const auto chat_want = generate_alone(chat_tokens("Tell me a story."), 24);

@@ -77,6 +77,10 @@ class LatenessWindow {
   static constexpr double kNormalP99 = 2.326;
   static constexpr size_t kFewestSamples = 4;  // fewer tell too little of the spread
 
+  // A first token's time over its projection, the latter counted as at least
+  // kShortestProjection.
+  static double ratio(Duration actual, Duration projected);
+
   void record(TimePoint now, Duration actual, Duration projected);
   std::optional<double> factor(TimePoint now) const;  // none: fewer than 4 samples young enough
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -55,13 +56,14 @@ struct SchedulerStats {
   double decode_tokens_per_s = 0;
   uint64_t prompt_tokens = 0;       // totals since start
   uint64_t completion_tokens = 0;
+  std::optional<double> ttft_factor;  // what admission multiplies projections by (LatenessWindow)
 };
 
 // Told about admissions (on the submitting thread), first tokens and freed slots (on the
 // engine thread), for metrics. Each is optional.
 struct SchedulerObserver {
   std::function<void(const Admission&)> on_admission;
-  std::function<void(Duration ttft)> on_first_token;
+  std::function<void(Duration ttft, Duration projected)> on_first_token;  // projected: its prefill projection
   std::function<void()> on_release;
 };
 
