@@ -128,12 +128,7 @@ void tokens(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const Q8x3
 #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) sums[t][rr] = _mm512_add_ps(acc0[t], acc1[t]);
       if (nb % 2 == 1) {  // its last odd block, the same way
-        for (int t = 0; t < NT; ++t) {
-          const __m256i wv = loadu256(b + 2), xv = loadu256(x[t].q + 32 * (nb - 1));
-          const __m256i u = _mm256_sign_epi8(wv, wv), s = _mm256_sign_epi8(xv, wv);
-          const __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
-          tails[t][rr] = hsum(_mm256_mul_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(h2f(b) * x[t].d[nb - 1])));
-        }
+        for (int t = 0; t < NT; ++t) tails[t][rr] = q8_0_odd_block(b, x[t].q + 32 * (nb - 1), x[t].d[nb - 1]);
       }
     }
     const auto keep = static_cast<__mmask16>((1u << nr) - 1);

@@ -40,10 +40,10 @@ static inline __m512i dot_us_vnni512(__m512i u, __m512i s) {
 #undef HEARTH_DOT_US512
 
 // The same products for several tokens at once (with VNNI; without it, kernels_avx512.cpp
-// widens to int16 instead): each weight pair is loaded and its signs and
-// magnitudes taken once for up to four tokens. Every (row, token) sum runs through exactly
-// the operations of gemv_q8_q8_0_512, in the same order, so a token's results do not depend
-// on the tokens beside it.
+// widens to int16 instead): each weight pair is loaded and its signs and magnitudes taken once
+// for up to four tokens. Every (row, token) sum runs through exactly the operations of
+// gemv_q8_q8_0_512, in the same order, so a token's results do not depend on the tokens
+// beside it.
 template <int NT>
 static void gemv_q8_q8_0_512_tokens(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                                     const Q8x32Row* x, float* y, size_t ldy) {
@@ -91,22 +91,14 @@ static void gemv_q8_q8_0_512_tokens(const uint8_t* w, size_t stride, size_t n_ro
       }
     }
     for (int t = 0; t < NT; ++t) {
-      float tail = 0.0f;
-      if (i < nb) {
-        const __m256i wv = loadu256(b + 2);
-        const __m256i xv = loadu256(x[t].q + 32 * i);
-        const __m256i u = _mm256_sign_epi8(wv, wv), s = _mm256_sign_epi8(xv, wv);
-        const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
-        tail = hsum(_mm256_mul_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(b) * x[t].d[i])));
-      }
+      const float tail = i < nb ? q8_0_odd_block(b, x[t].q + 32 * i, x[t].d[i]) : 0.0f;
       y[static_cast<size_t>(t) * ldy + r] = hsum512(_mm512_add_ps(acc0[t], acc1[t])) + tail;
     }
   }
 }
 
-void gemv_q8_q8_0_512_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                                             const uint8_t* xq, size_t x_stride, size_t n_tok, float* y,
-                                             size_t ldy, uint8_t* /*scratch*/) {
+void gemv_q8_q8_0_512_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
+                            size_t x_stride, size_t n_tok, float* y, size_t ldy, uint8_t* /*scratch*/) {
   for (size_t t0 = 0; t0 < n_tok; t0 += 4) {
     Q8x32Row x[4];
     const size_t nt = std::min<size_t>(4, n_tok - t0);
