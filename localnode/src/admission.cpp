@@ -104,7 +104,7 @@ std::optional<double> LatenessWindow::factor(TimePoint now) const {
   const double mean = sum / static_cast<double>(n);
   double squares = 0;
   for (size_t i = 0; i < n; ++i) squares += (young[i] - mean) * (young[i] - mean);
-  const double sd = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
+  const double sd = std::sqrt(squares / static_cast<double>(n - 1));  // n >= kFewestSamples
   return std::max(largest, mean + kNormalP99 * sd);
 }
 

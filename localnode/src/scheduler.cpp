@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <limits>
 
 #include "hearth/localnode/generate.hpp"
@@ -92,6 +91,7 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
   bool remeasure = false;
   {
     std::lock_guard lock(mutex_);
+    const auto now = SteadyTime::now();
     const NodeLoad load{ctx_.n_ctx(),
                         static_cast<uint32_t>(free_slots_.size()),
                         kv_bytes_per_token_,
@@ -99,12 +99,10 @@ Result<std::shared_ptr<Generation>> Scheduler::submit(GenerationJob job,
                         kv_reserved_bytes_,
                         prefill_backlog_,
                         prefill_rate_,
-                        busy_ ? std::chrono::duration_cast<Duration>(SteadyTime::now() - step_end_)
-                              : Duration(0),
-                        lateness_.factor(SteadyTime::now()),
+                        busy_ ? std::chrono::duration_cast<Duration>(now - step_end_) : Duration(0),
+                        lateness_.factor(now),
                         options_.ttft_budget};
     admission = decide_admission(request, load);
-    const auto now = SteadyTime::now();
     if (admission.verdict == AdmissionVerdict::OverLatency && !busy_ && inbox_.empty() &&
         !free_slots_.empty() && now - last_remeasure_ >= kRemeasureEvery) {
       remeasure_ = remeasure = true;
@@ -293,10 +291,11 @@ void Scheduler::step() {
     sampled += seq.decoder.tokens().size() - before;
     if (!seq.first_token) {
       seq.first_token = true;
-      const auto ttft = std::chrono::duration_cast<Duration>(SteadyTime::now() - seq.submitted);
+      const auto now = SteadyTime::now();
+      const auto ttft = std::chrono::duration_cast<Duration>(now - seq.submitted);
       {
         std::lock_guard lock(mutex_);
-        lateness_.record(SteadyTime::now(), ttft, seq.admission.prefill_projection);
+        lateness_.record(now, ttft, seq.admission.prefill_projection);
       }
       if (observer_.on_first_token) observer_.on_first_token(ttft, seq.admission.prefill_projection);
     }

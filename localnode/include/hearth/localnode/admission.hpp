@@ -3,9 +3,10 @@
 // node's load, made at once on the I/O thread. It refuses what would overflow the context
 // (the prompt is never truncated), what has no free slot, what its KV cache would not fit in
 // the memory left, and what would start later than the latency budget allows — projected
-// time to first token = how long the engine has been inside its current step, plus the
-// prompt tokens waiting ahead of it and its own at the measured prefill rate. (An engine
-// starved of CPU shows as a step that does not end, so its projections grow at once.)
+// time to first token = (how long the engine has been inside its current step, plus the
+// prompt tokens waiting ahead of it and its own at the measured prefill rate) times how much
+// longer than projected first tokens have lately taken. (An engine starved of CPU shows as a
+// step that does not end, so its projections grow at once.)
 
 #include <array>
 #include <cstddef>
@@ -48,7 +49,7 @@ struct Admission {
   uint32_t kv_positions = 0;   // what to reserve: prompt + max_tokens, capped by the context
   uint64_t kv_bytes = 0;
   Duration projected_ttft{0};  // the prefill projection times ttft_factor
-  Duration prefill_projection{0};  // without it: what the first token's real time corrects
+  Duration prefill_projection{0};  // before the factor: what LatenessWindow compares with
   std::string reason;          // a refusal, with its numbers
   Duration retry_after{1000};  // a refusal's hint to the client
 

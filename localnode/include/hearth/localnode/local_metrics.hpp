@@ -1,7 +1,8 @@
 #pragma once
 // The local node's Prometheus series, labelled by model: queue depth, busy slots, KV bytes
 // used and budgeted, prefill and decode tokens/s, admissions and refusals by reason, the time
-// to first token, and how it compared with admission's projection. Thread-safe (the registry is); owned by the composition root.
+// to first token, and how it compared with admission's projection. Thread-safe (the registry
+// is); owned by the composition root.
 
 #include <string>
 

@@ -114,9 +114,8 @@ class Scheduler {
   // First tokens' times over their prefill projections.
   LatenessWindow lateness_;
   // Set by a latency refusal while the engine is idle: the engine measures the prefill rate
-  // afresh. A rate measured too low (at start-up on a busy host, say), or first tokens late
-  // once, would otherwise refuse every request for good, since only admitted requests are
-  // measured.
+  // afresh. A rate measured too low (at start-up on a busy host, say) would otherwise refuse
+  // every request for good, since only admitted requests are measured.
   bool remeasure_ = false;
   std::chrono::steady_clock::time_point last_remeasure_{};
   bool busy_ = false;                                  // sequences in the slots
