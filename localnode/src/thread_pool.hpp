@@ -20,7 +20,8 @@ namespace hearth::localnode {
 // where that is refused): it gets about 1/340 of a core that a normal thread also wants
 // (1/70 at nice 19), and the whole core when nothing else does. A server's engine threads use
 // it so that its I/O threads keep their throughput and latency however busy the engine is:
-// with 8 streams decoding, proxying lost 5-6 % of its requests/s instead of ~15 % at nice 19.
+// with 8 streams decoding, proxying kept 74-95 % of its idle requests/s against 55-86 % at
+// nice 19 (three paired runs of bench/local/run.sh, bench/README.md).
 // A starved engine measures low rates, and admission bursts what it cannot serve in time.
 void run_in_background();
 
