@@ -17,16 +17,9 @@ using namespace hearth::localnode;
 using namespace hearth::localnode::cpu;
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s K TOKENS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  const size_t k = std::strtoul(argv[1], nullptr, 10), n_tok = std::strtoul(argv[2], nullptr, 10);
+  size_t k = 0, n_tok = 0;
+  if (!hearth::bench::parse_k_tokens(argc, argv, "usage: %s K TOKENS [SECONDS]\n", k, n_tok)) return 2;
   const double seconds = argc > 3 ? std::strtod(argv[3], nullptr) : 2.0;
-  if (k == 0 || k % 32 != 0 || n_tok == 0) {
-    std::fprintf(stderr, "K must be a positive multiple of 32; TOKENS positive\n");
-    return 2;
-  }
   const KernelSet& ks = kernel_set(best_isa());
   const TypeKernels& tk = ks.of(TensorType::Q8_0);
   if (tk.pack == nullptr || ks.gemm_f32 == nullptr) {

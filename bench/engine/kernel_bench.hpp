@@ -5,10 +5,28 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
 namespace hearth::bench {
+
+// The K and TOKENS every kernel benchmark takes first. False, with `usage` (its %s is the
+// program) or the problem printed, unless K is a positive multiple of 32 and TOKENS positive.
+inline bool parse_k_tokens(int argc, char** argv, const char* usage, size_t& k, size_t& n_tok) {
+  if (argc < 3) {
+    std::fprintf(stderr, usage, argv[0]);
+    return false;
+  }
+  k = std::strtoul(argv[1], nullptr, 10);
+  n_tok = std::strtoul(argv[2], nullptr, 10);
+  if (k == 0 || k % 32 != 0 || n_tok == 0) {
+    std::fprintf(stderr, "K must be a positive multiple of 32; TOKENS positive\n");
+    return false;
+  }
+  return true;
+}
 
 // About 64 MiB of random Q8_0 rows, K wide, a multiple of `multiple` of them, so that every
 // pass streams them from memory as the engine does; block scales ~2^-7.
