@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "hearth/core/find_either.hpp"
 #include "hearth/core/wire_object.hpp"
 
 namespace hearth {
@@ -18,14 +19,11 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
   return pos;
 }
 
-// `pos` is at an opening quote; returns the position after the closing one.
+// `pos` is at an opening quote; returns the position after the closing one. Jumps from one
+// quote or backslash to the next: strings (message contents) are most of a body's bytes.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
-  for (++pos; pos < text.size(); ++pos) {
-    if (text[pos] == '\\') {
-      ++pos;
-    } else if (text[pos] == '"') {
-      return pos + 1;
-    }
+  for (pos = find_either(text, '"', '\\', pos + 1); pos != kNone; pos = find_either(text, '"', '\\', pos + 2)) {
+    if (text[pos] == '"') return pos + 1;
   }
   return kNone;
 }

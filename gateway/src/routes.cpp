@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "hearth/core/find_either.hpp"
+
 namespace hearth::gateway {
 namespace {
 
@@ -27,7 +29,7 @@ const RouteEntry& entry(Route route) { return kRoutes[static_cast<size_t>(route)
 }  // namespace
 
 std::string_view target_path(std::string_view target) {
-  return target.substr(0, target.find_first_of("?#"));
+  return target.substr(0, find_either(target, '?', '#'));
 }
 
 std::optional<Route> route_for_path(std::string_view path) {

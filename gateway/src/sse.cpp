@@ -1,7 +1,6 @@
 #include "hearth/gateway/sse.hpp"
 
-#include <cstring>
-
+#include "hearth/core/find_either.hpp"
 #include "hearth/gateway/error_response.hpp"
 #include "hearth/gateway/openai_codec.hpp"
 
@@ -9,12 +8,8 @@ namespace hearth::gateway {
 
 void append_sse_data(std::string& out, std::string_view text) {
   // Each line of the text becomes its own data: line; the client joins them with "\n" again.
-  // (memchr, not find_first_of: that one calls memchr once per byte.)
   while (true) {
-    const void* lf = std::memchr(text.data(), '\n', text.size());
-    const void* cr = std::memchr(text.data(), '\r', text.size());
-    const char* first = static_cast<const char*>(lf && (!cr || lf < cr) ? lf : cr);
-    const auto end = first ? static_cast<std::size_t>(first - text.data()) : std::string_view::npos;
+    const std::size_t end = find_either(text, '\n', '\r');
     out += "data: ";
     out += text.substr(0, end);
     out += '\n';

@@ -29,8 +29,8 @@ class CollectingHandler final : public HttpStreamHandler {
  public:
   explicit CollectingHandler(Duration delay = Duration(0)) : delay_(delay) {}
 
-  Task<Status> on_head(const HttpResponseHead& head) override {
-    head_ = head;
+  Task<Status> on_head(HttpResponseHead head) override {
+    head_ = std::move(head);
     co_return Status{};
   }
 

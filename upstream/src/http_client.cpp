@@ -222,9 +222,20 @@ HttpClient::~HttpClient() = default;
 
 boost::asio::any_io_executor HttpClient::get_executor() const { return driver_->executor(); }
 
+std::shared_ptr<const HttpUrl> HttpClient::parsed(const std::string& url) {
+  if (auto known = parsed_urls_.find(url); known != parsed_urls_.end()) return known->second;
+  std::optional<HttpUrl> parsed = parse_http_url(url);
+  if (!parsed) return nullptr;
+  // A bound, in case URLs ever come from requests rather than config.
+  if (parsed_urls_.size() >= 256) parsed_urls_.clear();
+  auto shared = std::make_shared<const HttpUrl>(std::move(*parsed));
+  parsed_urls_.emplace(url, shared);
+  return shared;
+}
+
 Task<Status> HttpClient::send(HttpRequest request, HttpStreamHandler& handler) {
-  const std::optional<HttpUrl> url = parse_http_url(request.url);
-  if (!url) co_return make_error(ErrorCode::UpstreamError, "upstream URL is not a valid http(s) URL");
+  const std::shared_ptr<const HttpUrl> url = parsed(request.url);
+  if (url == nullptr) co_return make_error(ErrorCode::UpstreamError, "upstream URL is not a valid http(s) URL");
 
   // Cancellation must reach us as a result, not as an exception thrown at the next
   // co_await; the setting belongs to the whole coroutine stack, so restore it on the way out.

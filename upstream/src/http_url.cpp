@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hearth/core/find_either.hpp"
+
 namespace hearth::upstream {
 
 namespace {
@@ -52,7 +54,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     return std::nullopt;
   }
   if (const size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
-  const size_t slash = url.find_first_of("/?");
+  const size_t slash = find_either(url, '/', '?');
   std::string_view authority = url.substr(0, slash);
   out.target.push_back('/');
   if (slash != std::string_view::npos) out.target.append(url.substr(url[slash] == '/' ? slash + 1 : slash));

@@ -26,6 +26,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "hearth/core/find_either.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 
 namespace hearth::upstream {
@@ -62,7 +63,7 @@ bool owned_header(std::string_view name) {
 }
 
 bool has_line_break(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
+  return find_either(text, '\r', '\n') != std::string_view::npos;
 }
 
 Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request) {
@@ -219,7 +220,8 @@ Task<Status> PlainHttp::send(const HttpUrl& url, const HttpRequest& request,
   const Deadlines deadlines(SteadyClock::now(), request.timeouts);
   Result<std::string> head = request_head(url, request);
   if (!head) co_return std::move(head).error();
-  std::unique_ptr<Host>& slot = hosts_[url.host + " " + url.port];
+  host_key_.assign(url.host).append(" ").append(url.port);  // reused: no allocation per request
+  std::unique_ptr<Host>& slot = hosts_[host_key_];
   if (!slot) slot = std::make_unique<Host>();
   Host& host = *slot;
 
@@ -361,11 +363,11 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
   response_head.status = parser->get().result_int();
   for (const auto& field : parser->get()) {
     std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::transform(name.begin(), name.end(), name.begin(),  // ASCII: no locale look-up per byte
+                   [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch; });
     response_head.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  if (Status status = co_await handler.on_head(response_head); !status) {
+  if (Status status = co_await handler.on_head(std::move(response_head)); !status) {
     co_return Exchange{std::move(status), false, false};
   }
 

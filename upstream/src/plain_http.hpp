@@ -44,6 +44,7 @@ class PlainHttp {
   boost::asio::any_io_executor executor_;
   const HttpClientOptions& options_;
   std::unordered_map<std::string, std::unique_ptr<Host>> hosts_;  // by host:port
+  std::string host_key_;
   std::size_t idle_total_ = 0;
 };
 

@@ -1,24 +1,13 @@
 #include "hearth/upstream/sse_parser.hpp"
 
 #include <algorithm>
-#include <cstring>
+
+#include "hearth/core/find_either.hpp"
 
 namespace hearth::upstream {
 
 namespace {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
-// The first CR or LF at or after `pos`. Two memchr scans: string_view::find_first_of calls
-// memchr once per byte, which showed up as the parser's main cost under load.
-std::size_t find_line_end(std::string_view bytes, std::size_t pos) {
-  const char* begin = bytes.data() + pos;
-  const std::size_t n = bytes.size() - pos;
-  const void* lf = std::memchr(begin, '\n', n);
-  const std::size_t until = lf ? static_cast<const char*>(lf) - begin : n;
-  const void* cr = std::memchr(begin, '\r', until);
-  if (cr) return pos + (static_cast<const char*>(cr) - begin);
-  return lf ? pos + until : std::string_view::npos;
-}
 }
 
 Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
@@ -43,7 +32,7 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
         continue;
       }
     }
-    std::size_t end = find_line_end(bytes, pos);
+    std::size_t end = find_either(bytes, '\n', '\r', pos);
     if (end == std::string_view::npos) {
       line_.append(bytes.substr(pos));
       break;

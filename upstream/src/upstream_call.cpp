@@ -17,9 +17,9 @@ class ExchangeHandler final : public HttpStreamHandler {
  public:
   explicit ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {}
 
-  Task<Status> on_head(const HttpResponseHead& head) override {
-    head_ = head;
-    auto content_type = head.header("content-type").value_or("");
+  Task<Status> on_head(HttpResponseHead head) override {
+    head_ = std::move(head);
+    auto content_type = head_.header("content-type").value_or("");
     // Some servers answer a streamed request with one JSON body (often an error).
     json_instead_ = consumer_ != nullptr && content_type.find("json") != std::string_view::npos;
     co_return Status{};

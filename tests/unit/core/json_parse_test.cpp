@@ -79,6 +79,21 @@ TEST(ParseJson, AgreesWithNlohmannOnRandomMutations) {
   }
 }
 
+// Strings are scanned sixteen bytes a step: each byte that ends a plain run (quote,
+// backslash, control, non-ASCII), or that is allowed though it looks close (DEL), at every
+// offset of a long string and in its tail.
+TEST(ParseJson, FindsEachSpecialByteAtEveryOffsetOfALongString) {
+  const std::vector<std::string> specials = {"\"", "\\n", "\\", "\x01", "\x1F", "\x7F",
+                                             "\xC3\xA9", "\xE2\x82\xAC", "\xFF", " "};
+  for (size_t offset = 0; offset < 40; ++offset) {
+    for (const std::string& special : specials) {
+      expect_like_nlohmann("\"" + std::string(offset, 'a') + special + std::string(20, 'b') + "\"");
+      expect_like_nlohmann("[\"" + std::string(offset, 'a') + special + "\"]");
+      if (HasFailure()) return;
+    }
+  }
+}
+
 TEST(ParseJson, StopsAtTheDepthLimit) {
   const std::string deep = std::string(20, '[') + std::string(20, ']');
   EXPECT_TRUE(parse_json(deep, 20).has_value());

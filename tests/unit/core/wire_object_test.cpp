@@ -87,6 +87,14 @@ TEST(WithStringMember, EveryDuplicateIsReplaced) {
   EXPECT_EQ(*out, R"({"model":"z","model":"z"})");
 }
 
+TEST(WithStringMember, EscapedBackslashesAndQuotesStayInsideTheirStrings) {
+  const std::string text = R"({"a":"x\\","model":"p","b":"\\\"model\":"})";
+  auto out = with_string_member(text, "model", "z");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, R"({"a":"x\\","model":"z","b":"\\\"model\":"})");
+  EXPECT_EQ(Json::parse(*out)["b"], "\\\"model\":");
+}
+
 TEST(WithStringMember, AddsTheMemberWhenAbsent) {
   EXPECT_EQ(with_string_member(R"({"a":[1,{"b":null}]})", "model", "m"),
             R"({"model":"m","a":[1,{"b":null}]})");

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 
 #include "hearth/core/completion_source.hpp"
 #include "hearth/core/result.hpp"
+#include "hearth/upstream/http_url.hpp"
 #include "hearth/upstream/upstream_timeouts.hpp"
 
 namespace hearth::upstream {
@@ -48,8 +50,8 @@ class HttpStreamHandler {
  public:
   virtual ~HttpStreamHandler() = default;
 
-  // Called once, before any body bytes.
-  virtual Task<Status> on_head(const HttpResponseHead& head) = 0;
+  // Called once, before any body bytes. The head is the handler's to keep.
+  virtual Task<Status> on_head(HttpResponseHead head) = 0;
 
   // Called with body bytes in order; `bytes` is valid only during the call.
   virtual Task<Status> on_body(std::string_view bytes) = 0;
@@ -94,8 +96,12 @@ class HttpClient {
 
  private:
   Task<Status> send_via_curl(HttpRequest request, HttpStreamHandler& handler);
+  std::shared_ptr<const HttpUrl> parsed(const std::string& url);
 
   std::unique_ptr<Driver> driver_;
+  // The URLs sent to, parsed: config fixes them, so parsing each once saves it per request.
+  // Shared: a transfer keeps its URL should the map be cleared meanwhile.
+  std::unordered_map<std::string, std::shared_ptr<const HttpUrl>> parsed_urls_;
   std::unique_ptr<PlainHttp> plain_;  // src/plain_http.hpp; uses driver_'s options
 };
 
