@@ -1,5 +1,5 @@
-# Shared by the bench/*/run.sh scripts (source it after `set -euo pipefail`): a scratch
-# folder $tmp and the array $pids, both cleaned up on exit, and two port helpers.
+# Shared by the bench/*/ scripts (source it after `set -euo pipefail`): a scratch folder $tmp
+# and the array $pids, both cleaned up on exit, two port helpers, and processes' CPU time.
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -9,3 +9,16 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Waits up to 10 s for something to listen on 127.0.0.1:$1.
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# CPU time (user + system, in clock ticks) of processes and all their threads. CPU per
+# request is steadier than requests/s when the machine is shared, and it is what decides
+# throughput when the proxy is what saturates the cores.
+cpu_ticks() {
+  local total=0 p s
+  for p in "$@"; do
+    for s in /proc/"$p"/task/*/stat; do
+      total=$((total + $(awk '{print $14 + $15}' "$s" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$total"
+}

@@ -56,19 +56,6 @@ CONF
 wait_port "$hearth_port"
 idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
 
-# CPU time (user + system, in clock ticks) of processes and all their threads. CPU per
-# request is steadier than requests/s when the machine is shared, and it is what decides
-# throughput when the proxy is what saturates the cores.
-cpu_ticks() {
-  local total=0 p s
-  for p in "$@"; do
-    for s in /proc/"$p"/task/*/stat; do
-      total=$((total + $(awk '{print $14 + $15}' "$s" 2>/dev/null || echo 0)))
-    done
-  done
-  echo "$total"
-}
-
 run_wrk() {  # name url stream [pids whose CPU per request to report]
   local name="$1" url="$2" stream="$3"; shift 3
   local before after

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Two hearth binaries in alternation, each proxying the same wrk load to the mock upstream as
+# bench/gateway/run.sh does: requests/s and hearth's CPU per request, one line a run. The host's
+# speed drifts by tens of percent over minutes, so builds compare only in such pairs.
+# Usage: bench/gateway/ab.sh OLD_HEARTH NEW_HEARTH [PAIRS=3] [DURATION_S=8]   (STREAM=1: streamed)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+old="$1" new="$2" pairs="${3:-3}" dur="${4:-8}"
+source "$root/bench/lib.sh"
+
+mock_port=$(free_port)
+"$root/build/bench/hearth_bench_mock_upstream" "$mock_port" 1 & pids+=($!)
+wait_port "$mock_port"
+
+one_run() {  # binary
+  local port pid before after requests
+  port=$(free_port)
+  cat > "$tmp/hearth.yaml" <<CONF
+server: {listen: 127.0.0.1:$port, workers: 2}
+auth: {enabled: false}
+upstreams:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
+models:
+  - {name: bench, routes: [mock:mock]}
+log: {level: warn, access_log: off}
+cache: {backend: off}
+CONF
+  "$1" serve --config "$tmp/hearth.yaml" 2>/dev/null & pid=$!
+  wait_port "$port"
+  before=$(cpu_ticks "$pid")
+  STREAM="${STREAM:-0}" wrk -t2 -c32 -d"${dur}s" -s "$root/bench/gateway/post.lua" \
+    "http://127.0.0.1:$port/v1/chat/completions" > "$tmp/wrk.txt"
+  after=$(cpu_ticks "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  requests=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+  echo "$1: $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt") requests/s," \
+    "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs CPU per request"
+}
+
+for _ in $(seq "$pairs"); do
+  one_run "$old"
+  one_run "$new"
+done
