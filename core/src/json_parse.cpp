@@ -7,10 +7,8 @@
 #include <string>
 #include <utility>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 
 namespace hearth {
@@ -219,27 +217,6 @@ class Parser {
         default: return false;
       }
     }
-  }
-
-  static bool plain(unsigned char c) { return c != '"' && c != '\\' && c >= 0x20 && c < 0x80; }
-
-  // The end of the run of bytes a string takes as they are: printable ASCII other than a
-  // quote or a backslash. Sixteen bytes a step where SSE2 is there (message contents are
-  // most of a request's bytes).
-  static const char* plain_run_end(const char* p, const char* end) {
-#ifdef __SSE2__
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    const __m128i below_space = _mm_set1_epi8(0x20);
-    for (; end - p >= 16; p += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      // Signed compares: bytes >= 0x80 are negative, so "less than 0x20" catches them too.
-      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                        _mm_cmplt_epi8(v, below_space));
-      if (const int mask = _mm_movemask_epi8(stop); mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    }
-#endif
-    while (p != end && plain(static_cast<unsigned char>(*p))) ++p;
-    return p;
   }
 
   static bool digit(char c) { return c >= '0' && c <= '9'; }

@@ -2,6 +2,7 @@
 
 #include "hearth/core/completion.hpp"
 #include "hearth/core/json_parse.hpp"
+#include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 
 #include <charconv>
@@ -155,6 +156,7 @@ class ObjectValidator {
     const char* begin = ++p_;
     bool escaped = false;
     while (true) {
+      p_ = plain_run_end(p_, end_);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') break;

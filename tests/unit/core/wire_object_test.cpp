@@ -160,5 +160,21 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
   }
 }
 
+// Strings are scanned sixteen bytes a step: each byte that ends a plain run, or that is
+// allowed though it looks close (DEL), at every offset of a long string and in its tail.
+TEST(ScanJsonObject, FindsEachSpecialByteAtEveryOffsetOfALongString) {
+  const std::vector<std::string> specials = {"\"", "\\n", "\\", "\x01", "\x1F", "\x7F",
+                                             "\xC3\xA9", "\xE2\x82\xAC", "\xFF", " "};
+  for (std::size_t offset = 0; offset < 40; ++offset) {
+    for (const std::string& special : specials) {
+      for (const std::string& text : {R"({"content":")" + std::string(offset, 'a') + special + std::string(20, 'b') + "\"}",
+                                      R"({"content":")" + std::string(offset, 'a') + special + "\"}"}) {
+        const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        ASSERT_EQ(scan_json_object(text).has_value(), !parsed.is_discarded()) << testing::PrintToString(text);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth
