@@ -22,3 +22,15 @@ cpu_ticks() {
   done
   echo "$total"
 }
+
+# The same for the threads of process $1 whose name starts with $2 (hearth names its I/O
+# threads hearth-io-N, the engine's hearth-engine and hearth-compute).
+cpu_ticks_named() {
+  local total=0 s
+  for s in /proc/"$1"/task/*; do
+    case "$(cat "$s/comm" 2>/dev/null)" in
+      "$2"*) total=$((total + $(awk '{print $14 + $15}' "$s/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$total"
+}

@@ -61,14 +61,21 @@ CONF
 start_hearth 60000 "[{name: bench, routes: [mock:mock]}, {name: big, routes: [local:big]}]"
 
 proxy() {  # name → a Markdown row of wrk against the mock route
+  # The I/O threads' CPU per request says whether the engine slows hearth's own proxying
+  # (sharing caches and memory bandwidth), apart from what it takes from wrk and the mock.
+  local before after requests
+  before=$(cpu_ticks_named "$hearth_pid" hearth-io)
   STREAM=0 wrk -t2 -c32 -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" \
     "http://127.0.0.1:$hearth_port/v1/chat/completions" > "$tmp/wrk.txt" 2>&1
-  printf '| %s | %s | %s | %s |\n' "$1" "$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")" \
-    "$(awk '$1=="50%" {print $2}' "$tmp/wrk.txt")" "$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")"
+  after=$(cpu_ticks_named "$hearth_pid" hearth-io)
+  requests=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+  printf '| %s | %s | %s | %s | %s µs |\n' "$1" "$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")" \
+    "$(awk '$1=="50%" {print $2}' "$tmp/wrk.txt")" "$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")" \
+    "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests ))"
 }
 echo
-echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 |'
-echo '|---|---|---|---|'
+echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 | I/O threads CPU per request |'
+echo '|---|---|---|---|---|'
 proxy "engine idle"
 # Keep 8 local streams running for the whole measurement.
 loops=()

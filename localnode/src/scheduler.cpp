@@ -1,5 +1,7 @@
 #include "hearth/localnode/scheduler.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -149,6 +151,7 @@ SchedulerStats Scheduler::stats() const {
 }
 
 void Scheduler::run() {
+  pthread_setname_np(pthread_self(), "hearth-engine");
   if (options_.background) run_in_background();
   for (;;) {
     std::vector<std::unique_ptr<Sequence>> fresh;

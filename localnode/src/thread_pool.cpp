@@ -62,6 +62,7 @@ void run_in_background() {
 ThreadPool::ThreadPool(int n_threads, bool background) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) {
     workers_.emplace_back([this, i, background] {
+      pthread_setname_np(pthread_self(), "hearth-compute");
       if (background) run_in_background();
       worker(i);
     });
