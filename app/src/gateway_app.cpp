@@ -335,11 +335,12 @@ Status GatewayApp::start() {
     if (worker->redis) worker->redis->start();  // connects in the background
   }
   for (std::size_t i = 0; i < p.workers.size(); ++i) {
-    p.workers[i]->thread = std::thread([w = p.workers[i].get(), name = "hearth-io-" + std::to_string(i)] {
-      // Named for `top -H` and /proc/PID/task/*/comm: the I/O threads apart from the engine's.
-      pthread_setname_np(pthread_self(), name.c_str());
-      w->io.run();
-    });
+    p.workers[i]->thread =
+        std::thread([w = p.workers[i].get(), name = "hearth-io-" + std::to_string(i)] {
+          // Named for `top -H` and /proc/PID/task/*/comm: the I/O threads apart from the engine's.
+          pthread_setname_np(pthread_self(), name.c_str());
+          w->io.run();
+        });
   }
   for (auto& model : p.local_models) model->start_loading();
   for (const auto& warning : p.config.warnings) p.log.warn("config", {{"message", warning}});

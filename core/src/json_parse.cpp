@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-
 #include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 

@@ -22,7 +22,8 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
 // `pos` is at an opening quote; returns the position after the closing one. Jumps from one
 // quote or backslash to the next: strings (message contents) are most of a body's bytes.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
-  for (pos = find_either(text, '"', '\\', pos + 1); pos != kNone; pos = find_either(text, '"', '\\', pos + 2)) {
+  for (pos = find_either(text, '"', '\\', pos + 1); pos != kNone;
+       pos = find_either(text, '"', '\\', pos + 2)) {
     if (text[pos] == '"') return pos + 1;
   }
   return kNone;

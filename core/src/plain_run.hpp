@@ -17,9 +17,12 @@ inline const char* plain_run_end(const char* p, const char* end) {
   for (; end - p >= 16; p += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Signed compares: bytes >= 0x80 are negative, so "less than 0x20" catches them too.
-    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                      _mm_cmplt_epi8(v, below_space));
-    if (const int mask = _mm_movemask_epi8(stop); mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    const __m128i stop =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, below_space));
+    if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
+      return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
   }
 #endif
   for (; p != end; ++p) {

@@ -235,7 +235,9 @@ std::shared_ptr<const HttpUrl> HttpClient::parsed(const std::string& url) {
 
 Task<Status> HttpClient::send(HttpRequest request, HttpStreamHandler& handler) {
   const std::shared_ptr<const HttpUrl> url = parsed(request.url);
-  if (url == nullptr) co_return make_error(ErrorCode::UpstreamError, "upstream URL is not a valid http(s) URL");
+  if (url == nullptr) {
+    co_return make_error(ErrorCode::UpstreamError, "upstream URL is not a valid http(s) URL");
+  }
 
   // Cancellation must reach us as a result, not as an exception thrown at the next
   // co_await; the setting belongs to the whole coroutine stack, so restore it on the way out.

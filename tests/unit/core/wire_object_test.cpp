@@ -167,10 +167,11 @@ TEST(ScanJsonObject, FindsEachSpecialByteAtEveryOffsetOfALongString) {
                                              "\xC3\xA9", "\xE2\x82\xAC", "\xFF", " "};
   for (std::size_t offset = 0; offset < 40; ++offset) {
     for (const std::string& special : specials) {
-      for (const std::string& text : {R"({"content":")" + std::string(offset, 'a') + special + std::string(20, 'b') + "\"}",
-                                      R"({"content":")" + std::string(offset, 'a') + special + "\"}"}) {
+      const std::string head = R"({"content":")" + std::string(offset, 'a') + special;
+      for (const std::string& text : {head + std::string(20, 'b') + "\"}", head + "\"}"}) {
         const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-        ASSERT_EQ(scan_json_object(text).has_value(), !parsed.is_discarded()) << testing::PrintToString(text);
+        ASSERT_EQ(scan_json_object(text).has_value(), !parsed.is_discarded())
+            << testing::PrintToString(text);
       }
     }
   }

@@ -99,10 +99,10 @@ class HttpClient {
   std::shared_ptr<const HttpUrl> parsed(const std::string& url);
 
   std::unique_ptr<Driver> driver_;
+  std::unique_ptr<PlainHttp> plain_;  // src/plain_http.hpp; uses driver_'s options
   // The URLs sent to, parsed: config fixes them, so parsing each once saves it per request.
   // Shared: a transfer keeps its URL should the map be cleared meanwhile.
   std::unordered_map<std::string, std::shared_ptr<const HttpUrl>> parsed_urls_;
-  std::unique_ptr<PlainHttp> plain_;  // src/plain_http.hpp; uses driver_'s options
 };
 
 }  // namespace hearth::upstream
