@@ -15,7 +15,9 @@ namespace {
 class OpenAiStreamConsumer final : public SseConsumer {
  public:
   OpenAiStreamConsumer(CompletionSink& sink, std::string route)
-      : sink_(sink), route_(std::move(route)) {}
+      : sink_(sink), route_(std::move(route)) {
+    chunks_.reserve(16);  // the events of one read, without growing the vector each request
+  }
 
   Task<Status> on_events(std::span<SseEvent> events) override {
     chunks_.clear();

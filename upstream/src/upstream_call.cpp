@@ -11,11 +11,15 @@ namespace {
 
 constexpr std::size_t kMaxErrorBodyBytes = 64 * 1024;
 constexpr std::size_t kMaxJsonBodyBytes = 64 * 1024 * 1024;
+constexpr std::size_t kEventsPerRead = 16;
 
 // Collects the head and body of one exchange; in stream mode parses 2xx bodies as SSE.
 class ExchangeHandler final : public HttpStreamHandler {
  public:
-  explicit ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {}
+  explicit ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {
+    // One read usually brings several events: no growing the vector from one per request.
+    if (consumer_ != nullptr) events_.reserve(kEventsPerRead);
+  }
 
   Task<Status> on_head(HttpResponseHead head) override {
     head_ = std::move(head);
