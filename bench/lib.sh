@@ -14,23 +14,24 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 # request is steadier than requests/s when the machine is shared, and it is what decides
 # throughput when the proxy is what saturates the cores.
 cpu_ticks() {
-  local total=0 p s
-  for p in "$@"; do
-    for s in /proc/"$p"/task/*/stat; do
-      total=$((total + $(awk '{print $14 + $15}' "$s" 2>/dev/null || echo 0)))
-    done
-  done
-  echo "$total"
+  local p stats=()
+  for p in "$@"; do stats+=(/proc/"$p"/task/*/stat); done
+  sum_ticks "${stats[@]}"
 }
 
 # The same for the threads of process $1 whose name starts with $2 (hearth names its I/O
 # threads hearth-io-N, the engine's hearth-engine and hearth-compute).
 cpu_ticks_named() {
-  local total=0 s
-  for s in /proc/"$1"/task/*; do
-    case "$(cat "$s/comm" 2>/dev/null)" in
-      "$2"*) total=$((total + $(awk '{print $14 + $15}' "$s/stat" 2>/dev/null || echo 0))) ;;
-    esac
+  local task stats=()
+  for task in /proc/"$1"/task/*; do
+    [[ "$(cat "$task/comm" 2>/dev/null)" == "$2"* ]] && stats+=("$task/stat")
   done
+  sum_ticks "${stats[@]}"
+}
+
+# user + system ticks summed over /proc/…/stat files (a thread gone meanwhile counts 0).
+sum_ticks() {
+  local total=0 stat
+  for stat in "$@"; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
   echo "$total"
 }
