@@ -35,3 +35,18 @@ sum_ticks() {
   for stat in "$@"; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
   echo "$total"
 }
+
+# The config of a hearth on 127.0.0.1:$1 (2 workers, auth and access log off) whose model
+# `bench` routes to the mock upstream on port $2; $3 is its cache section.
+mock_proxy_config() {
+  cat <<CONF
+server: {listen: 127.0.0.1:$1, workers: 2}
+auth: {enabled: false}
+upstreams:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$2/v1", zone: on_prem}
+models:
+  - {name: bench, routes: [mock:mock]}
+log: {level: warn, access_log: off}
+$3
+CONF
+}

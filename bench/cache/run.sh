@@ -25,16 +25,7 @@ wait_port "$redis_port"; wait_port "$mock_port"
 
 # Three hearths (2 workers each, auth and access log off); only one is loaded at a time.
 start_hearth() {  # port cache-section
-  cat > "$tmp/hearth-$1.yaml" <<CONF
-server: {listen: 127.0.0.1:$1, workers: 2}
-auth: {enabled: false}
-upstreams:
-  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
-models:
-  - {name: bench, routes: [mock:mock]}
-log: {level: warn, access_log: off}
-$2
-CONF
+  mock_proxy_config "$1" "$mock_port" "$2" > "$tmp/hearth-$1.yaml"
   "$build/hearth" serve --config "$tmp/hearth-$1.yaml" 2>"$out/hearth-$1.log" & pids+=($!)
   wait_port "$1"
 }

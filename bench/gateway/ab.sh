@@ -15,16 +15,7 @@ wait_port "$mock_port"
 one_run() {  # binary
   local port pid before after requests
   port=$(free_port)
-  cat > "$tmp/hearth.yaml" <<CONF
-server: {listen: 127.0.0.1:$port, workers: 2}
-auth: {enabled: false}
-upstreams:
-  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
-models:
-  - {name: bench, routes: [mock:mock]}
-log: {level: warn, access_log: off}
-cache: {backend: off}
-CONF
+  mock_proxy_config "$port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth.yaml"
   "$1" serve --config "$tmp/hearth.yaml" 2>/dev/null & pid=$!
   wait_port "$port"
   before=$(cpu_ticks "$pid")

@@ -42,16 +42,8 @@ nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' & nginx_pid=$!
 wait_port "$nginx_port"
 
 # hearth in front of the same mock.
-cat > "$tmp/hearth.yaml" <<CONF
-server: {listen: 127.0.0.1:$hearth_port, workers: 2}
-auth: {enabled: false}
-upstreams:
-  - {name: mock, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", zone: on_prem}
-models:
-  - {name: bench, routes: [mock:mock]}
-log: {level: warn, access_log: off}
-cache: {backend: off}        # post.lua is deterministic: measure proxying, not cache hits
-CONF
+# post.lua is deterministic: the cache is off to measure proxying, not cache hits.
+mock_proxy_config "$hearth_port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth.yaml"
 "$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$out/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
 wait_port "$hearth_port"
 idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
