@@ -363,8 +363,8 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
   response_head.status = parser->get().result_int();
   for (const auto& field : parser->get()) {
     std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),  // ASCII: no locale look-up per byte
-                   [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch; });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     response_head.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   if (Status status = co_await handler.on_head(std::move(response_head)); !status) {
