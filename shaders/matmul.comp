@@ -5,9 +5,13 @@
 // Push constants: n_in, n_out, row_bytes, n_tokens, x_offset, y_offset (offsets in elements);
 // x row t starts at x_offset + t * n_in, y row t at y_offset + t * n_out. n_in is a multiple
 // of QK.
-// Dispatch: (ceil(n_out / TILE_ROWS), ceil(n_tokens / TILE_TOKENS), 1) workgroups of 128;
-// each stages a KSTEP-wide slice of its weight rows (dequantized) and of its x rows in shared
-// memory per step, and each thread accumulates a 4-row by 4-token block.
+// Dispatch: (ceil(n_out / TILE_ROWS), ceil(n_tokens / TILE_TOKENS), slices) workgroups of
+// 128; each stages a KSTEP-wide slice of its weight rows (dequantized) and of its x rows in
+// shared memory per step, and each thread accumulates a 4-row by 4-token block.
+// Split over k: workgroups of layer z sum only i in [z * k_len, (z + 1) * k_len) (k_len a
+// multiple of KSTEP) and write the z-th (n_tokens, n_out) block past y_offset; split_sum.comp
+// adds the blocks. A small product then runs as many short workgroups in parallel instead of
+// a few long ones, each paying its steps' memory latency in turn.
 #extension GL_GOOGLE_include_directive : require
 
 #include "dequant.glsl"
@@ -30,6 +34,7 @@ layout(push_constant, std430) uniform Params {
   uint n_tokens;
   uint x_offset;
   uint y_offset;
+  uint k_len;
 } pc;
 
 // Both tiles are k-major so the inner loop reads 4 rows / 4 tokens as one vec4; the extra
@@ -49,16 +54,18 @@ void main() {
   vec4 acc[4];
   [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[j] = vec4(0.0);
 
-  for (uint k0 = 0u; k0 < pc.n_in; k0 += KSTEP) {
+  const uint k_begin = gl_WorkGroupID.z * pc.k_len;
+  const uint k_end = min(pc.n_in, k_begin + pc.k_len);
+  for (uint k0 = k_begin; k0 < k_end; k0 += KSTEP) {
     // Stage the weights: TILE_ROWS rows by KSTEP / 4 quads; a row's quads go to consecutive
     // threads so their reads are contiguous. Rows past n_out and quads past n_in (possible
-    // only for QK = 4 types) are zero.
+    // only for QK = 4 types, in the last slice) are zero.
     [[unroll]] for (uint j = 0u; j < TILE_ROWS * KSTEP / 4u / WG; ++j) {
       const uint idx = tid + j * WG;
       const uint q = idx % (KSTEP / 4u), row = idx / (KSTEP / 4u);
       const uint k = k0 + 4u * q;
       vec4 v = vec4(0.0);
-      if (r0 + row < pc.n_out && k < pc.n_in) {
+      if (r0 + row < pc.n_out && k < k_end) {
         v = dequant4((r0 + row) * pc.row_bytes + (k / QK) * BLOCK_BYTES, (k % QK) / 4u);
       }
       [[unroll]] for (uint c = 0u; c < 4u; ++c) w_tile[4u * q + c][row / 4u][row % 4u] = v[c];
@@ -69,7 +76,7 @@ void main() {
       const uint q = idx % (KSTEP / 4u), tok = idx / (KSTEP / 4u);
       const uint k = k0 + 4u * q;
       vec4 v = vec4(0.0);
-      if (t0 + tok < pc.n_tokens && k < pc.n_in) {
+      if (t0 + tok < pc.n_tokens && k < k_end) {
         const uint at = pc.x_offset + (t0 + tok) * pc.n_in + k;
         v = aligned ? x4[at >> 2] : vec4(x_f[at], x_f[at + 1u], x_f[at + 2u], x_f[at + 3u]);
       }
@@ -93,7 +100,7 @@ void main() {
     if (t >= pc.n_tokens) break;
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
       const uint r = r0 + 4u * rg + i;
-      if (r < pc.n_out) y_f[pc.y_offset + t * pc.n_out + r] = acc[j][i];
+      if (r < pc.n_out) y_f[pc.y_offset + (gl_WorkGroupID.z * pc.n_tokens + t) * pc.n_out + r] = acc[j][i];
     }
   }
 }

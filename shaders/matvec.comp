@@ -31,6 +31,7 @@ layout(push_constant, std430) uniform Params {
   uint n_tokens;
   uint x_offset;
   uint y_offset;
+  uint k_len;  // matmul.comp's; unused here
 } pc;
 
 // One partial sum per (row, token) per subgroup: each subgroup reduces its own lanes, so the

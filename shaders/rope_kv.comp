@@ -9,8 +9,9 @@
 // Dispatch: (n_head + n_head_kv, n_rows). Each thread owns whole pairs of a head's elements
 // — the rotated pairs, then the unrotated rest two by two — so no thread reads another's.
 
-#extension GL_EXT_shader_16bit_storage : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_GOOGLE_include_directive : require
+
+#include "kv_type.glsl"
 
 layout(local_size_x = 64) in;
 
@@ -18,12 +19,6 @@ layout(push_constant) uniform Push {
   uint n_rows, n_head, n_head_kv, head_dim, n_rot, neox, n_ctx, has_bias;
   uint pos_offset, seq_offset;
 } p;
-
-#ifdef KV_F16
-#define KV_T float16_t
-#else
-#define KV_T float
-#endif
 
 layout(set = 0, binding = 0) buffer Q { float q[]; };
 layout(set = 0, binding = 1) buffer K { float k[]; };
@@ -81,12 +76,12 @@ void main() {
     } else {
       k[base + a] = x0;
       k[base + b] = x1;
-      k_cache[cache_row + a] = KV_T(x0);
-      k_cache[cache_row + b] = KV_T(x1);
+      k_cache[cache_row + a] = to_kv(x0);
+      k_cache[cache_row + b] = to_kv(x1);
       const float v0 = v[base + a] + (p.has_bias != 0 ? bv[kh * hd + a] : 0.0);
       const float v1 = v[base + b] + (p.has_bias != 0 ? bv[kh * hd + b] : 0.0);
-      v_cache[cache_row + a] = KV_T(v0);
-      v_cache[cache_row + b] = KV_T(v1);
+      v_cache[cache_row + a] = to_kv(v0);
+      v_cache[cache_row + b] = to_kv(v1);
     }
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Vulkan backend against llama.cpp's, on the same device and model: llama-bench of a
 # llama.cpp built with -DGGML_VULKAN=ON, then hearth_bench_engine with kernels=vulkan,
-# interleaved, REPS (default 3) repetitions each, 512-token prefill and 128-token decode.
+# interleaved, REPS (default 3) repetitions each, 512-token prefill and 128-token decode (from
+# an empty context, as llama-bench's tg test does).
 #   LLAMA_BENCH=/path/to/vulkan/llama-bench bench/vulkan/compare_llama.sh MODEL...
 # Without LLAMA_BENCH only hearth runs (lavapipe, say, where only correctness counts).
 set -euo pipefail
@@ -20,10 +21,14 @@ for r in json.load(sys.stdin):
     print("llama.cpp %s %.1f tok/s [%.1f-%.1f] on %s" % (name, r["avg_ts"], min(r["samples_ts"]),
           max(r["samples_ts"]), r.get("gpu_info", "?")))'
   fi
-  "$hearth" "$model" 1 "$n_prompt" "$n_gen" "$reps" float f16 vulkan | python3 -c '
+  # llama-bench decodes its tg tokens from an empty context; so does hearth's second run, after
+  # a one-token prompt (its first run's decode would follow the whole prompt).
+  pp=$("$hearth" "$model" 1 "$n_prompt" 1 "$reps" float f16 vulkan)
+  tg=$("$hearth" "$model" 1 1 "$n_gen" "$reps" float f16 vulkan)
+  printf '%s\n%s\n' "$pp" "$tg" | python3 -c '
 import json, sys
-d = json.loads(sys.stdin.read())
+pp, tg = (json.loads(line) for line in sys.stdin)
 print("hearth    pp %.1f tok/s [%.1f-%.1f]  tg %.1f tok/s [%.1f-%.1f] on %s" % (
-    d["prefill_tokens_per_s_median"], d["prefill_min"], d["prefill_max"],
-    d["decode_tokens_per_s_median"], d["decode_min"], d["decode_max"], d["kernels"]))'
+    pp["prefill_tokens_per_s_median"], pp["prefill_min"], pp["prefill_max"],
+    tg["decode_tokens_per_s_median"], tg["decode_min"], tg["decode_max"], tg["kernels"]))'
 done

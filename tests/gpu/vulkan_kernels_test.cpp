@@ -23,6 +23,7 @@
 #include "hearth/localnode/tensor_type.hpp"
 #include "unit/localnode/random_rows.hpp"
 #include "vulkan/device.hpp"
+#include "vulkan/matmul_split.hpp"
 #include "vulkan/pipelines.hpp"
 #include "vulkan/push_constants.hpp"
 
@@ -105,7 +106,7 @@ class VulkanKernels : public ::testing::Test {
   template <class Push>
   ::testing::AssertionResult run(const std::string& name, const Push& push,
                                  std::initializer_list<BufferRange> buffers, uint32_t groups,
-                                 uint32_t groups_y = 1) {
+                                 uint32_t groups_y = 1, uint32_t groups_z = 1) {
     Result<const Pipeline*> p =
         pipelines_->get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push));
     if (!p) return ::testing::AssertionFailure() << p.error().message;
@@ -114,7 +115,7 @@ class VulkanKernels : public ::testing::Test {
     if (!set) return ::testing::AssertionFailure() << set.error().message;
     Status done = device_->run_once([&](VkCommandBuffer cb) {
       Recorder rec(cb);
-      rec.dispatch(**p, *set, push, groups, groups_y);
+      rec.dispatch(**p, *set, push, groups, groups_y, groups_z);
       rec.finish();
     });
     if (!done) return ::testing::AssertionFailure() << done.error().message;
@@ -179,18 +180,35 @@ class WeightKernel : public VulkanKernels, public ::testing::WithParamInterface<
   }
 
   // y (n_tokens, n_out) = x (n_tokens, n_in) · W^T by `kernel`, each output's error relative to
-  // sum |w * x| (the scale of its rounding), and nothing written outside y's rows.
+  // sum |w * x| (the scale of its rounding), and nothing written outside y's rows. With k_len
+  // (a mat-mul split over k) the slices go to a buffer of their own and split_sum adds them
+  // into y.
   void check_product(const std::string& kernel, uint32_t n_in, uint32_t n_out, uint32_t n_tokens,
-                     uint32_t x_offset, uint32_t y_offset, uint32_t groups, uint32_t groups_y) {
+                     uint32_t x_offset, uint32_t y_offset, uint32_t groups, uint32_t groups_y,
+                     uint32_t k_len = 0) {
     SCOPED_TRACE(::testing::Message() << kernel << ": " << n_tokens << " tokens, n_in " << n_in
-                                      << ", x_offset " << x_offset << ", y_offset " << y_offset);
+                                      << ", x_offset " << x_offset << ", y_offset " << y_offset
+                                      << ", k_len " << k_len);
     const Weights w = weights(n_out, n_in);
     const std::vector<float> x = normal(x_offset + n_tokens * n_in);
     const Buffer& xb = upload(x);
     const size_t y_end = y_offset + n_tokens * n_out;
     const Buffer& y = buffer((y_end + 4) * sizeof(float), 0xFF);
-    const MatmulPush push{n_in, n_out, w.row_bytes, n_tokens, x_offset, y_offset};
-    ASSERT_TRUE(run(variant(kernel), push, {w.range, whole(xb), whole(y)}, groups, groups_y));
+    if (k_len == 0) {
+      const MatmulPush push{n_in, n_out, w.row_bytes, n_tokens, x_offset, y_offset, n_in};
+      ASSERT_TRUE(run(variant(kernel), push, {w.range, whole(xb), whole(y)}, groups, groups_y));
+    } else {
+      ASSERT_EQ(y_offset, 0u) << "split_sum writes from the start of its output";
+      const uint32_t slices = div_up(n_in, k_len), n = n_tokens * n_out;
+      const Buffer& parts = buffer((size_t{slices} * n + 4) * sizeof(float), 0xFF);
+      const MatmulPush push{n_in, n_out, w.row_bytes, n_tokens, x_offset, 0, k_len};
+      ASSERT_TRUE(run(variant(kernel), push, {w.range, whole(xb), whole(parts)}, groups,
+                      groups_y, slices));
+      EXPECT_TRUE(untouched(parts, size_t{slices} * n * sizeof(float), parts.size(), 0xFF))
+          << "wrote past the last slice";
+      ASSERT_TRUE(run("split_sum", SplitSumPush{n, slices}, {whole(parts), whole(y)},
+                      div_up(n, 256)));
+    }
     Worst worst;
     for (size_t t = 0; t < n_tokens; ++t) {
       for (size_t r = 0; r < n_out; ++r) {
@@ -251,13 +269,20 @@ TEST_P(WeightKernel, Matvec) {
 }
 
 // One partial token tile, then two tiles with x unaligned; row counts leave the last 64-row
-// tile partial, and f32 / f16 / bf16 rows of 100 end inside a 32-wide k step.
+// tile partial, and f32 / f16 / bf16 rows of 100 end inside a 32-wide k step. Then split
+// over k as the backend splits it (matmul_split.hpp): 2 to 10 slices by type, the last
+// shorter than the others for all but the 256-element blocks.
 TEST_P(WeightKernel, Matmul) {
   for (auto [n_tokens, n_out, x_offset, y_offset] :
        {std::array<uint32_t, 4>{8, 100, 0, 3}, std::array<uint32_t, 4>{45, 130, 2, 0}}) {
     check_product("matmul", row_len(false), n_out, n_tokens, x_offset, y_offset,
                   div_up(n_out, kMatmulTileRows), div_up(n_tokens, kMatmulTileTokens));
   }
+  const uint32_t n_in = row_len(true), n_out = 70, n_tokens = 40;
+  const KSplit split = matmul_k_split(4, n_in, n_tokens * n_out, size_t{1} << 20);
+  ASSERT_GE(split.slices, 2u);
+  check_product("matmul", n_in, n_out, n_tokens, 1, 0, div_up(n_out, kMatmulTileRows),
+                div_up(n_tokens, kMatmulTileTokens), split.k_len);
 }
 
 INSTANTIATE_TEST_SUITE_P(VulkanKernels, WeightKernel, ::testing::ValuesIn(kAllTypes),
@@ -418,8 +443,9 @@ TEST_P(KvKernel, RopeKv) {
 }
 
 // softmax(q · k * scale) · v over positions 0 .. pos of the row's sequence: 1 position, one
-// whole chunk of 64, one past it, and 131 (three chunks, the running maximum rescaled); two
-// sequences, GQA (4 query heads on 2 KV heads), head_dim 80 (threads own 2 dimensions or 1).
+// whole chunk of 128, one past it, and 131 (not a multiple of the four a subgroup scores at
+// once); two sequences, GQA (4 query heads on 2 KV heads), head_dim 80 (three groups of
+// threads sum the weighted values, 16 threads idle).
 // The reference is double precision, with q rounded to the cache's precision as the shader does.
 TEST_P(KvKernel, Attention) {
   constexpr double kTieWindow = 1e-5;
@@ -427,7 +453,7 @@ TEST_P(KvKernel, Attention) {
   const size_t q_dim = size_t{n_head} * hd, kv_dim = size_t{n_head_kv} * hd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   // The rows buffer as the backend fills it: token ids, positions, sequences.
-  const std::vector<int32_t> rows = {-1, -1, -1, -1, 0, 63, 64, 130, 1, 0, 1, 0};
+  const std::vector<int32_t> rows = {-1, -1, -1, -1, 0, 127, 128, 130, 1, 0, 1, 0};
   const std::vector<float> q = normal(n_rows * q_dim, 2.0f);  // sharp enough to matter
   std::vector<float> k = normal(kv_dim * n_seq * n_ctx), v = normal(kv_dim * n_seq * n_ctx);
   const Buffer& k_cache = cache(k);

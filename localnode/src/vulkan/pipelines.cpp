@@ -149,7 +149,8 @@ void Pipelines::forget(VkBuffer buffer) {
 }
 
 void Recorder::record(const Pipeline& p, VkDescriptorSet set, const void* push,
-                      uint32_t push_bytes, uint32_t groups, uint32_t groups_y) {
+                      uint32_t push_bytes, uint32_t groups, uint32_t groups_y,
+                      uint32_t groups_z) {
   assert(push_bytes == p.push_bytes);
   vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
   vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0, nullptr);
@@ -159,7 +160,7 @@ void Recorder::record(const Pipeline& p, VkDescriptorSet set, const void* push,
     y = (groups + kMaxGroupsPerDimension - 1) / kMaxGroupsPerDimension;
     x = (groups + y - 1) / y;
   }
-  vkCmdDispatch(cb_, x, y, 1);
+  vkCmdDispatch(cb_, x, y, groups_z);
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
   barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;

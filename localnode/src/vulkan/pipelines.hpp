@@ -73,19 +73,20 @@ class Recorder {
   explicit Recorder(VkCommandBuffer cb) : cb_(cb) {}
 
   // Dispatches `groups` workgroups (split into 2D past the 65,535 limit of one dimension:
-  // such shaders compute their group index as x + y * gl_NumWorkGroups.x), or (groups, y).
+  // such shaders compute their group index as x + y * gl_NumWorkGroups.x), or
+  // (groups, y, z).
   template <class Push>
   void dispatch(const Pipeline& p, VkDescriptorSet set, const Push& push, uint32_t groups,
-                uint32_t groups_y = 1) {
+                uint32_t groups_y = 1, uint32_t groups_z = 1) {
     static_assert(sizeof(Push) % 4 == 0);
-    record(p, set, &push, sizeof(Push), groups, groups_y);
+    record(p, set, &push, sizeof(Push), groups, groups_y, groups_z);
   }
   // Makes the results visible to the host; the last command.
   void finish();
 
  private:
   void record(const Pipeline& p, VkDescriptorSet set, const void* push, uint32_t push_bytes,
-              uint32_t groups, uint32_t groups_y);
+              uint32_t groups, uint32_t groups_y, uint32_t groups_z);
 
   VkCommandBuffer cb_;
 };

@@ -14,15 +14,24 @@ struct GetRowsPush {
 static_assert(sizeof(GetRowsPush) == 20);
 
 // matvec.comp and matmul.comp: y[t][r] = sum_i W[r][i] * x[t][i] (offsets in floats).
+// matmul.comp's workgroups of layer z sum i in [z * k_len, (z + 1) * k_len) only, into the
+// z-th (n_tokens, n_out) block of y; matvec.comp ignores k_len.
 struct MatmulPush {
-  uint32_t n_in, n_out, row_bytes, n_tokens, x_offset, y_offset;
+  uint32_t n_in, n_out, row_bytes, n_tokens, x_offset, y_offset, k_len;
 };
-static_assert(sizeof(MatmulPush) == 24);
+static_assert(sizeof(MatmulPush) == 28);
 // The dispatch shapes the shaders assume.
 inline constexpr uint32_t kMatvecRowsPerGroup = 4;
 inline constexpr uint32_t kMatvecMaxTokens = 8;
 inline constexpr uint32_t kMatmulTileRows = 64;
 inline constexpr uint32_t kMatmulTileTokens = 32;
+inline constexpr uint32_t kMatmulKStep = 32;  // k_len is a multiple of it
+
+// split_sum.comp: out[i] = sum over p < n_parts of parts[p * n + i], for i < n.
+struct SplitSumPush {
+  uint32_t n, n_parts;
+};
+static_assert(sizeof(SplitSumPush) == 8);
 
 // rms_norm.comp: per row t (source row s = gather ? rows[index_offset + t] : t):
 // if add: x[s] += addend[s]; out[t] = x[s] / rms(x[s]) * w.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cpu/ops.hpp"
+#include "vulkan/matmul_split.hpp"
 #include "vulkan/pipelines.hpp"
 #include "vulkan/push_constants.hpp"
 
@@ -27,6 +28,7 @@ using vulkan::Recorder;
 constexpr uint32_t kMaxHeadDim = 256;       // attention.comp's MAX_HEAD_DIM
 constexpr size_t kStagingBytes = 64 << 20;  // weights go up in pieces of this size
 constexpr size_t kMaxCachedShapes = 64;     // recorded command buffers kept
+constexpr size_t kSplitScratchBytes = 16 << 20;  // a split mat-mul's slices (matmul_split.hpp)
 
 uint32_t div_up(size_t a, size_t b) {
   return static_cast<uint32_t>((a + b - 1) / b);
@@ -108,8 +110,8 @@ class VulkanBackend final : public ComputeBackend {
   [[nodiscard]] Status ensure_logits(size_t rows);
   [[nodiscard]] Result<VkCommandBuffer> commands(const Shape& shape);
   [[nodiscard]] Status record(Recorder& rec, const Shape& shape);
-  // Y (T, n_out) = X (T, n_in) · W^T: the first G rows by the tiled mat-mul, the rest by
-  // mat-vec, at most kMatvecMaxTokens at a time.
+  // Y (T, n_out) = X (T, n_in) · W^T: the first G rows by the tiled mat-mul (split over k
+  // where it has few tiles), the rest by mat-vec, at most kMatvecMaxTokens at a time.
   [[nodiscard]] Status product(Recorder& rec, const DeviceWeight& w, const Buffer& in,
                                const Buffer& out, uint32_t T, uint32_t G);
   // Dispatches shader `name` over `buffers` (bindings 0, 1, ...).
@@ -117,14 +119,15 @@ class VulkanBackend final : public ComputeBackend {
   template <class Push>
   [[nodiscard]] Status run(Recorder& rec, const std::string& name, const Push& push,
                            std::initializer_list<BufferRange> buffers, uint32_t groups,
-                           uint32_t groups_y = 1, std::optional<uint32_t> constant = std::nullopt) {
+                           uint32_t groups_y = 1, uint32_t groups_z = 1,
+                           std::optional<uint32_t> constant = std::nullopt) {
     Result<const Pipeline*> p =
         pipelines_.get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push), constant);
     if (!p) return std::move(p).error();
     Result<VkDescriptorSet> set =
         pipelines_.bind(**p, std::span<const BufferRange>(buffers.begin(), buffers.size()));
     if (!set) return std::move(set).error();
-    rec.dispatch(**p, *set, push, groups, groups_y);
+    rec.dispatch(**p, *set, push, groups, groups_y, groups_z);
     return {};
   }
   BufferRange whole(const Buffer& b) const { return {b.handle(), 0, VK_WHOLE_SIZE}; }
@@ -153,6 +156,7 @@ class VulkanBackend final : public ComputeBackend {
 
   // Activations for up to max_batch() rows.
   Buffer x_, xb_, xo_, q_, k_, v_, att_, gate_, up_;
+  Buffer split_;   // a split mat-mul's slices, before split_sum adds them
   Buffer rows_;    // host: token ids, positions, sequences, logits rows (int32 each)
   Buffer angles_;  // host: (rows, n_rot) rotary cos and sin
   Buffer argmax_;  // host: the largest logit's id of each logits row
@@ -184,6 +188,7 @@ Status VulkanBackend::init() {
                                 {&att_, T * q_dim},
                                 {&gate_, T * c.n_ff},
                                 {&up_, T * c.n_ff},
+                                {&split_, kSplitScratchBytes / sizeof(float)},
                                 {&unused_, size_t{4}}}) {
     if (Status s = alloc(*buffer, floats * sizeof(float), Memory::Device); !s) return s;
   }
@@ -342,16 +347,27 @@ Status VulkanBackend::product(Recorder& rec, const DeviceWeight& w, const Buffer
                               const Buffer& out, uint32_t T, uint32_t G) {
   Status s;
   if (G > 0) {
+    const uint32_t tiles_x = div_up(w.n_out, vulkan::kMatmulTileRows);
+    const uint32_t tiles_y = div_up(G, vulkan::kMatmulTileTokens);
+    const size_t outputs = static_cast<size_t>(G) * w.n_out;
+    const vulkan::KSplit split =
+        vulkan::matmul_k_split(tiles_x * tiles_y, w.n_in, outputs, split_.size() / sizeof(float));
     s = run(rec, variant("matmul", w.type),
-            vulkan::MatmulPush{w.n_in, w.n_out, w.row_bytes, G, 0, 0},
-            {w.range, whole(in), whole(out)}, div_up(w.n_out, vulkan::kMatmulTileRows),
-            div_up(G, vulkan::kMatmulTileTokens));
+            vulkan::MatmulPush{w.n_in, w.n_out, w.row_bytes, G, 0, 0, split.k_len},
+            {w.range, whole(in), whole(split.slices > 1 ? split_ : out)}, tiles_x, tiles_y,
+            split.slices);
+    if (s && split.slices > 1) {
+      s = run(rec, "split_sum",
+              vulkan::SplitSumPush{static_cast<uint32_t>(outputs), split.slices},
+              {whole(split_), whole(out)}, div_up(outputs, 256));
+    }
   }
   for (uint32_t t = G; t < T && s; t += vulkan::kMatvecMaxTokens) {
     const uint32_t n = std::min(vulkan::kMatvecMaxTokens, T - t);
     s = run(rec, variant("matvec", w.type),
-            vulkan::MatmulPush{w.n_in, w.n_out, w.row_bytes, n, t * w.n_in, t * w.n_out},
-            {w.range, whole(in), whole(out)}, div_up(w.n_out, vulkan::kMatvecRowsPerGroup), 1, n);
+            vulkan::MatmulPush{w.n_in, w.n_out, w.row_bytes, n, t * w.n_in, t * w.n_out, w.n_in},
+            {w.range, whole(in), whole(out)}, div_up(w.n_out, vulkan::kMatvecRowsPerGroup), 1, 1,
+            n);
   }
   return s;
 }
