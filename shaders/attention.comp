@@ -1,27 +1,25 @@
 #version 450
 // Attention of one query head of one row over its sequence's positions 0 .. pos in the
 // layer's KV cache, fused in one kernel (flash-attention style). A first pass finds the
-// maximum score and the softmax denominator online; a second recomputes the scores, CHUNK
+// maximum score and the softmax denominator online; a second recomputes the scores, WG
 // positions at a time, and sums the weighted values. Nothing of size n_ctx is stored, so any
 // context fits. Two passes, not one, so that each weight is final before it multiplies a
 // value: an F16 cache rounds the weights to f16 there, as the CPU backend and llama.cpp do.
 // Bindings: 0 q (rows of n_head * head_dim), 1 K cache, 2 V cache (the layer's:
 // (n_seq, n_ctx, n_head_kv * head_dim), KV_F16 or f32), 3 rows (int), 4 out (like q).
-// Dispatch: (n_head, n_rows) workgroups of WG. head_dim <= 256.
+// Dispatch: (n_head, n_rows) workgroups of WG. head_dim <= 256, a multiple of 4.
 //
-// A decode step has one workgroup per head (9 on a 135M model), so the work inside one must
-// run in parallel: each subgroup scores four positions at a time, its lanes splitting the
-// head's dimensions (one subgroupAdd per four scores), and in the second pass every thread
-// owns one dimension of one group of positions.
+// Each workgroup is one long chain of memory reads, so the chain must be short: every thread
+// scores a position of its own (whole rows of K read four elements at a time, all issued
+// before the sums need them), WG positions at once, and sums the weighted values of a group
+// of positions for one dimension, four positions' reads at a time.
 
 #extension GL_GOOGLE_include_directive : require
-#extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
 #include "kv_type.glsl"
 
 #define WG 256
-#define CHUNK 128
 #define MAX_HEAD_DIM 256
 layout(local_size_x = WG) in;
 
@@ -32,34 +30,34 @@ layout(push_constant) uniform Push {
 } p;
 
 layout(set = 0, binding = 0) readonly buffer Q { float q[]; };
-layout(set = 0, binding = 1) readonly buffer KCache { KV_T k_cache[]; };
+layout(set = 0, binding = 1) readonly buffer KCache { KV_VEC4 k4[]; };
 layout(set = 0, binding = 2) readonly buffer VCache { KV_T v_cache[]; };
 layout(set = 0, binding = 3) readonly buffer Rows { int rows[]; };
 layout(set = 0, binding = 4) writeonly buffer Out { float out_f[]; };
 
-shared float s_q[MAX_HEAD_DIM];
-shared float s_w[CHUNK];                 // the current chunk's weights
-shared float s_max[WG], s_sum[WG];       // each subgroup's pass-1 state
-shared float s_acc[WG];                  // each thread's weighted sum of values
+shared vec4 s_q[MAX_HEAD_DIM / 4];
+shared float s_w[WG];                // the current chunk's weights
+shared float s_max[WG], s_sum[WG];   // each subgroup's pass-1 state
+shared float s_acc[WG];              // each thread's weighted sum of values
 
-// The scores of positions first .. first + 3 (clamped to last, so every read is in range),
-// in every lane of the subgroup.
-vec4 score4(uint base, uint kv_dim, uint first, uint last) {
-  const uint b0 = base + min(first, last) * kv_dim, b1 = base + min(first + 1u, last) * kv_dim;
-  const uint b2 = base + min(first + 2u, last) * kv_dim, b3 = base + min(first + 3u, last) * kv_dim;
-  vec4 partial = vec4(0.0);
-  for (uint d = gl_SubgroupInvocationID; d < p.head_dim; d += gl_SubgroupSize) {
-    partial += s_q[d] * vec4(float(k_cache[b0 + d]), float(k_cache[b1 + d]),
-                             float(k_cache[b2 + d]), float(k_cache[b3 + d]));
+// q · k * scale for the K row starting at k4[at], head_dim / 4 = n4 quads long.
+float score(uint at, uint n4) {
+  float s = 0.0;
+  uint i = 0u;
+  for (; i + 4u <= n4; i += 4u) {
+    const vec4 k0 = vec4(k4[at + i]), k1 = vec4(k4[at + i + 1u]);
+    const vec4 k2 = vec4(k4[at + i + 2u]), k3 = vec4(k4[at + i + 3u]);
+    s += dot(s_q[i], k0) + dot(s_q[i + 1u], k1) + dot(s_q[i + 2u], k2) + dot(s_q[i + 3u], k3);
   }
-  return subgroupAdd(partial) * p.scale;
+  for (; i < n4; ++i) s += dot(s_q[i], vec4(k4[at + i]));
+  return s * p.scale;
 }
 
 void main() {
   const uint h = gl_WorkGroupID.x, t = gl_WorkGroupID.y;
   if (t >= p.n_rows) return;
   const uint tid = gl_LocalInvocationID.x;
-  const uint hd = p.head_dim, kv_dim = p.n_head_kv * hd;
+  const uint hd = p.head_dim, n4 = hd / 4u, kv_dim = p.n_head_kv * hd;
   const uint kh = h / (p.n_head / p.n_head_kv);
   const uint n_pos = uint(rows[p.pos_offset + t]) + 1;
   const uint seq_base = uint(rows[p.seq_offset + t]) * p.n_ctx * kv_dim + kh * hd;
@@ -67,25 +65,26 @@ void main() {
   const uint warp = gl_SubgroupID, n_warps = gl_NumSubgroups;
 
   // The CPU rounds q to the cache's precision before the dot products; so does this.
-  for (uint d = tid; d < hd; d += WG) s_q[d] = float(to_kv(q[q_base + d]));
+  for (uint i = tid; i < n4; i += WG) {
+    const uint at = q_base + 4u * i;
+    s_q[i] = vec4(to_kv(q[at]), to_kv(q[at + 1u]), to_kv(q[at + 2u]), to_kv(q[at + 3u]));
+  }
   barrier();
 
-  // Pass 1: each subgroup's maximum score and softmax denominator over its positions, then
-  // the workgroup's.
+  // Pass 1: each thread's maximum score and softmax denominator over its positions, then the
+  // subgroup's, then the workgroup's.
   float m = -1.0 / 0.0, l = 0.0;
-  for (uint first = 4u * warp; first < n_pos; first += 4u * n_warps) {
-    const vec4 s = score4(seq_base, kv_dim, first, n_pos - 1u);
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-      if (first + j < n_pos) {
-        const float m_new = max(m, s[j]);
-        l = l * exp(m - m_new) + exp(s[j] - m_new);
-        m = m_new;
-      }
-    }
+  for (uint pos = tid; pos < n_pos; pos += WG) {
+    const float s = score((seq_base + pos * kv_dim) / 4u, n4);
+    const float m_new = max(m, s);
+    l = l * exp(m - m_new) + exp(s - m_new);
+    m = m_new;
   }
+  const float warp_max = subgroupMax(m);
+  const float warp_sum = subgroupAdd(m == -1.0 / 0.0 ? 0.0 : l * exp(m - warp_max));
   if (gl_SubgroupInvocationID == 0u) {
-    s_max[warp] = m;
-    s_sum[warp] = l;
+    s_max[warp] = warp_max;
+    s_sum[warp] = warp_sum;
   }
   barrier();
   float running_max = -1.0 / 0.0;
@@ -94,23 +93,32 @@ void main() {
   for (uint w = 0u; w < n_warps; ++w) running_sum += s_sum[w] * exp(s_max[w] - running_max);
   const float inv_sum = 1.0 / running_sum;
 
-  // Pass 2: a chunk's weights, final (and rounded to the cache's precision, as the CPU rounds
-  // them), then each thread's dimension d summed over its group's positions of the chunk.
+  // Pass 2, WG positions at a time: each thread's position's weight, final (and rounded to
+  // the cache's precision, as the CPU rounds them), then each thread's dimension d summed
+  // over its group's positions.
   const uint groups = WG / hd, d = tid % hd, group = tid / hd;
   float acc = 0.0;
-  for (uint c0 = 0u; c0 < n_pos; c0 += CHUNK) {
-    const uint n_in_chunk = min(CHUNK, n_pos - c0);
-    for (uint i = 4u * warp; i < n_in_chunk; i += 4u * n_warps) {
-      const vec4 s = score4(seq_base, kv_dim, c0 + i, n_pos - 1u);
-      for (uint j = gl_SubgroupInvocationID; j < 4u && i + j < n_in_chunk; j += gl_SubgroupSize) {
-        s_w[i + j] = float(to_kv(exp(s[j] - running_max) * inv_sum));
-      }
-    }
+  for (uint c0 = 0u; c0 < n_pos; c0 += WG) {
+    const uint pos = c0 + tid;
+    s_w[tid] = pos < n_pos
+                   ? float(to_kv(exp(score((seq_base + pos * kv_dim) / 4u, n4) - running_max) * inv_sum))
+                   : 0.0;
     barrier();
+    const uint n_in_chunk = min(WG, n_pos - c0);
     if (group < groups) {
-      for (uint i = group; i < n_in_chunk; i += groups) {
-        acc += s_w[i] * float(v_cache[seq_base + (c0 + i) * kv_dim + d]);
+      const uint at = seq_base + c0 * kv_dim + d;
+      uint i = group;
+      for (; i + 3u * groups < n_in_chunk; i += 4u * groups) {
+        const float v0 = float(v_cache[at + i * kv_dim]);
+        const float v1 = float(v_cache[at + (i + groups) * kv_dim]);
+        const float v2 = float(v_cache[at + (i + 2u * groups) * kv_dim]);
+        const float v3 = float(v_cache[at + (i + 3u * groups) * kv_dim]);
+        acc += s_w[i] * v0;
+        acc += s_w[i + groups] * v1;
+        acc += s_w[i + 2u * groups] * v2;
+        acc += s_w[i + 3u * groups] * v3;
       }
+      for (; i < n_in_chunk; i += groups) acc += s_w[i] * float(v_cache[at + i * kv_dim]);
     }
     barrier();
   }

@@ -1,5 +1,5 @@
-// The KV cache's element type, KV_T: f16 with KV_F16 defined, else f32; to_kv(x) converts
-// an f32 value to it.
+// The KV cache's element type, KV_T: f16 with KV_F16 defined, else f32 (KV_VEC4: four of
+// them); to_kv(x) converts an f32 value to it.
 //
 // An f32 -> f16 conversion rounds as the implementation pleases (SPIR-V leaves its rounding
 // mode open, and NVIDIA's drivers do not round to nearest). The CPU backend and llama.cpp
@@ -10,8 +10,10 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #define KV_T float16_t
+#define KV_VEC4 f16vec4
 #else
 #define KV_T float
+#define KV_VEC4 vec4
 #endif
 
 // The f16 value nearest x (ties to even), as an f32: infinity past f16's largest finite.

@@ -443,17 +443,17 @@ TEST_P(KvKernel, RopeKv) {
 }
 
 // softmax(q · k * scale) · v over positions 0 .. pos of the row's sequence: 1 position, one
-// whole chunk of 128, one past it, and 131 (not a multiple of the four a subgroup scores at
-// once); two sequences, GQA (4 query heads on 2 KV heads), head_dim 80 (three groups of
+// whole chunk of 256, one past it, and 262; two sequences, GQA (4 query heads on 2 KV heads),
+// head_dim 80 (20 quads, not a multiple of the four a thread reads at once; three groups of
 // threads sum the weighted values, 16 threads idle).
 // The reference is double precision, with q rounded to the cache's precision as the shader does.
 TEST_P(KvKernel, Attention) {
   constexpr double kTieWindow = 1e-5;
-  const uint32_t n_rows = 4, n_head = 4, n_head_kv = 2, hd = 80, n_ctx = 160, n_seq = 2;
+  const uint32_t n_rows = 4, n_head = 4, n_head_kv = 2, hd = 80, n_ctx = 300, n_seq = 2;
   const size_t q_dim = size_t{n_head} * hd, kv_dim = size_t{n_head_kv} * hd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   // The rows buffer as the backend fills it: token ids, positions, sequences.
-  const std::vector<int32_t> rows = {-1, -1, -1, -1, 0, 127, 128, 130, 1, 0, 1, 0};
+  const std::vector<int32_t> rows = {-1, -1, -1, -1, 0, 255, 256, 261, 1, 0, 1, 0};
   const std::vector<float> q = normal(n_rows * q_dim, 2.0f);  // sharp enough to matter
   std::vector<float> k = normal(kv_dim * n_seq * n_ctx), v = normal(kv_dim * n_seq * n_ctx);
   const Buffer& k_cache = cache(k);

@@ -511,11 +511,12 @@ Result<std::unique_ptr<ComputeBackend>> make_vulkan_backend(const Model& model, 
                       "vulkan: the KV cache must be f16 or f32 (not " +
                           std::string(type_traits(options.kv_type).name) + ")");
   }
-  if (c.head_dim > kMaxHeadDim || c.head_dim % 2 != 0 || c.n_rot % 2 != 0) {
+  if (c.head_dim > kMaxHeadDim || c.head_dim % 4 != 0 || c.n_rot % 2 != 0) {
     return make_error(ErrorCode::Unsupported,
                       "vulkan: head_dim " + std::to_string(c.head_dim) + " with " +
-                          std::to_string(c.n_rot) + " rotated dimensions is not supported (both even, head_dim at most " +
-                          std::to_string(kMaxHeadDim) + ")");
+                          std::to_string(c.n_rot) +
+                          " rotated dimensions is not supported (head_dim a multiple of 4 up to " +
+                          std::to_string(kMaxHeadDim) + ", rotated dimensions even)");
   }
   Result<std::unique_ptr<Device>> device = Device::open(choice);
   if (!device) return std::move(device).error();
