@@ -106,9 +106,10 @@ class VulkanKernels : public ::testing::Test {
   template <class Push>
   ::testing::AssertionResult run(const std::string& name, const Push& push,
                                  std::initializer_list<BufferRange> buffers, uint32_t groups,
-                                 uint32_t groups_y = 1, uint32_t groups_z = 1) {
+                                 uint32_t groups_y = 1, uint32_t groups_z = 1,
+                                 std::optional<uint32_t> constant = std::nullopt) {
     Result<const Pipeline*> p =
-        pipelines_->get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push));
+        pipelines_->get(name, static_cast<uint32_t>(buffers.size()), sizeof(Push), constant);
     if (!p) return ::testing::AssertionFailure() << p.error().message;
     Result<VkDescriptorSet> set =
         pipelines_->bind(**p, std::span<const BufferRange>(buffers.begin(), buffers.size()));
@@ -356,6 +357,7 @@ class KvKernel : public VulkanKernels, public ::testing::WithParamInterface<bool
     uint32_t neox, head_dim, n_rot, has_bias;  // neox and has_bias: 0 or 1, as pushed
   };
   void check_rope_kv(const RopeCase& c);
+  void check_attention(const std::vector<int32_t>& rows, uint32_t rows_per_group);
 };
 
 // Rows at different (seq, pos), positions up to 300; GQA (4 query heads, 2 KV heads). q and k
@@ -443,17 +445,29 @@ TEST_P(KvKernel, RopeKv) {
 }
 
 // softmax(q · k * scale) · v over positions 0 .. pos of the row's sequence: 1 position, one
-// whole chunk of 256, one past it, and 262; two sequences, GQA (4 query heads on 2 KV heads),
-// head_dim 80 (20 quads, not a multiple of the four a thread reads at once; three groups of
-// threads sum the weighted values, 16 threads idle).
+// whole chunk of 256, one past it, and 262; GQA (4 query heads on 2 KV heads), head_dim 80
+// (20 quads, not a multiple of the four a thread reads at once; three groups of threads sum
+// the weighted values, 16 threads idle). The rows in two sequences, then all in one, each
+// with 1, 3 (a partial last workgroup) and kAttentionPrefillRows rows per workgroup: rows of
+// several sequences go one after another, one sequence's share their reads.
 // The reference is double precision, with q rounded to the cache's precision as the shader does.
 TEST_P(KvKernel, Attention) {
+  for (const int32_t mixed : {1, 0}) {
+    for (const uint32_t rows_per_group : {1u, 3u, kAttentionPrefillRows}) {
+      SCOPED_TRACE(::testing::Message() << (mixed != 0 ? "two sequences, " : "one sequence, ")
+                                        << rows_per_group << " rows per workgroup");
+      check_attention({-1, -1, -1, -1, 0, 255, 256, 261, 1, mixed == 0, 1, mixed == 0},
+                      rows_per_group);
+    }
+  }
+}
+
+void KvKernel::check_attention(const std::vector<int32_t>& rows, uint32_t rows_per_group) {
   constexpr double kTieWindow = 1e-5;
   const uint32_t n_rows = 4, n_head = 4, n_head_kv = 2, hd = 80, n_ctx = 300, n_seq = 2;
   const size_t q_dim = size_t{n_head} * hd, kv_dim = size_t{n_head_kv} * hd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  // The rows buffer as the backend fills it: token ids, positions, sequences.
-  const std::vector<int32_t> rows = {-1, -1, -1, -1, 0, 255, 256, 261, 1, 0, 1, 0};
+  // `rows` is the rows buffer as the backend fills it: token ids, positions, sequences.
   const std::vector<float> q = normal(n_rows * q_dim, 2.0f);  // sharp enough to matter
   std::vector<float> k = normal(kv_dim * n_seq * n_ctx), v = normal(kv_dim * n_seq * n_ctx);
   const Buffer& k_cache = cache(k);
@@ -464,7 +478,7 @@ TEST_P(KvKernel, Attention) {
   ASSERT_TRUE(
       run(variant("attention"), push,
           {whole(upload(q)), whole(k_cache), whole(v_cache), whole(upload(rows)), whole(out)},
-          n_head, n_rows));
+          n_head, div_up(n_rows, rows_per_group), 1, rows_per_group));
 
   Worst worst;  // at: row * n_head + head, element: dimension
   for (size_t t = 0; t < n_rows; ++t) {

@@ -57,6 +57,10 @@ struct AttentionPush {
   float scale;
 };
 static_assert(sizeof(AttentionPush) == 32);
+// Its rows per workgroup (specialization constant 0; the dispatch is (n_head,
+// ceil(n_rows / that))) in passes that prefill a prompt: a prompt's rows share every K and V
+// element read. Decode passes take one row per workgroup, for as many workgroups as there are.
+inline constexpr uint32_t kAttentionPrefillRows = 8;
 
 // swiglu.comp: gate[i] = silu(gate[i]) * up[i] for i < n.
 struct SwigluPush {

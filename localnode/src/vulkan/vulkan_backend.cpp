@@ -415,9 +415,10 @@ Status VulkanBackend::record(Recorder& rec, const Shape& shape) {
       const vulkan::AttentionPush push{T,      c.n_head, c.n_head_kv, c.head_dim,
                                        n_ctx_, pos_at,   seq_at,
                                        1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+      const uint32_t rows_per_group = G > 0 ? vulkan::kAttentionPrefillRows : 1;
       s = run(rec, "attention" + kv, push,
               {whole(q_), whole(L.k_cache), whole(L.v_cache), whole(rows_), whole(att_)}, c.n_head,
-              T);
+              div_up(T, rows_per_group), 1, rows_per_group);
     }
     // xb (T, n_embd) = att · wo
     if (s) s = product(rec, L.wo, att_, xb_, T, G);
