@@ -12,6 +12,7 @@
 #include "hearth/localnode/generate.hpp"
 #include "model/model_files.hpp"
 #include "model/stories260k_reference.hpp"
+#include "unit/localnode/tiny_model_load.hpp"
 #include "vulkan/device.hpp"
 
 namespace hearth::localnode {
@@ -211,6 +212,25 @@ TEST(VulkanBackendChoice, UnsupportedOptionsAreClearErrors) {
   EXPECT_NE(q8.error().message.find("f16 or f32"), std::string::npos) << q8.error().message;
   // `auto` falls back to the CPU for what Vulkan cannot run.
   auto fallback = InferenceContext::create(*model, {.n_ctx = 16, .kv_type = TensorType::Q8_0, .backend = Backend::Auto});
+  ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+  EXPECT_EQ((*fallback)->backend(), Backend::Cpu);
+}
+
+// The attention kernel reads K rows four elements at a time: head_dim 6 is refused, by name.
+TEST(VulkanBackendChoice, AHeadDimNotAMultipleOfFourIsAClearError) {
+  testing::TinyConfig c;
+  c.n_embd = 24;
+  c.n_rot = 6;  // 4 heads of 6
+  testing::TinyWeights w;
+  auto model = testing::load_tiny(c, w);
+  ASSERT_NE(model, nullptr);
+  ASSERT_EQ(model->config().head_dim, 6u);
+  auto ctx = InferenceContext::create(*model, {.n_ctx = 16, .backend = Backend::Vulkan});
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_EQ(ctx.error().code, ErrorCode::Unsupported);
+  EXPECT_NE(ctx.error().message.find("head_dim 6"), std::string::npos) << ctx.error().message;
+  EXPECT_NE(ctx.error().message.find("multiple of 4"), std::string::npos) << ctx.error().message;
+  auto fallback = InferenceContext::create(*model, {.n_ctx = 16, .backend = Backend::Auto});
   ASSERT_TRUE(fallback.ok()) << fallback.error().message;
   EXPECT_EQ((*fallback)->backend(), Backend::Cpu);
 }
