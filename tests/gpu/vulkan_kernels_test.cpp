@@ -187,9 +187,9 @@ class WeightKernel : public VulkanKernels, public ::testing::WithParamInterface<
   void check_product(const std::string& kernel, uint32_t n_in, uint32_t n_out, uint32_t n_tokens,
                      uint32_t x_offset, uint32_t y_offset, uint32_t groups, uint32_t groups_y,
                      uint32_t k_len = 0) {
-    SCOPED_TRACE(::testing::Message() << kernel << ": " << n_tokens << " tokens, n_in " << n_in
-                                      << ", x_offset " << x_offset << ", y_offset " << y_offset
-                                      << ", k_len " << k_len);
+    SCOPED_TRACE(::testing::Message()
+                 << kernel << ": " << n_tokens << " tokens, n_in " << n_in << ", x_offset "
+                 << x_offset << ", y_offset " << y_offset << ", k_len " << k_len);
     const Weights w = weights(n_out, n_in);
     const std::vector<float> x = normal(x_offset + n_tokens * n_in);
     const Buffer& xb = upload(x);
@@ -203,12 +203,12 @@ class WeightKernel : public VulkanKernels, public ::testing::WithParamInterface<
       const uint32_t slices = div_up(n_in, k_len), n = n_tokens * n_out;
       const Buffer& parts = buffer((size_t{slices} * n + 4) * sizeof(float), 0xFF);
       const MatmulPush push{n_in, n_out, w.row_bytes, n_tokens, x_offset, 0, k_len};
-      ASSERT_TRUE(run(variant(kernel), push, {w.range, whole(xb), whole(parts)}, groups,
-                      groups_y, slices));
+      ASSERT_TRUE(
+          run(variant(kernel), push, {w.range, whole(xb), whole(parts)}, groups, groups_y, slices));
       EXPECT_TRUE(untouched(parts, size_t{slices} * n * sizeof(float), parts.size(), 0xFF))
           << "wrote past the last slice";
-      ASSERT_TRUE(run("split_sum", SplitSumPush{n, slices}, {whole(parts), whole(y)},
-                      div_up(n, 256)));
+      ASSERT_TRUE(
+          run("split_sum", SplitSumPush{n, slices}, {whole(parts), whole(y)}, div_up(n, 256)));
     }
     Worst worst;
     for (size_t t = 0; t < n_tokens; ++t) {

@@ -148,9 +148,8 @@ void Pipelines::forget(VkBuffer buffer) {
   });
 }
 
-void Recorder::record(const Pipeline& p, VkDescriptorSet set, const void* push,
-                      uint32_t push_bytes, uint32_t groups, uint32_t groups_y,
-                      uint32_t groups_z) {
+void Recorder::record(const Pipeline& p, VkDescriptorSet set, const void* push, uint32_t push_bytes,
+                      uint32_t groups, uint32_t groups_y, uint32_t groups_z) {
   assert(push_bytes == p.push_bytes);
   vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
   vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0, nullptr);

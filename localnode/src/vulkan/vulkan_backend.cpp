@@ -357,8 +357,7 @@ Status VulkanBackend::product(Recorder& rec, const DeviceWeight& w, const Buffer
             {w.range, whole(in), whole(split.slices > 1 ? split_ : out)}, tiles_x, tiles_y,
             split.slices);
     if (s && split.slices > 1) {
-      s = run(rec, "split_sum",
-              vulkan::SplitSumPush{static_cast<uint32_t>(outputs), split.slices},
+      s = run(rec, "split_sum", vulkan::SplitSumPush{static_cast<uint32_t>(outputs), split.slices},
               {whole(split_), whole(out)}, div_up(outputs, 256));
     }
   }

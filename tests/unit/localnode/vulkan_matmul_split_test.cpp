@@ -1,3 +1,6 @@
+// How prefill mat-muls are split over k (matmul_split.hpp), on a 135M model's shapes and at
+// the limits: the target, the shortest slice and the scratch buffer.
+
 #include "vulkan/matmul_split.hpp"
 
 #include <gtest/gtest.h>
