@@ -12,7 +12,7 @@
 // Each workgroup is one long chain of memory reads, so the chain must be short: every thread
 // scores a position of its own (whole rows of K read four elements at a time, all issued
 // before the sums need them), WG positions at once, and sums the weighted values of a group
-// of positions for one dimension, four positions' reads at a time.
+// of positions for one dimension, kUnroll positions' reads at a time.
 //
 // A workgroup takes ROWS consecutive rows. Where they are all of one sequence (a prompt's
 // rows), each K and V element it reads serves all of them; otherwise (decode rows of several
@@ -27,6 +27,9 @@
 #define WG 256
 #define MAX_HEAD_DIM 256
 #define MAX_SUBGROUPS 64  // of WG threads, for subgroups of 4 or more
+// Positions whose values a thread reads at once when it sums them: each batch of reads costs
+// one memory latency, and a decode step's thread sums hundreds of positions in turn.
+const uint kUnroll = 8u;
 layout(local_size_x = WG) in;
 layout(constant_id = 0) const uint ROWS = 1u;
 
@@ -156,16 +159,13 @@ void main() {
       if (group < groups) {
         const uint at = seq_base + c0 * kv_dim + d;
         uint i = group;
-        for (; i + 3u * groups < n_in_chunk; i += 4u * groups) {
-          const float v0 = float(v_cache[at + i * kv_dim]);
-          const float v1 = float(v_cache[at + (i + groups) * kv_dim]);
-          const float v2 = float(v_cache[at + (i + 2u * groups) * kv_dim]);
-          const float v3 = float(v_cache[at + (i + 3u * groups) * kv_dim]);
+        for (; i + (kUnroll - 1u) * groups < n_in_chunk; i += kUnroll * groups) {
+          float v[kUnroll];
+          [[unroll]] for (uint u = 0u; u < kUnroll; ++u) {
+            v[u] = float(v_cache[at + (i + u * groups) * kv_dim]);
+          }
           [[unroll]] for (uint j = 0u; j < ROWS; ++j) {
-            acc[j] += s_w[j][i] * v0;
-            acc[j] += s_w[j][i + groups] * v1;
-            acc[j] += s_w[j][i + 2u * groups] * v2;
-            acc[j] += s_w[j][i + 3u * groups] * v3;
+            [[unroll]] for (uint u = 0u; u < kUnroll; ++u) acc[j] += s_w[j][i + u * groups] * v[u];
           }
         }
         for (; i < n_in_chunk; i += groups) {
