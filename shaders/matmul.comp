@@ -6,8 +6,9 @@
 // x row t starts at x_offset + t * n_in, y row t at y_offset + t * n_out. n_in is a multiple
 // of QK.
 // Dispatch: (ceil(n_out / TILE_ROWS), ceil(n_tokens / TILE_TOKENS), slices) workgroups of
-// 128; each stages a KSTEP-wide slice of its weight rows (dequantized) and of its x rows in
-// shared memory per step, and each thread accumulates a 4-row by 4-token block.
+// 256; each stages a KSTEP-wide slice of its weight rows (dequantized) and of its x rows in
+// shared memory per step, and each thread accumulates a 4-row by 4-token block. 64 tokens a
+// tile: each weight row is dequantized once per 64 tokens.
 // Split over k: workgroups of layer z sum only i in [z * k_len, (z + 1) * k_len) (k_len a
 // multiple of KSTEP) and write the z-th (n_tokens, n_out) block past y_offset; split_sum.comp
 // adds the blocks. A small product then runs as many short workgroups in parallel instead of
@@ -17,11 +18,11 @@
 #include "dequant.glsl"
 
 const uint TILE_ROWS = 64u;
-const uint TILE_TOKENS = 32u;
+const uint TILE_TOKENS = 64u;
 const uint KSTEP = 32u;
-const uint WG = 128u;
+const uint WG = 256u;
 
-layout(local_size_x = 128) in;
+layout(local_size_x = 256) in;
 
 layout(set = 0, binding = 1, std430) readonly buffer X { float x_f[]; };
 layout(set = 0, binding = 1, std430) readonly buffer X4 { vec4 x4[]; };
@@ -38,7 +39,7 @@ layout(push_constant, std430) uniform Params {
 } pc;
 
 // Both tiles are k-major so the inner loop reads 4 rows / 4 tokens as one vec4; the extra
-// vec4 per k spreads the transposing stores over more banks. 8.5 KB + 4.5 KB.
+// vec4 per k spreads the transposing stores over more banks. 8.5 KB + 8.5 KB.
 shared vec4 w_tile[KSTEP][TILE_ROWS / 4u + 1u];
 shared vec4 x_tile[KSTEP][TILE_TOKENS / 4u + 1u];
 

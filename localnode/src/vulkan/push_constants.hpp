@@ -24,7 +24,7 @@ static_assert(sizeof(MatmulPush) == 28);
 inline constexpr uint32_t kMatvecRowsPerGroup = 4;
 inline constexpr uint32_t kMatvecMaxTokens = 8;
 inline constexpr uint32_t kMatmulTileRows = 64;
-inline constexpr uint32_t kMatmulTileTokens = 32;
+inline constexpr uint32_t kMatmulTileTokens = 64;
 inline constexpr uint32_t kMatmulKStep = 32;  // k_len is a multiple of it
 
 // split_sum.comp: out[i] = sum over p < n_parts of parts[p * n + i], for i < n.
