@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "vulkan/push_constants.hpp"
+
 namespace hearth::localnode::vulkan {
 namespace {
 
@@ -35,8 +37,9 @@ std::optional<uint32_t> compute_queue_family(VkPhysicalDevice device) {
 }
 
 // The features the shaders use: 16-bit storage (quantized weights' scales, an F16 KV cache),
-// 16-bit floats (the F16 KV cache's conversions) and subgroup sums in compute shaders (the
-// mat-vec's reduction).
+// 16-bit floats (the F16 KV cache's conversions), subgroup sums in compute shaders (the
+// mat-vec's and attention's reductions), and workgroups as large as the largest shaders'
+// (Vulkan guarantees only 128 threads and 16 KiB).
 bool has_required_features(VkPhysicalDevice device) {
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -44,6 +47,12 @@ bool has_required_features(VkPhysicalDevice device) {
   vkGetPhysicalDeviceProperties2(device, &props);
   if ((subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) == 0 ||
       (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) == 0) {
+    return false;
+  }
+  const VkPhysicalDeviceLimits& limits = props.properties.limits;
+  if (limits.maxComputeWorkGroupInvocations < kMaxWorkgroupThreads ||
+      limits.maxComputeWorkGroupSize[0] < kMaxWorkgroupThreads ||
+      limits.maxComputeSharedMemorySize < kMaxSharedBytes) {
     return false;
   }
   VkPhysicalDeviceVulkan12Features v12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};

@@ -38,7 +38,8 @@ Result<size_t> choose_device(std::span<const DeviceReport> devices, DeviceChoice
     } else if (!d.compute_queue) {
       skip(d, "no compute queue");
     } else if (!d.features) {
-      skip(d, "lacks 16-bit storage, 16-bit floats or subgroup arithmetic");
+      skip(d, "lacks 16-bit storage, 16-bit floats, subgroup arithmetic or workgroups of 256 "
+              "threads and 32 KiB");
     } else if (!best || rank(d.kind) < rank(devices[*best].kind)) {
       best = i;
     }

@@ -20,6 +20,11 @@ struct MatmulPush {
   uint32_t n_in, n_out, row_bytes, n_tokens, x_offset, y_offset, k_len;
 };
 static_assert(sizeof(MatmulPush) == 28);
+// What the largest workgroups ask of a device: 256 threads (attention, matmul, rms_norm,
+// split_sum) and 28 KiB of shared memory (attention with kAttentionPrefillRows rows); a
+// device must offer at least these (device.cpp checks).
+inline constexpr uint32_t kMaxWorkgroupThreads = 256;
+inline constexpr uint32_t kMaxSharedBytes = 32 << 10;
 // The dispatch shapes the shaders assume.
 inline constexpr uint32_t kMatvecRowsPerGroup = 4;
 inline constexpr uint32_t kMatvecMaxTokens = 8;

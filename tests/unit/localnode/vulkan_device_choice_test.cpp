@@ -53,7 +53,8 @@ TEST(VulkanDeviceChoice, PrefersRealGpusAndNamesWhyNoneFits) {
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().message,
             "no usable Vulkan device: Old GPU (Vulkan 1.1 or older); Bare GPU (lacks 16-bit storage, 16-bit "
-            "floats or subgroup arithmetic); llvmpipe (a CPU implementation)");
+            "floats, subgroup arithmetic or workgroups of 256 threads and 32 KiB); llvmpipe (a CPU "
+            "implementation)");
 }
 
 }  // namespace
