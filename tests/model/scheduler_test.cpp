@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -122,8 +123,16 @@ TEST(Scheduler, RefusesWhatDoesNotFit) {
   ASSERT_FALSE(too_long.ok());
   EXPECT_EQ(too_long.error().code, ErrorCode::ContextLengthExceeded);
 
-  // Memory: 64 positions fit, a second 64 do not.
-  auto first = scheduler.submit({prompt, {}, {0, {}}}, [] {});
+  // Memory: 64 positions fit, a second 64 do not. stories260K generates the first's 59 tokens
+  // in milliseconds, after which its memory is free again: so the first's news holds the engine
+  // thread until this test is past the second, at the latest when it returns.
+  std::promise<void> second_tried;
+  struct Release {
+    std::promise<void>& promise;
+    ~Release() { promise.set_value(); }
+  } release{second_tried};
+  auto first = scheduler.submit({prompt, {}, {0, {}}},
+                                [held = second_tried.get_future().share()] { held.wait(); });
   ASSERT_TRUE(first.ok());
   auto second = scheduler.submit({prompt, {}, {0, {}}}, [] {});
   ASSERT_FALSE(second.ok());
