@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -45,6 +46,26 @@ struct Collector {
       cv.wait_for(lock, std::chrono::milliseconds(50));
     }
   }
+};
+
+// Holds the engine thread in a generation's news callback until released (at the latest when
+// it goes out of scope, before the scheduler it is declared after): the tiny model can
+// otherwise finish a generation, and free what it held, before the test has looked.
+class EngineHold {
+ public:
+  ~EngineHold() { release(); }
+  std::function<void()> callback() {
+    return [held = future_] { held.wait(); };
+  }
+  void release() {
+    if (!released_) promise_.set_value();
+    released_ = true;
+  }
+
+ private:
+  std::promise<void> promise_;
+  std::shared_future<void> future_ = promise_.get_future().share();
+  bool released_ = false;
 };
 
 const char* const kPrompts[] = {
@@ -123,16 +144,10 @@ TEST(Scheduler, RefusesWhatDoesNotFit) {
   ASSERT_FALSE(too_long.ok());
   EXPECT_EQ(too_long.error().code, ErrorCode::ContextLengthExceeded);
 
-  // Memory: 64 positions fit, a second 64 do not. stories260K generates the first's 59 tokens
-  // in milliseconds, after which its memory is free again: so the first's news holds the engine
-  // thread until this test is past the second, at the latest when it returns.
-  std::promise<void> second_tried;
-  struct Release {
-    std::promise<void>& promise;
-    ~Release() { promise.set_value(); }
-  } release{second_tried};
-  auto first = scheduler.submit({prompt, {}, {0, {}}},
-                                [held = second_tried.get_future().share()] { held.wait(); });
+  // Memory: 64 positions fit, a second 64 do not (the first held, as it would otherwise
+  // generate its 59 tokens and free its memory within milliseconds).
+  EngineHold hold;
+  auto first = scheduler.submit({prompt, {}, {0, {}}}, hold.callback());
   ASSERT_TRUE(first.ok());
   auto second = scheduler.submit({prompt, {}, {0, {}}}, [] {});
   ASSERT_FALSE(second.ok());
@@ -187,10 +202,14 @@ TEST(Scheduler, CancellingFreesTheSlot) {
   Scheduler scheduler(**ctx, *l.tokenizer, {.kv_budget_bytes = 64 << 20});
   const std::vector<int32_t> prompt = l.tokenizer->encode("Once upon a time", true);
   Collector collector;
-  auto long_one = scheduler.submit({prompt, {}, {0, {}}}, collector.notify());  // up to 2048 tokens
+  // Up to 2048 tokens, or fewer if the story ends; held so that it cannot end before the next
+  // request is tried.
+  EngineHold hold;
+  auto long_one = scheduler.submit({prompt, {}, {0, {}}}, hold.callback());
   ASSERT_TRUE(long_one.ok());
   auto refused = scheduler.submit({prompt, {}, {10, {}}}, [] {});
   ASSERT_FALSE(refused.ok());  // the one slot is busy
+  hold.release();
   (*long_one)->cancel();
   // The engine frees it at its next step (a bound, not a timing assertion: 10 s means stuck).
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
