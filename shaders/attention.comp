@@ -1,8 +1,8 @@
 #version 450
 // Attention of one query head, for each of ROWS rows, over the row's sequence's positions
-// 0 .. pos in the layer's KV cache, fused in one kernel (flash-attention style). A first pass finds the
-// maximum score and the softmax denominator online; a second recomputes the scores, WG
-// positions at a time, and sums the weighted values. Nothing of size n_ctx is stored, so any
+// 0 .. pos in the layer's KV cache, fused in one kernel (flash-attention style). A first pass
+// finds the maximum score and the softmax denominator online; a second recomputes the scores,
+// WG positions at a time, and sums the weighted values. Nothing of size n_ctx is stored, so any
 // context fits. Two passes, not one, so that each weight is final before it multiplies a
 // value: an F16 cache rounds the weights to f16 there, as the CPU backend and llama.cpp do.
 // Bindings: 0 q (rows of n_head * head_dim), 1 K cache, 2 V cache (the layer's:

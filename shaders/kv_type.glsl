@@ -19,8 +19,8 @@
 // The f16 value nearest x (ties to even), as an f32: infinity past f16's largest finite.
 float round_to_f16(float x) {
   const int e = int(bitfieldExtract(floatBitsToUint(x), 23, 8)) - 127;  // x's binary exponent
-  if (e == 128) return x;                    // infinity or NaN
-  const int spacing = max(e, -14) - 10;      // log2 of the f16 spacing at x (subnormals below 2^-14)
+  if (e == 128) return x;                // infinity or NaN
+  const int spacing = max(e, -14) - 10;  // log2 of the f16 spacing at x (fixed below 2^-14)
   const float r = ldexp(roundEven(ldexp(x, -spacing)), spacing);  // ldexp is exact
   return abs(r) > 65504.0 ? sign(r) * (1.0 / 0.0) : r;
 }

@@ -96,12 +96,14 @@ void main() {
     barrier();
   }
 
+  // Slice z's (n_tokens, n_out) block of y.
+  const uint y_base = pc.y_offset + gl_WorkGroupID.z * pc.n_tokens * pc.n_out;
   [[unroll]] for (uint j = 0u; j < 4u; ++j) {
     const uint t = t0 + 4u * tg + j;
     if (t >= pc.n_tokens) break;
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
       const uint r = r0 + 4u * rg + i;
-      if (r < pc.n_out) y_f[pc.y_offset + (gl_WorkGroupID.z * pc.n_tokens + t) * pc.n_out + r] = acc[j][i];
+      if (r < pc.n_out) y_f[y_base + t * pc.n_out + r] = acc[j][i];
     }
   }
 }

@@ -14,7 +14,8 @@ layout(set = 0, binding = 0) readonly buffer Parts { float parts[]; };
 layout(set = 0, binding = 1) writeonly buffer Out { float out_f[]; };
 
 void main() {
-  const uint i = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * 256u + gl_LocalInvocationID.x;
+  const uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  const uint i = group * 256u + gl_LocalInvocationID.x;
   if (i >= p.n) return;
   float sum = 0.0;
   for (uint part = 0u; part < p.n_parts; ++part) sum += parts[part * p.n + i];
