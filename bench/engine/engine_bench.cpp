@@ -3,7 +3,7 @@
 // model file works. Usage:
 //   hearth_bench_engine MODEL [threads=2] [n_prompt=64] [n_gen=64] [reps=3]
 //                       [precision=int8|float] [kv=f16|q8_0|f32]
-//                       [kernels=auto|scalar|avx2|avx512|avx512-vnni|vulkan]
+//                       [kernels=auto|scalar|avx2|avx512|avx512-vnni|amx|vulkan]
 // Besides the medians it prints the best and worst run and the peak RSS of the process.
 
 #include <sys/resource.h>
@@ -44,11 +44,7 @@ int main(int argc, char** argv) {
   opt.kv_type = kv == "q8_0"  ? ln::TensorType::Q8_0
                 : kv == "f32" ? ln::TensorType::F32
                               : ln::TensorType::F16;
-  opt.kernels = kernels == "scalar"        ? ln::CpuKernels::Scalar
-                : kernels == "avx2"        ? ln::CpuKernels::Avx2
-                : kernels == "avx512"      ? ln::CpuKernels::Avx512
-                : kernels == "avx512-vnni" ? ln::CpuKernels::Avx512Vnni
-                                           : ln::CpuKernels::Auto;
+  opt.kernels = ln::cpu_kernels_from_name(kernels).value_or(ln::CpuKernels::Auto);
   if (kernels == "vulkan") opt.backend = ln::Backend::Vulkan;  // bench/vulkan
 
   auto file = ln::GgufFile::open(argv[1]);

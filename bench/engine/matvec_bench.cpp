@@ -1,12 +1,14 @@
 // The batched Q8_0 mat-vec alone, one thread, on random weights: GMAC/s of the best kernel
 // level's multi-token mat-vec (or, for one token, its one-token mat-vec) over a matrix too large
 // for the caches, called ROWS_PER_CALL rows at a time as the engine's matmul units call it.
-// Usage: hearth_bench_matvec K TOKENS [ROWS_PER_CALL] [SECONDS]
+// Usage: hearth_bench_matvec K TOKENS [ROWS_PER_CALL] [SECONDS] [LEVEL]
+// LEVEL: a kernel level by name (avx2, avx512, avx512-vnni, amx); the best one by default.
 // Prints one JSON line.
 
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "cpu/kernels.hpp"
@@ -17,14 +19,30 @@ using namespace hearth::localnode::cpu;
 
 int main(int argc, char** argv) {
   size_t k = 0, n_tok = 0;
-  if (!hearth::bench::parse_k_tokens(argc, argv, "usage: %s K TOKENS [ROWS_PER_CALL] [SECONDS]\n", k, n_tok)) return 2;
+  if (!hearth::bench::parse_k_tokens(
+          argc, argv, "usage: %s K TOKENS [ROWS_PER_CALL] [SECONDS] [LEVEL]\n", k, n_tok))
+    return 2;
   const size_t per_call = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 28;
   const double seconds = argc > 4 ? std::strtod(argv[4], nullptr) : 2.0;
   if (per_call == 0) {
     std::fprintf(stderr, "ROWS_PER_CALL must be positive\n");
     return 2;
   }
-  const KernelSet& ks = kernel_set(best_isa());
+  Isa isa = best_isa();
+  if (argc > 5) {
+    bool known = false;
+    for (Isa l : {Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni, Isa::Amx}) {
+      if (std::string_view(argv[5]) == isa_name(l) && isa_supported(l)) {
+        isa = l;
+        known = true;
+      }
+    }
+    if (!known) {
+      std::fprintf(stderr, "LEVEL %s: unknown or not supported by this CPU\n", argv[5]);
+      return 2;
+    }
+  }
+  const KernelSet& ks = kernel_set(isa);
   const TypeKernels& tk = ks.of(TensorType::Q8_0);
   if (n_tok > 1 && tk.gemv_q8_multi == nullptr) {
     std::fprintf(stderr, "this kernel level has no multi-token Q8_0 mat-vec\n");

@@ -3,7 +3,7 @@
 // banned, so every stream runs its full length). Prints one JSON line: aggregate decode
 // tokens/s over the run and the time to first token p50/p99 of every request. Usage:
 //   hearth_bench_local MODEL [streams=8] [requests=32] [n_prompt=32] [n_gen=64] [threads=2]
-//                      [prefill_chunk=64]
+//                      [prefill_chunk=64] [kernels=auto|scalar|avx2|avx512|avx512-vnni|amx]
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +21,10 @@ using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL [streams] [requests] [n_prompt] [n_gen] [threads] [prefill_chunk]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s MODEL [streams] [requests] [n_prompt] [n_gen] [threads] "
+                 "[prefill_chunk] [kernels]\n",
+                 argv[0]);
     return 2;
   }
   const int streams = argc > 2 ? std::atoi(argv[2]) : 8;
@@ -30,6 +33,8 @@ int main(int argc, char** argv) {
   const int n_gen = argc > 5 ? std::atoi(argv[5]) : 64;
   const int threads = argc > 6 ? std::atoi(argv[6]) : 2;
   const int chunk = argc > 7 ? std::atoi(argv[7]) : 64;
+  const auto kernels = ln::cpu_kernels_from_name(argc > 8 ? argv[8] : "auto");
+  if (!kernels) return std::fprintf(stderr, "unknown kernel level %s\n", argv[8]), 2;
   if (streams < 1 || requests < streams || n_prompt < 1 || n_gen < 1 || threads < 1 || chunk < 1) {
     std::fprintf(stderr, "bad arguments\n");
     return 2;
@@ -43,8 +48,9 @@ int main(int argc, char** argv) {
   if (!model) return std::fprintf(stderr, "%s\n", model.error().message.c_str()), 1;
   const uint32_t n_ctx = static_cast<uint32_t>(n_prompt + n_gen + 1);
   auto ctx = ln::InferenceContext::create(**model, {.n_ctx = n_ctx,
-                                                   .n_seq = static_cast<uint32_t>(streams),
-                                                   .n_threads = threads});
+                                                    .n_seq = static_cast<uint32_t>(streams),
+                                                    .n_threads = threads,
+                                                    .kernels = *kernels});
   if (!ctx) return std::fprintf(stderr, "%s\n", ctx.error().message.c_str()), 1;
 
   std::mutex mutex;

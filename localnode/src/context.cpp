@@ -26,6 +26,16 @@ std::optional<Backend> backend_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<CpuKernels> cpu_kernels_from_name(std::string_view name) {
+  if (name == "auto") return CpuKernels::Auto;
+  if (name == "scalar") return CpuKernels::Scalar;
+  if (name == "avx2") return CpuKernels::Avx2;
+  if (name == "avx512") return CpuKernels::Avx512;
+  if (name == "avx512-vnni") return CpuKernels::Avx512Vnni;
+  if (name == "amx") return CpuKernels::Amx;
+  return std::nullopt;
+}
+
 InferenceContext::InferenceContext(const Model& model, uint32_t n_ctx,
                                    const ContextOptions& options,
                                    std::unique_ptr<ComputeBackend> backend)

@@ -27,6 +27,8 @@ cpu::Isa to_isa(CpuKernels k) {
       return cpu::Isa::Avx512;
     case CpuKernels::Avx512Vnni:
       return cpu::Isa::Avx512Vnni;
+    case CpuKernels::Amx:
+      return cpu::Isa::Amx;
     case CpuKernels::Auto:
       break;
   }

@@ -12,6 +12,8 @@ const char* isa_name(Isa isa) {
       return "avx512";
     case Isa::Avx512Vnni:
       return "avx512-vnni";
+    case Isa::Amx:
+      return "amx";
   }
   return "unknown";
 }
@@ -29,11 +31,18 @@ bool isa_supported(Isa isa) {
              __builtin_cpu_supports("avx512dq");
     case Isa::Avx512Vnni:
       return isa_supported(Isa::Avx512) && __builtin_cpu_supports("avx512vnni");
+    case Isa::Amx: {
+      static const bool usable = amx_usable();
+      return isa_supported(Isa::Avx512Vnni) && usable;
+    }
   }
   return false;
 }
 
 Isa best_isa() {
+  // AMX is chosen only by name: it multiplies several tokens ~2x faster, but its one-token
+  // mat-vec (which must give what a batched token gets) is ~25 % slower than VNNI's
+  // (bench/README.md, "AMX").
   for (Isa isa : {Isa::Avx512Vnni, Isa::Avx512, Isa::Avx2}) {
     if (isa_supported(isa)) return isa;
   }
@@ -78,8 +87,9 @@ KernelSet make(Isa isa) {
   KernelSet ks;
   fill_scalar(ks);
   if (isa != Isa::Scalar) fill_avx2(ks);
-  if (isa == Isa::Avx512 || isa == Isa::Avx512Vnni) fill_avx512(ks);
-  if (isa == Isa::Avx512Vnni) fill_avx512_vnni(ks);
+  if (isa == Isa::Avx512 || isa == Isa::Avx512Vnni || isa == Isa::Amx) fill_avx512(ks);
+  if (isa == Isa::Avx512Vnni || isa == Isa::Amx) fill_avx512_vnni(ks);
+  if (isa == Isa::Amx) fill_amx(ks);
   ks.isa = isa;
   return ks;
 }
@@ -91,6 +101,7 @@ const KernelSet& kernel_set(Isa isa) {
   static const KernelSet avx2 = make(Isa::Avx2);
   static const KernelSet avx512 = make(Isa::Avx512);
   static const KernelSet avx512_vnni = make(Isa::Avx512Vnni);
+  static const KernelSet amx = make(Isa::Amx);
   switch (isa) {
     case Isa::Scalar:
       return scalar;
@@ -100,6 +111,8 @@ const KernelSet& kernel_set(Isa isa) {
       return avx512;
     case Isa::Avx512Vnni:
       return avx512_vnni;
+    case Isa::Amx:
+      return amx;
   }
   return scalar;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The CPU kernels behind the matrix products and attention, one table per instruction-set
-// level (scalar, AVX2, AVX-512, AVX-512 VNNI), chosen at run time. Every SIMD kernel computes
+// level (scalar, AVX2, AVX-512, AVX-512 VNNI, AMX), chosen at run time. Every SIMD kernel computes
 // what its scalar reference in kernels_scalar.cpp computes, up to f32 summation order
 // (tests/unit/localnode/kernels_test.cpp). Tables are immutable; kernels are thread-safe.
 
@@ -12,11 +12,11 @@
 
 namespace hearth::localnode::cpu {
 
-enum class Isa { Scalar, Avx2, Avx512, Avx512Vnni };
+enum class Isa { Scalar, Avx2, Avx512, Avx512Vnni, Amx };
 
 const char* isa_name(Isa isa);
 bool isa_supported(Isa isa);
-// The widest supported level.
+// The widest supported level, AMX aside (see best_isa in kernels.cpp).
 Isa best_isa();
 
 // Activations quantized to 8 bits for the integer dot products of one weight type, laid out
@@ -171,6 +171,9 @@ struct KernelSet {
   ToF16Fn to_f16 = nullptr;
   SwigluFn swiglu = nullptr;
   SoftmaxFn softmax = nullptr;
+  // The rows a mat-vec call should get a multiple of: kernels that take rows in groups (AMX's
+  // 16) waste the lanes of a short group.
+  size_t gemv_row_multiple = 4;
 
   const TypeKernels& of(TensorType t) const { return types[type_index(t)]; }
   QuantizeFn quantize(ActFormat f) const {
@@ -190,5 +193,9 @@ void fill_scalar(KernelSet& ks);
 void fill_avx2(KernelSet& ks);
 void fill_avx512(KernelSet& ks);
 void fill_avx512_vnni(KernelSet& ks);
+void fill_amx(KernelSet& ks);
+
+// Whether the CPU has AMX's int8 tiles and the OS lets this process use them (it asks).
+bool amx_usable();
 
 }  // namespace hearth::localnode::cpu

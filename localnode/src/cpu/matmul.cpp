@@ -16,6 +16,7 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
   InputPlan plan;
   plan.n_tokens = n_tokens;
   plan.n = n;
+  plan.row_multiple = ks.gemv_row_multiple;
   if (gemm) {
     plan.gemm = true;
     plan.tp = round_up(n_tokens, 16);
@@ -124,8 +125,8 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
 // ~4 % faster end to end (9 paired runs, bench/README.md).
 size_t chunk_rows(const InputPlan& plan, const Weight& w) {
   if (plan.gemm) return kGemmRows;
-  const size_t bytes = plan.n_tokens > 1 ? 49152 : 16384;
-  return std::clamp<size_t>((bytes / std::max<size_t>(w.row_bytes, 1) + 3) / 4 * 4, 4, 256);
+  const size_t bytes = plan.n_tokens > 1 ? 49152 : 16384, m = plan.row_multiple;
+  return std::clamp<size_t>((bytes / std::max<size_t>(w.row_bytes, 1) + m - 1) / m * m, m, 256);
 }
 
 size_t n_chunks(const InputPlan& plan, const Weight& w) {

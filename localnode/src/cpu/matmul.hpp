@@ -36,6 +36,7 @@ struct InputPlan {
   bool q8x32 = false;
   bool q8x256 = false;
   size_t tp = 0;  // tokens per packed k (gemm), a multiple of 16
+  size_t row_multiple = 4;  // rows per mat-vec unit are a multiple of this (KernelSet)
 };
 
 InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,

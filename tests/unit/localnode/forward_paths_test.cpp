@@ -58,8 +58,8 @@ Logits run(const Model& model, ContextOptions o) {
 
 std::vector<CpuKernels> supported_levels() {
   std::vector<CpuKernels> out;
-  for (CpuKernels k :
-       {CpuKernels::Scalar, CpuKernels::Avx2, CpuKernels::Avx512, CpuKernels::Avx512Vnni}) {
+  for (CpuKernels k : {CpuKernels::Scalar, CpuKernels::Avx2, CpuKernels::Avx512,
+                       CpuKernels::Avx512Vnni, CpuKernels::Amx}) {
     TinyConfig c;
     TinyWeights w;
     auto model = testing::load_tiny(c, w);
@@ -192,7 +192,8 @@ TEST(ForwardPaths, UnsupportedKernelLevelIsAnError) {
   const auto levels = supported_levels();
   ASSERT_FALSE(levels.empty());
   EXPECT_EQ(levels.front(), CpuKernels::Scalar);
-  for (CpuKernels k : {CpuKernels::Avx2, CpuKernels::Avx512, CpuKernels::Avx512Vnni}) {
+  for (CpuKernels k :
+       {CpuKernels::Avx2, CpuKernels::Avx512, CpuKernels::Avx512Vnni, CpuKernels::Amx}) {
     if (std::find(levels.begin(), levels.end(), k) != levels.end()) continue;
     auto ctx = InferenceContext::create(*model, {.n_ctx = 8, .kernels = k});
     ASSERT_FALSE(ctx.ok());

@@ -32,7 +32,7 @@ const TensorType kAllTypes[] = {
 
 std::vector<Isa> simd_levels() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni}) {
+  for (Isa isa : {Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni, Isa::Amx}) {
     if (isa_supported(isa)) out.push_back(isa);
   }
   return out;
@@ -257,7 +257,7 @@ TEST(Kernels, FloatMatVecMatchesTheExactProduct) {
       }
       const auto x = random_acts(n, rng);
       const std::vector<double> xd(x.begin(), x.end());
-      for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni}) {
+      for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni, Isa::Amx}) {
         if (!isa_supported(isa)) continue;
         std::vector<float> got(n_rows);
         kernel_set(isa).of(type).gemv_f32(w.data(), stride, n_rows, n, x.data(), got.data());
@@ -299,7 +299,7 @@ TEST(Kernels, PanelGemmMatchesTheExactProduct) {
         for (size_t i = 0; i < k; ++i) {
           for (size_t t = 0; t < n_tok; ++t) ap[packed_act_index(t, i, k)] = normal(rng);
         }
-        for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni}) {
+        for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Vnni, Isa::Amx}) {
           if (!isa_supported(isa)) continue;
           const KernelSet& ks = kernel_set(isa);
           const std::string what = std::string(type_traits(type).name) + " " + isa_name(isa) +

@@ -27,9 +27,10 @@ struct PassRows;
 // weights always multiply in f32.
 enum class MatmulPrecision { Int8, Float };
 
-// Which CPU kernels run: the widest level the CPU supports, or one level (tests, benchmarks;
-// a level the CPU lacks is an error).
-enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni };
+// Which CPU kernels run: the widest level the CPU supports (AMX only by name: faster with
+// several streams, slower with one), or one level (tests, benchmarks; a level the CPU lacks
+// is an error).
+enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni, Amx };
 
 // Where the forward pass runs: the CPU kernels; a Vulkan device (any, Mesa's lavapipe CPU
 // device included); or a Vulkan GPU when one is present, the CPU otherwise.
@@ -37,6 +38,10 @@ enum class Backend { Cpu, Vulkan, Auto };
 
 // A backend by its configuration name: "cpu", "vulkan" or "auto"; nullopt for others.
 std::optional<Backend> backend_from_name(std::string_view name);
+
+// A CPU kernel level by name: "auto", "scalar", "avx2", "avx512", "avx512-vnni" or "amx";
+// nullopt for others.
+std::optional<CpuKernels> cpu_kernels_from_name(std::string_view name);
 
 // A KV cache type by its configuration name: "f16", "q8_0" or "f32"; nullopt for others.
 std::optional<TensorType> kv_type_from_name(std::string_view name);
@@ -113,7 +118,8 @@ class InferenceContext {
   static constexpr size_t max_batch() { return 512; }
   size_t kv_cache_bytes() const;
   TensorType kv_type() const { return kv_type_; }
-  // What runs the passes: the CPU kernel level ("scalar", "avx2", "avx512", "avx512-vnni") or
+  // What runs the passes: the CPU kernel level ("scalar", "avx2", "avx512", "avx512-vnni", "amx")
+  // or
   // "vulkan: " and the device's name.
   std::string_view backend_name() const;
   // Backend::Cpu or Backend::Vulkan (what `auto` chose).

@@ -1,0 +1,322 @@
+// AMX kernels (Intel's tile matrix unit, Sapphire Rapids on): the Q8_0 mat-vec of up to 16
+// tokens per pass. One TDPBSSD multiplies 16 weight rows by 16 tokens over a block of 32
+// elements, exactly, in int32. A decode step's tokens then share one pass over the weights at
+// a fraction of the vector instructions per product that VNNI needs (six per 64 products and
+// token there; here about six per row and block for all 16 tokens).
+//
+// Every (row, token) result is, block by block in order, acc = fma(float(Σ w·x over the block),
+// d_w · d_x, acc) from acc = 0: one token's result is the same bit for bit whichever tokens
+// share its pass, and whichever rows share its tile. The level's one-token mat-vec computes the
+// same sums with VNNI (below), so decoding alone and batched agree exactly.
+
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "cpu/kernels.hpp"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c,amx-tile,amx-int8")
+
+#include "cpu/x86_common.hpp"
+
+namespace hearth::localnode::cpu {
+namespace {
+
+using namespace x86;
+
+constexpr int kTileRows = 16;    // weight rows per tile (A and C)
+constexpr int kTileTokens = 16;  // tokens per tile (B and C)
+constexpr size_t kBlock = 32;    // elements per Q8_0 block: the k of one TDPBSSD
+constexpr size_t kQ8_0Bytes = 34;
+// One block of the tokens' activations in TDPBSSD's B layout: 8 rows (4 elements each) of 16
+// tokens' 4 bytes.
+constexpr size_t kBTileBytes = kBlock * kTileTokens;
+
+// LDTILECFG's 64-byte operand.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// Tiles 0 and 1 accumulate (C), 2 and 3 hold weights (A), 4 and 5 activations (B): two blocks
+// in flight, so that one block's multiply overlaps the other's scaling.
+TileConfig tile_config(int weight_rows, int tokens) {
+  TileConfig c;
+  for (int t : {0, 1}) {
+    c.rows[t] = static_cast<uint8_t>(weight_rows);
+    c.colsb[t] = static_cast<uint16_t>(tokens * 4);
+  }
+  for (int t : {2, 3}) {
+    c.rows[t] = static_cast<uint8_t>(weight_rows);
+    c.colsb[t] = kBlock;
+  }
+  for (int t : {4, 5}) {
+    c.rows[t] = kBlock / 4;
+    c.colsb[t] = static_cast<uint16_t>(tokens * 4);
+  }
+  return c;
+}
+
+// The tiles walk 16 rows side by side, a block at a time, which the hardware prefetchers do not
+// follow as they follow one row read front to back. So each group of 16 rows fetches the next
+// group's (one contiguous span), a share of it per pair of blocks.
+static inline void prefetch_share(const uint8_t* next, size_t bytes, size_t step, size_t steps) {
+  const size_t lines = (bytes + 63) / 64, per_step = (lines + steps - 1) / steps;
+  const size_t l1 = std::min(lines, (step + 1) * per_step);
+  for (size_t l = step * per_step; l < l1; ++l)
+    _mm_prefetch(reinterpret_cast<const char*>(next + 64 * l), _MM_HINT_T0);
+}
+
+// acc[m] (lanes: tokens) += float(c's row m) · (d_w of row m · d_x), for the rows m < mr of a
+// block whose products are in c (row m, 16 int32) and whose weight scales are at w + m * stride.
+template <int MR>
+static inline void scale_block(const int32_t* c, const uint8_t* w, size_t stride, __m512 dx,
+                               __m512* acc) {
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m) {
+    const __m512 dw =
+        _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<short>(load_u16(w + m * stride))));
+    const __m512 p = _mm512_cvtepi32_ps(_mm512_loadu_si512(c + m * kTileTokens));
+    acc[m] = _mm512_fmadd_ps(p, _mm512_mul_ps(dw, dx), acc[m]);
+  }
+}
+
+// Rows [0, MR) of w times the tokens whose B tiles (nb of them) and scales are in bt and dx.
+template <int MR>
+static void row_tile(const uint8_t* w, size_t stride, size_t nb, const uint8_t* bt, const float* dx,
+                     size_t nt, float* y, size_t ldy, size_t next_bytes) {
+  alignas(64) int32_t c[2][kTileRows * kTileTokens];
+  __m512 acc[MR];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m) acc[m] = _mm512_setzero_ps();
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t* wb = w + b * kQ8_0Bytes;
+    prefetch_share(w + MR * stride, next_bytes, b / 2, nb / 2);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_loadd(2, wb + 2, static_cast<long>(stride));
+    _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
+    _tile_dpbssd(0, 2, 4);
+    _tile_loadd(3, wb + kQ8_0Bytes + 2, static_cast<long>(stride));
+    _tile_loadd(5, bt + (b + 1) * kBTileBytes, kTileTokens * 4);
+    _tile_dpbssd(1, 3, 5);
+    _tile_stored(0, c[0], kTileTokens * 4);
+    _tile_stored(1, c[1], kTileTokens * 4);
+    scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
+    scale_block<MR>(c[1], wb + kQ8_0Bytes, stride, _mm512_loadu_ps(dx + (b + 1) * kTileTokens),
+                    acc);
+  }
+  if (b < nb) {
+    const uint8_t* wb = w + b * kQ8_0Bytes;
+    _tile_zero(0);
+    _tile_loadd(2, wb + 2, static_cast<long>(stride));
+    _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
+    _tile_dpbssd(0, 2, 4);
+    _tile_stored(0, c[0], kTileTokens * 4);
+    scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
+  }
+  alignas(64) float out[kTileTokens];
+  for (int m = 0; m < MR; ++m) {
+    _mm512_store_ps(out, acc[m]);
+    for (size_t t = 0; t < nt; ++t) y[t * ldy + static_cast<size_t>(m)] = out[t];
+  }
+}
+
+// The tail of fewer than 16 rows, by its count (the accumulators must have a constant count to
+// stay in registers).
+using RowTileFn = void (*)(const uint8_t*, size_t, size_t, const uint8_t*, const float*, size_t,
+                           float*, size_t, size_t);
+template <size_t... I>
+constexpr auto row_tiles(std::index_sequence<I...>) {
+  return std::array<RowTileFn, sizeof...(I)>{row_tile<static_cast<int>(I) + 1>...};
+}
+constexpr auto kRowTileByCount = row_tiles(std::make_index_sequence<kTileRows>{});
+
+// bt: each block's B tile (element 4 * kk + j of token t at row kk, byte 4 * t + j); dx: each
+// block's 16 token scales. Tokens past nt are zero, so their lanes compute zeros.
+void arrange_tokens(const uint8_t* xq, size_t x_stride, size_t nt, size_t n, uint8_t* bt,
+                    float* dx) {
+  const size_t nb = n / kBlock;
+  std::fill(bt, bt + nb * kBTileBytes, uint8_t{0});
+  std::fill(dx, dx + nb * kTileTokens, 0.0f);
+  for (size_t t = 0; t < nt; ++t) {
+    const Q8x32Row x = q8x32_row(xq + t * x_stride, n);
+    const auto* q = reinterpret_cast<const uint8_t*>(x.q);
+    for (size_t b = 0; b < nb; ++b) {
+      for (size_t kk = 0; kk < kBlock / 4; ++kk) {
+        std::memcpy(bt + b * kBTileBytes + kk * kTileTokens * 4 + t * 4, q + b * kBlock + kk * 4,
+                    4);
+      }
+      dx[b * kTileTokens + t] = x.d[b];
+    }
+  }
+}
+
+void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                            const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
+                            uint8_t* scratch) {
+  const size_t nb = n / kBlock;
+  auto* bt = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
+  auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
+  const size_t full = n_rows / kTileRows * kTileRows, tail = n_rows - full;
+  const TileConfig full_cfg = tile_config(kTileRows, kTileTokens),
+                   tail_cfg = tile_config(static_cast<int>(tail), kTileTokens);
+  for (size_t t0 = 0; t0 < n_tok; t0 += kTileTokens) {
+    const size_t nt = std::min<size_t>(kTileTokens, n_tok - t0);
+    arrange_tokens(xq + t0 * x_stride, x_stride, nt, n, bt, dx);
+    float* yt = y + t0 * ldy;
+    if (full > 0) {
+      _tile_loadconfig(&full_cfg);
+      for (size_t r0 = 0; r0 < full; r0 += kTileRows) {
+        const size_t next = std::min(n_rows, r0 + 2 * kTileRows) - (r0 + kTileRows);
+        row_tile<kTileRows>(w + r0 * stride, stride, nb, bt, dx, nt, yt + r0, ldy, next * stride);
+      }
+    }
+    if (tail > 0) {
+      _tile_loadconfig(&tail_cfg);
+      kRowTileByCount[tail - 1](w + full * stride, stride, nb, bt, dx, nt, yt + full, ldy, 0);
+    }
+  }
+  _tile_release();
+}
+
+// One token without tiles: the same exact block sums from vpdpbusd, 16 rows in the lanes.
+// (A tile version, with the token as a one-column B, ran at ~75 % of the VNNI mat-vec's speed;
+// this one runs about as fast, given whole groups of 16 rows: bench/README.md.) Row m's two
+// blocks give 16 int32 partial sums, 8 a block; a tree of shuffles and adds turns the 16
+// rows' partials into each block's 16 row sums. Integer sums are exact in any order, so these
+// are the tile's sums, and the scaling that follows is the multi-token kernel's, lane for lane.
+static inline __m512i add_unpacked32(__m512i a, __m512i b) {
+  return _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+}
+static inline __m512i add_unpacked64(__m512i a, __m512i b) {
+  return _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+}
+static inline __m512i add_lanes_0213(__m512i a, __m512i b) {
+  return _mm512_add_epi32(_mm512_shuffle_i32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                          _mm512_shuffle_i32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// The f16 scales of one block in 16 rows (row m's at w + off[m]), as f32.
+static inline __m512 row_scales16(const uint8_t* w, const size_t* off) {
+  alignas(32) uint16_t h[kTileRows];
+#pragma GCC unroll 16
+  for (int m = 0; m < kTileRows; ++m) h[m] = load_u16(w + off[m]);
+  return _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(h)));
+}
+
+// Row m's partial sums of blocks b (lanes 0-7) and b + 1 (lanes 8-15; zero when ODD), for
+// the row starting at `row` and the token's quants of the two blocks in xv.
+template <bool ODD>
+static inline __m512i pair_partials(const uint8_t* row, size_t b, __m512i xv) {
+  const uint8_t* wb = row + b * kQ8_0Bytes;
+  const __m256i hi = ODD ? _mm256_setzero_si256() : loadu256(wb + kQ8_0Bytes + 2);
+  const __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(loadu256(wb + 2)), hi, 1);
+  const __m512i sx = _mm512_mask_sub_epi8(xv, _mm512_movepi8_mask(wv), _mm512_setzero_si512(), xv);
+  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(wv), sx);
+}
+
+// Each block's sums in 16 rows, lane m for row m: blocks b (s0) and b + 1 (s1). Four rows at a
+// time are folded as soon as they are read, so that few registers are live.
+template <bool ODD>
+static inline void block_sums16(const uint8_t* const* row, size_t b, __m512i xv, __m512i& s0,
+                                __m512i& s1) {
+  __m512i q[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const __m512i p0 = add_unpacked32(pair_partials<ODD>(row[4 * i], b, xv),
+                                      pair_partials<ODD>(row[4 * i + 1], b, xv));
+    const __m512i p1 = add_unpacked32(pair_partials<ODD>(row[4 * i + 2], b, xv),
+                                      pair_partials<ODD>(row[4 * i + 3], b, xv));
+    q[i] = add_unpacked64(p0, p1);
+  }
+  // 128-bit lanes of q[i]: rows 4i..4i+3, the halves of block b's partials in lanes 0 and 1,
+  // of b + 1's in 2 and 3; t0's lanes: rows 0-3 of b, 0-3 of b + 1, 4-7 of b, 4-7 of b + 1.
+  const __m512i t0 = add_lanes_0213(q[0], q[1]), t1 = add_lanes_0213(q[2], q[3]);
+  s0 = _mm512_shuffle_i32x4(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+  s1 = _mm512_shuffle_i32x4(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+// Rows [0, mr) of w times one token (quants q, block scales d), reading ahead the 16 rows
+// after them.
+static void rows16_one(const uint8_t* w, size_t stride, size_t mr, size_t nb, const int8_t* q,
+                       const float* d, float* y, size_t next_bytes) {
+  // Lanes past mr read the last row again; they are never stored.
+  const uint8_t* row[kTileRows];
+  size_t off[kTileRows];
+  for (size_t m = 0; m < kTileRows; ++m) {
+    off[m] = std::min(m, mr - 1) * stride;
+    row[m] = w + off[m];
+  }
+  __m512 acc = _mm512_setzero_ps();
+  const auto scale = [&](__m512i sums, size_t blk) {
+    const __m512 dw = row_scales16(w + blk * kQ8_0Bytes, off);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(dw, _mm512_set1_ps(d[blk])), acc);
+  };
+  __m512i s0, s1;
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    prefetch_share(w + mr * stride, next_bytes, b / 2, (nb + 1) / 2);
+    block_sums16<false>(row, b, _mm512_loadu_si512(q + b * kBlock), s0, s1);
+    scale(s0, b);
+    scale(s1, b + 1);
+  }
+  if (b < nb) {
+    block_sums16<true>(row, b, _mm512_castsi256_si512(loadu256(q + b * kBlock)), s0, s1);
+    scale(s0, b);
+  }
+  _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1u << mr) - 1), acc);
+}
+
+void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                         const uint8_t* xq, float* y) {
+  const size_t nb = n / kBlock;
+  const Q8x32Row x = q8x32_row(xq, n);
+  prefetch_share(w, std::min(n_rows, size_t{kTileRows}) * stride, 0, 1);
+  // Nothing past the call's rows: another thread takes the next ones.
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
+    const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
+    const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
+    rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + r0, next * stride);
+  }
+}
+
+}  // namespace
+}  // namespace hearth::localnode::cpu
+
+#pragma GCC pop_options
+#pragma GCC diagnostic pop
+
+namespace hearth::localnode::cpu {
+
+bool amx_usable() {
+  // Linux hands out the tile registers' 8 KiB of state only to processes that ask for it
+  // (ARCH_REQ_XCOMP_PERM for XTILEDATA); a kernel without AMX support refuses.
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
+         syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
+void fill_amx(KernelSet& ks) {
+  ks.isa = Isa::Amx;
+  ks.gemv_row_multiple = kTileRows;
+  ks.types[type_index(TensorType::Q8_0)].gemv_q8 = gemv_q8_q8_0_rows16;
+  ks.types[type_index(TensorType::Q8_0)].gemv_q8_multi = gemv_q8_q8_0_amx_multi;
+}
+
+}  // namespace hearth::localnode::cpu
