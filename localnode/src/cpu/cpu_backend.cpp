@@ -151,7 +151,7 @@ void CpuBackend::run_pass(const PassRows& r, int ith) {
   auto plan = [&](size_t n, std::initializer_list<const Weight*> readers) {
     const std::span<const Weight* const> rd(readers.begin(), readers.size());
     return Plans{cpu::plan_input(ks, precision, G, n, rd, true),
-                 cpu::plan_input(ks, precision, T - G, n, rd, false)};
+                 cpu::plan_input(ks, precision, T - G, n, rd, false, G)};
   };
   // Row t's share of the preparation, for a per-token step: quantizing a mat-vec row.
   auto prepare_row = [&](const Plans& p, const float* in, size_t t) {

@@ -40,10 +40,7 @@ bool isa_supported(Isa isa) {
 }
 
 Isa best_isa() {
-  // AMX is chosen only by name: it multiplies several tokens ~2x faster, but its one-token
-  // mat-vec (which must give what a batched token gets) is ~25 % slower than VNNI's
-  // (bench/README.md, "AMX").
-  for (Isa isa : {Isa::Avx512Vnni, Isa::Avx512, Isa::Avx2}) {
+  for (Isa isa : {Isa::Amx, Isa::Avx512Vnni, Isa::Avx512, Isa::Avx2}) {
     if (isa_supported(isa)) return isa;
   }
   return Isa::Scalar;

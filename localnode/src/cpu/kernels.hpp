@@ -16,7 +16,7 @@ enum class Isa { Scalar, Avx2, Avx512, Avx512Vnni, Amx };
 
 const char* isa_name(Isa isa);
 bool isa_supported(Isa isa);
-// The widest supported level, AMX aside (see best_isa in kernels.cpp).
+// The widest supported level.
 Isa best_isa();
 
 // Activations quantized to 8 bits for the integer dot products of one weight type, laid out
@@ -174,6 +174,9 @@ struct KernelSet {
   // The rows a mat-vec call should get a multiple of: kernels that take rows in groups (AMX's
   // 16) waste the lanes of a short group.
   size_t gemv_row_multiple = 4;
+  // Prompts (GEMM rows) multiply like generated tokens, with 8-bit activations, wherever a
+  // matrix's type has gemv_q8_multi: where that is faster than the f32 GEMM (AMX).
+  bool int8_prompts = false;
 
   const TypeKernels& of(TensorType t) const { return types[type_index(t)]; }
   QuantizeFn quantize(ActFormat f) const {

@@ -315,6 +315,7 @@ bool amx_usable() {
 void fill_amx(KernelSet& ks) {
   ks.isa = Isa::Amx;
   ks.gemv_row_multiple = kTileRows;
+  ks.int8_prompts = true;
   ks.types[type_index(TensorType::Q8_0)].gemv_q8 = gemv_q8_q8_0_rows16;
   ks.types[type_index(TensorType::Q8_0)].gemv_q8_multi = gemv_q8_q8_0_amx_multi;
 }

@@ -12,11 +12,17 @@ size_t round_up(size_t n, size_t m) {
 }  // namespace
 
 InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,
-                     std::span<const Weight* const> readers, bool gemm) {
+                     std::span<const Weight* const> readers, bool gemm, size_t q_row0) {
   InputPlan plan;
   plan.n_tokens = n_tokens;
   plan.n = n;
   plan.row_multiple = ks.gemv_row_multiple;
+  plan.q_row0 = q_row0;
+  if (gemm && ks.int8_prompts && p == Precision::Int8) {
+    gemm = !std::all_of(readers.begin(), readers.end(), [&](const Weight* w) {
+      return ks.of(w->type).gemv_q8_multi != nullptr && ks.of(w->type).act == ActFormat::Q8x32;
+    });
+  }
   if (gemm) {
     plan.gemm = true;
     plan.tp = round_up(n_tokens, 16);
@@ -66,10 +72,11 @@ void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, Ma
     return;
   }
   // Token u's quantized rows (n_tokens, act_row_bytes).
+  const size_t row = plan.q_row0 + u;
   if (plan.q8x32)
-    ks.quantize_q8x32(x + u * n, n, s.q8x32.data() + u * act_row_bytes(ActFormat::Q8x32, n));
+    ks.quantize_q8x32(x + u * n, n, s.q8x32.data() + row * act_row_bytes(ActFormat::Q8x32, n));
   if (plan.q8x256)
-    ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + u * act_row_bytes(ActFormat::Q8x256, n));
+    ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + row * act_row_bytes(ActFormat::Q8x256, n));
 }
 
 namespace {
@@ -101,7 +108,7 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
   }
   if (p == Precision::Int8 && tk.act != ActFormat::None) {
     const size_t rb = act_row_bytes(tk.act, K);
-    const uint8_t* xq = tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data();
+    const uint8_t* xq = (tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data()) + plan.q_row0 * rb;
     if (tk.gemv_q8_multi != nullptr && T > 1) {
       // The thread's GEMM panel buffer (at least 128 bytes per element) is free here.
       static_assert(kGemvMultiScratchPerElement + 64 <= kGemmRows * sizeof(float));

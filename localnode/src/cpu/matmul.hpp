@@ -37,10 +37,14 @@ struct InputPlan {
   bool q8x256 = false;
   size_t tp = 0;  // tokens per packed k (gemm), a multiple of 16
   size_t row_multiple = 4;  // rows per mat-vec unit are a multiple of this (KernelSet)
+  size_t q_row0 = 0;        // where its quantized rows start in the scratch (a row index)
 };
 
+// A GEMM plan (gemm) becomes an 8-bit one where the level multiplies several tokens' 8-bit
+// rows faster than the f32 GEMM (KernelSet::int8_prompts), the precision is Int8, and every
+// reader has that kernel. q_row0: see InputPlan.
 InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n,
-                     std::span<const Weight* const> readers, bool gemm);
+                     std::span<const Weight* const> readers, bool gemm, size_t q_row0 = 0);
 
 // Buffers for one input at a time, sized for the largest batch and row; per-thread panels.
 class MatmulScratch {

@@ -23,13 +23,14 @@ struct PassRows;
 // How a mat-vec (decode) multiplies quantized weights: Int8 quantizes the activations to 8
 // bits per block for integer dot products (llama.cpp's arithmetic; logits move by ~0.1 to 1 on
 // quantized models, as llama.cpp's do); Float dequantizes the weights and multiplies in f32
-// (exact up to f32 rounding). Batched prefill always multiplies in f32. F32, F16 and BF16
+// (exact up to f32 rounding). Batched prefill multiplies in f32, except on the AMX kernels,
+// where Int8 prompts multiply as generated tokens do (8-bit activations on the int8 tiles,
+// as llama.cpp's prompts do): that is ~1.7x faster there (bench/README.md). F32, F16 and BF16
 // weights always multiply in f32.
 enum class MatmulPrecision { Int8, Float };
 
-// Which CPU kernels run: the widest level the CPU supports (AMX only by name: faster with
-// several streams, slower with one), or one level (tests, benchmarks; a level the CPU lacks
-// is an error).
+// Which CPU kernels run: the widest level the CPU supports, or one level (tests, benchmarks;
+// a level the CPU lacks is an error).
 enum class CpuKernels { Auto, Scalar, Avx2, Avx512, Avx512Vnni, Amx };
 
 // Where the forward pass runs: the CPU kernels; a Vulkan device (any, Mesa's lavapipe CPU
