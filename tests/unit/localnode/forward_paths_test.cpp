@@ -94,14 +94,41 @@ TEST(ForwardPaths, EveryKernelLevelAndPrecisionMatchesTheReference) {
         const std::string what = std::string(type_traits(type).name) + " level " +
                                  std::to_string(static_cast<int>(level)) + " precision " +
                                  std::to_string(static_cast<int>(p));
-        // The batch of 11 takes the GEMM path, in f32 whatever the precision, but the logits
-        // come from a mat-vec of the last token.
+        // The batch of 11 takes the GEMM path, in f32 whatever the precision (but on the AMX
+        // level, Int8 Q8_0: 8-bit, as generated tokens), and the logits come from a mat-vec of
+        // the last token.
         EXPECT_LT(max_diff(r.batch, want.back()), tol) << what;
         for (size_t i = 0; i < kTokens.size(); ++i)
           EXPECT_LT(max_diff(r.steps[i], want[i]), tol) << what << " step " << i;
       }
     }
   }
+}
+
+// On the AMX level an Int8 prompt multiplies as generated tokens do, so the prompt in one batch
+// and the prompt fed a token at a time give the same logits, bit for bit.
+TEST(ForwardPaths, AmxPromptsMultiplyAsGeneratedTokens) {
+  TinyConfig c;
+  c.matrix_type = TensorType::Q8_0;
+  TinyWeights w;
+  auto model = testing::load_tiny(c, w);
+  ASSERT_NE(model, nullptr);
+  const auto levels = supported_levels();
+  if (std::find(levels.begin(), levels.end(), CpuKernels::Amx) == levels.end()) {
+    GTEST_SKIP() << "this CPU (or OS) offers no AMX";
+  }
+  const Logits r = run(*model, {.n_ctx = c.n_ctx,
+                                .n_threads = 2,
+                                .precision = MatmulPrecision::Int8,
+                                .kernels = CpuKernels::Amx});
+  ASSERT_FALSE(r.batch.empty());
+  EXPECT_EQ(r.batch, r.steps.back());
+  // On a level without it, the f32 GEMM and the mat-vecs round differently.
+  const Logits v = run(*model, {.n_ctx = c.n_ctx,
+                                .n_threads = 2,
+                                .precision = MatmulPrecision::Int8,
+                                .kernels = CpuKernels::Avx512Vnni});
+  EXPECT_NE(v.batch, v.steps.back());
 }
 
 // Each output row is computed by one thread in a fixed order, so the thread count changes
