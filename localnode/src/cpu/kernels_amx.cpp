@@ -81,6 +81,33 @@ static inline void prefetch_share(const uint8_t* next, size_t bytes, size_t step
     _mm_prefetch(reinterpret_cast<const char*>(next + 64 * l), _MM_HINT_T0);
 }
 
+// The products of blocks b and b + 1 of 16 (or a tile's configured count of) rows at w with
+// the tokens' B tiles: tiles 0 and 1, stored to c0 and c1 (row stride c_stride bytes).
+static inline void multiply_pair(const uint8_t* w, size_t stride, const uint8_t* bt, size_t b,
+                                 int32_t* c0, int32_t* c1, int c_stride) {
+  const uint8_t* wb = w + b * kQ8_0Bytes;
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_loadd(2, wb + 2, static_cast<long>(stride));
+  _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
+  _tile_dpbssd(0, 2, 4);
+  _tile_loadd(3, wb + kQ8_0Bytes + 2, static_cast<long>(stride));
+  _tile_loadd(5, bt + (b + 1) * kBTileBytes, kTileTokens * 4);
+  _tile_dpbssd(1, 3, 5);
+  _tile_stored(0, c0, c_stride);
+  _tile_stored(1, c1, c_stride);
+}
+
+// The same for block b alone (a row's odd last block).
+static inline void multiply_one(const uint8_t* w, size_t stride, const uint8_t* bt, size_t b,
+                                int32_t* c, int c_stride) {
+  _tile_zero(0);
+  _tile_loadd(2, w + b * kQ8_0Bytes + 2, static_cast<long>(stride));
+  _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
+  _tile_dpbssd(0, 2, 4);
+  _tile_stored(0, c, c_stride);
+}
+
 // acc[m] (lanes: tokens) += float(c's row m) · (d_w of row m · d_x), for the rows m < mr of a
 // block whose products are in c (row m, 16 int32) and whose weight scales are at w + m * stride.
 template <int MR>
@@ -107,27 +134,14 @@ static void row_tile(const uint8_t* w, size_t stride, size_t nb, const uint8_t* 
   for (; b + 2 <= nb; b += 2) {
     const uint8_t* wb = w + b * kQ8_0Bytes;
     prefetch_share(w + MR * stride, next_bytes, b / 2, nb / 2);
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_loadd(2, wb + 2, static_cast<long>(stride));
-    _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
-    _tile_dpbssd(0, 2, 4);
-    _tile_loadd(3, wb + kQ8_0Bytes + 2, static_cast<long>(stride));
-    _tile_loadd(5, bt + (b + 1) * kBTileBytes, kTileTokens * 4);
-    _tile_dpbssd(1, 3, 5);
-    _tile_stored(0, c[0], kTileTokens * 4);
-    _tile_stored(1, c[1], kTileTokens * 4);
+    multiply_pair(w, stride, bt, b, c[0], c[1], kTileTokens * 4);
     scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
     scale_block<MR>(c[1], wb + kQ8_0Bytes, stride, _mm512_loadu_ps(dx + (b + 1) * kTileTokens),
                     acc);
   }
   if (b < nb) {
     const uint8_t* wb = w + b * kQ8_0Bytes;
-    _tile_zero(0);
-    _tile_loadd(2, wb + 2, static_cast<long>(stride));
-    _tile_loadd(4, bt + b * kBTileBytes, kTileTokens * 4);
-    _tile_dpbssd(0, 2, 4);
-    _tile_stored(0, c[0], kTileTokens * 4);
+    multiply_one(w, stride, bt, b, c[0], kTileTokens * 4);
     scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
   }
   alignas(64) float out[kTileTokens];
@@ -167,9 +181,8 @@ void arrange_tokens(const uint8_t* xq, size_t x_stride, size_t nt, size_t n, uin
   }
 }
 
-void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                            const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
-                            uint8_t* scratch) {
+void tiles_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
+                 size_t x_stride, size_t n_tok, float* y, size_t ldy, uint8_t* scratch) {
   const size_t nb = n / kBlock;
   auto* bt = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
   auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
@@ -283,17 +296,130 @@ static void rows16_one(const uint8_t* w, size_t stride, size_t mr, size_t nb, co
   _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1u << mr) - 1), acc);
 }
 
-void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                         const uint8_t* xq, float* y) {
+// Two to four tokens: the tiles as above, but C holds P (2 or 4) tokens' columns, which a few
+// permutes turn into one vector per token with the 16 rows in its lanes, as rows16_one's
+// lanes. The scaling then costs a vector per token and block rather than one per row: with the
+// 16-token layout, 2 and 4 tokens ran slower than VNNI's mat-vec (bench/README.md). Each lane
+// computes fma(float(sum), d_w · d_x, acc) as the other paths do.
+template <int P>
+static inline void token_columns(const int32_t* c, __m512i* col) {
+  // c: 16 rows of P int32; row m, token t at m * P + t.
+  if constexpr (P == 2) {
+    const __m512i z0 = _mm512_load_si512(c), z1 = _mm512_load_si512(c + 16);
+    for (int t = 0; t < 2; ++t) {
+      const __m512i idx = _mm512_add_epi32(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
+                                                             26, 28, 30),
+                                           _mm512_set1_epi32(t));
+      col[t] = _mm512_permutex2var_epi32(z0, idx, z1);
+    }
+  } else {
+    const __m512i z0 = _mm512_load_si512(c), z1 = _mm512_load_si512(c + 16);
+    const __m512i z2 = _mm512_load_si512(c + 32), z3 = _mm512_load_si512(c + 48);
+    for (int t = 0; t < 4; ++t) {
+      // Lanes 0-7 from rows 0-7 (z0, z1), lanes 8-15 from rows 8-15 (z2, z3).
+      const __m512i idx = _mm512_add_epi32(_mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16,
+                                                             20, 24, 28),
+                                           _mm512_set1_epi32(t));
+      col[t] = _mm512_mask_blend_epi32(0xFF00, _mm512_permutex2var_epi32(z0, idx, z1),
+                                       _mm512_permutex2var_epi32(z2, idx, z3));
+    }
+  }
+}
+
+template <int P>
+static inline void scale_columns(const int32_t* c, const uint8_t* wb, const size_t* off,
+                                 const float* dx, size_t nt, __m512* acc) {
+  const __m512 dw = row_scales16(wb, off);
+  __m512i col[P];
+  token_columns<P>(c, col);
+  for (size_t t = 0; t < nt; ++t) {
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(col[t]), _mm512_mul_ps(dw, _mm512_set1_ps(dx[t])), acc[t]);
+  }
+}
+
+// Rows [0, mr) of w times nt <= P tokens (B tiles and scales in bt and dx).
+template <int P>
+static void row_tile_few(const uint8_t* w, size_t stride, size_t mr, size_t nb, const uint8_t* bt,
+                         const float* dx, size_t nt, float* y, size_t ldy, size_t next_bytes) {
+  size_t off[kTileRows];
+  for (size_t m = 0; m < kTileRows; ++m) off[m] = std::min(m, mr - 1) * stride;
+  alignas(64) int32_t c[2][kTileRows * P];
+  __m512 acc[P];
+  for (int t = 0; t < P; ++t) acc[t] = _mm512_setzero_ps();
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t* wb = w + b * kQ8_0Bytes;
+    prefetch_share(w + mr * stride, next_bytes, b / 2, nb / 2);
+    multiply_pair(w, stride, bt, b, c[0], c[1], P * 4);
+    scale_columns<P>(c[0], wb, off, dx + b * kTileTokens, nt, acc);
+    scale_columns<P>(c[1], wb + kQ8_0Bytes, off, dx + (b + 1) * kTileTokens, nt, acc);
+  }
+  if (b < nb) {
+    const uint8_t* wb = w + b * kQ8_0Bytes;
+    multiply_one(w, stride, bt, b, c[0], P * 4);
+    scale_columns<P>(c[0], wb, off, dx + b * kTileTokens, nt, acc);
+  }
+  for (size_t t = 0; t < nt; ++t) {
+    _mm512_mask_storeu_ps(y + t * ldy, static_cast<__mmask16>((1u << mr) - 1), acc[t]);
+  }
+}
+
+template <int P>
+void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
+                      size_t x_stride, size_t nt, float* y, size_t ldy, uint8_t* scratch) {
   const size_t nb = n / kBlock;
-  const Q8x32Row x = q8x32_row(xq, n);
+  auto* bt = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
+  auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
+  arrange_tokens(xq, x_stride, nt, n, bt, dx);
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
+    const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
+    if (r0 == 0 || mr < kTileRows) {
+      const TileConfig cfg = tile_config(static_cast<int>(mr), P);
+      _tile_loadconfig(&cfg);
+    }
+    const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
+    row_tile_few<P>(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
+  }
+  _tile_release();
+}
+
+// Each group of 16 rows times each token in turn (the group stays in L1 for the next token).
+void rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
+            size_t x_stride, size_t n_tok, float* y, size_t ldy) {
+  const size_t nb = n / kBlock;
   prefetch_share(w, std::min(n_rows, size_t{kTileRows}) * stride, 0, 1);
   // Nothing past the call's rows: another thread takes the next ones.
   for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
     const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
     const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
-    rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + r0, next * stride);
+    for (size_t t = 0; t < n_tok; ++t) {
+      const Q8x32Row x = q8x32_row(xq + t * x_stride, n);
+      rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + t * ldy + r0, t == 0 ? next * stride : 0);
+    }
   }
+}
+
+void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                         const uint8_t* xq, float* y) {
+  rows16(w, stride, n_rows, n, xq, 0, 1, y, 0);
+}
+
+// Groups of 16 tokens, and a last group of 5 or more, take the 16-token tiles; a last group
+// of 2 to 4, the few-token ones; a last token alone, rows16.
+constexpr size_t kMinTileTokens = 5;
+
+void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                            const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
+                            uint8_t* scratch) {
+  const size_t rest = n_tok % kTileTokens;
+  const size_t tiled = rest >= kMinTileTokens ? n_tok : n_tok - rest;
+  if (tiled > 0) tiles_multi(w, stride, n_rows, n, xq, x_stride, tiled, y, ldy, scratch);
+  const size_t few = n_tok - tiled;
+  const uint8_t* xf = xq + tiled * x_stride;
+  float* yf = y + tiled * ldy;
+  if (few == 1) rows16(w, stride, n_rows, n, xf, x_stride, 1, yf, ldy);
+  if (few == 2) few_tokens_tiles<2>(w, stride, n_rows, n, xf, x_stride, few, yf, ldy, scratch);
+  if (few > 2) few_tokens_tiles<4>(w, stride, n_rows, n, xf, x_stride, few, yf, ldy, scratch);
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ TEST(Kernels, MultiTokenMatVecEqualsEachTokenAlone) {
           for (size_t r = 0; r < n_rows; ++r) {
             std::memcpy(w.data() + r * stride, packed.data() + r * row_bytes(type, n), row_bytes(type, n));
           }
-          for (size_t n_tok : {2u, 3u, 7u, 8u, 13u}) {
+          for (size_t n_tok : {2u, 3u, 4u, 5u, 7u, 8u, 13u, 17u, 20u}) {
             std::vector<uint8_t> xq(n_tok * rb);
             for (size_t t = 0; t < n_tok; ++t) {
               const auto q = quantize(ks, tk.act, random_acts(n, rng));
