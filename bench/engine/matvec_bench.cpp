@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
     for (float& v : x) v = normal(rng);
     ks.quantize_q8x32(x.data(), k, xq.data() + t * rb);
   }
+  // Laid out once, as the engine does per input, where the level has a layout of its own.
+  std::vector<uint8_t> arranged(arranged_bytes(k, n_tok));
+  if (ks.arrange_q8x32 != nullptr) {
+    for (size_t t = 0; t < n_tok; ++t) ks.arrange_q8x32(xq.data() + t * rb, k, t, arranged.data());
+  }
   std::vector<float> y(n_tok * n_rows);
   std::vector<uint8_t> scratch(kGemvMultiScratchPerElement * k + 64);
 
@@ -70,7 +75,8 @@ int main(int argc, char** argv) {
         tk.gemv_q8(w.data() + r0 * row_bytes, row_bytes, per_call, k, xq.data(), y.data() + r0);
       } else {
         tk.gemv_q8_multi(w.data() + r0 * row_bytes, row_bytes, per_call, k, xq.data(), rb, n_tok,
-                         y.data() + r0, n_rows, scratch.data());
+                         y.data() + r0, n_rows, scratch.data(),
+                         ks.arrange_q8x32 != nullptr ? arranged.data() : nullptr);
       }
     }
   };

@@ -76,11 +76,20 @@ using GemvQ8Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t
                           const uint8_t* x, float* y);
 // The mat-vec of n_tok quantized rows (x_stride bytes apart) at once, y (n_tok, ldy): each
 // token's result exactly as GemvQ8Fn gives it alone. scratch: kGemvMultiScratchPerElement * n
-// + 64 bytes the kernel may use (for activations rearranged once per call).
+// + 64 bytes the kernel may use (for activations rearranged once per call). arranged: the same
+// rows as the level's ArrangeQ8Fn laid them out once for every call on them, or nullptr (the
+// kernel then arranges them itself, in scratch, where it needs to).
 using GemvQ8MultiFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                                const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
-                               uint8_t* scratch);
+                               uint8_t* scratch, const uint8_t* arranged);
 inline constexpr size_t kGemvMultiScratchPerElement = 24;
+// Writes quantized row t (n elements, Q8x32) of a multi-token product into the level's layout
+// at `arranged`, which takes arranged_bytes(n, n_tok) bytes for n_tok rows.
+using ArrangeQ8Fn = void (*)(const uint8_t* xq, size_t n, size_t t, uint8_t* arranged);
+// Groups of 16 rows, 18 bytes per element each (AMX's tiles and scales).
+inline size_t arranged_bytes(size_t n, size_t n_tok) {
+  return (n_tok + 15) / 16 * (n / 32) * 576;
+}
 using GemvF32Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const float* x,
                            float* y);
 
@@ -177,6 +186,8 @@ struct KernelSet {
   // Prompts (GEMM rows) multiply like generated tokens, with 8-bit activations, wherever a
   // matrix's type has gemv_q8_multi: where that is faster than the f32 GEMM (AMX).
   bool int8_prompts = false;
+  // Optional: lays out Q8x32 rows for the Q8x32 types' gemv_q8_multi once per input.
+  ArrangeQ8Fn arrange_q8x32 = nullptr;
 
   const TypeKernels& of(TensorType t) const { return types[type_index(t)]; }
   QuantizeFn quantize(ActFormat f) const {

@@ -130,19 +130,23 @@ static void row_tile(const uint8_t* w, size_t stride, size_t nb, const uint8_t* 
   __m512 acc[MR];
 #pragma GCC unroll 16
   for (int m = 0; m < MR; ++m) acc[m] = _mm512_setzero_ps();
+  // The lanes of tokens past nt hold whatever an earlier input left there (the bytes of another
+  // layout, read as floats: denormals and NaNs). Their scales read as zero, so their lanes stay
+  // zero and cost no slow-path arithmetic.
+  const auto live = static_cast<__mmask16>((1u << nt) - 1);
   size_t b = 0;
   for (; b + 2 <= nb; b += 2) {
     const uint8_t* wb = w + b * kQ8_0Bytes;
     prefetch_share(w + MR * stride, next_bytes, b / 2, nb / 2);
     multiply_pair(w, stride, bt, b, c[0], c[1], kTileTokens * 4);
-    scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
-    scale_block<MR>(c[1], wb + kQ8_0Bytes, stride, _mm512_loadu_ps(dx + (b + 1) * kTileTokens),
+    scale_block<MR>(c[0], wb, stride, _mm512_maskz_loadu_ps(live, dx + b * kTileTokens), acc);
+    scale_block<MR>(c[1], wb + kQ8_0Bytes, stride, _mm512_maskz_loadu_ps(live, dx + (b + 1) * kTileTokens),
                     acc);
   }
   if (b < nb) {
     const uint8_t* wb = w + b * kQ8_0Bytes;
     multiply_one(w, stride, bt, b, c[0], kTileTokens * 4);
-    scale_block<MR>(c[0], wb, stride, _mm512_loadu_ps(dx + b * kTileTokens), acc);
+    scale_block<MR>(c[0], wb, stride, _mm512_maskz_loadu_ps(live, dx + b * kTileTokens), acc);
   }
   alignas(64) float out[kTileTokens];
   for (int m = 0; m < MR; ++m) {
@@ -161,51 +165,43 @@ constexpr auto row_tiles(std::index_sequence<I...>) {
 }
 constexpr auto kRowTileByCount = row_tiles(std::make_index_sequence<kTileRows>{});
 
-// bt: each block's B tile (element 4 * kk + j of token t at row kk, byte 4 * t + j); dx: each
-// block's 16 token scales. Tokens past nt are zero, so their lanes compute zeros.
-void arrange_tokens(const uint8_t* xq, size_t x_stride, size_t nt, size_t n, uint8_t* bt,
-                    float* dx) {
-  const size_t nb = n / kBlock;
-  std::fill(bt, bt + nb * kBTileBytes, uint8_t{0});
-  std::fill(dx, dx + nb * kTileTokens, 0.0f);
-  for (size_t t = 0; t < nt; ++t) {
-    const Q8x32Row x = q8x32_row(xq + t * x_stride, n);
-    const auto* q = reinterpret_cast<const uint8_t*>(x.q);
-    for (size_t b = 0; b < nb; ++b) {
-      for (size_t kk = 0; kk < kBlock / 4; ++kk) {
-        std::memcpy(bt + b * kBTileBytes + kk * kTileTokens * 4 + t * 4, q + b * kBlock + kk * 4,
-                    4);
-      }
-      dx[b * kTileTokens + t] = x.d[b];
+// A group of 16 tokens' activations: for each block, its B tile (element 4 * kk + j of token
+// t at row kk, byte 4 * t + j), then each block's 16 token scales (f32).
+constexpr size_t kGroupBytesPerBlock = kBTileBytes + kTileTokens * 4;
+static_assert(kGroupBytesPerBlock == 576, "arranged_bytes (kernels.hpp) counts on this layout");
+
+// Token t's quantized row (Q8x32) into its group's layout (ArrangeQ8Fn).
+void arrange_row(const uint8_t* xq, size_t n, size_t t, uint8_t* arranged) {
+  const size_t nb = n / kBlock, lane = t % kTileTokens;
+  uint8_t* bt = arranged + t / kTileTokens * nb * kGroupBytesPerBlock;
+  auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
+  const Q8x32Row x = q8x32_row(xq, n);
+  const auto* q = reinterpret_cast<const uint8_t*>(x.q);
+  for (size_t b = 0; b < nb; ++b) {
+    for (size_t kk = 0; kk < kBlock / 4; ++kk) {
+      std::memcpy(bt + b * kBTileBytes + kk * kTileTokens * 4 + lane * 4, q + b * kBlock + kk * 4, 4);
     }
+    dx[b * kTileTokens + lane] = x.d[b];
   }
 }
 
-void tiles_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
-                 size_t x_stride, size_t n_tok, float* y, size_t ldy, uint8_t* scratch) {
-  const size_t nb = n / kBlock;
-  auto* bt = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
-  auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
+// Rows [0, n_rows) of w times the nt (5 to 16) tokens of one group (bt, dx).
+void tiles16(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
+             const float* dx, size_t nt, float* y, size_t ldy) {
   const size_t full = n_rows / kTileRows * kTileRows, tail = n_rows - full;
-  const TileConfig full_cfg = tile_config(kTileRows, kTileTokens),
-                   tail_cfg = tile_config(static_cast<int>(tail), kTileTokens);
-  for (size_t t0 = 0; t0 < n_tok; t0 += kTileTokens) {
-    const size_t nt = std::min<size_t>(kTileTokens, n_tok - t0);
-    arrange_tokens(xq + t0 * x_stride, x_stride, nt, n, bt, dx);
-    float* yt = y + t0 * ldy;
-    if (full > 0) {
-      _tile_loadconfig(&full_cfg);
-      for (size_t r0 = 0; r0 < full; r0 += kTileRows) {
-        const size_t next = std::min(n_rows, r0 + 2 * kTileRows) - (r0 + kTileRows);
-        row_tile<kTileRows>(w + r0 * stride, stride, nb, bt, dx, nt, yt + r0, ldy, next * stride);
-      }
-    }
-    if (tail > 0) {
-      _tile_loadconfig(&tail_cfg);
-      kRowTileByCount[tail - 1](w + full * stride, stride, nb, bt, dx, nt, yt + full, ldy, 0);
+  if (full > 0) {
+    const TileConfig cfg = tile_config(kTileRows, kTileTokens);
+    _tile_loadconfig(&cfg);
+    for (size_t r0 = 0; r0 < full; r0 += kTileRows) {
+      const size_t next = std::min(n_rows, r0 + 2 * kTileRows) - (r0 + kTileRows);
+      row_tile<kTileRows>(w + r0 * stride, stride, nb, bt, dx, nt, y + r0, ldy, next * stride);
     }
   }
-  _tile_release();
+  if (tail > 0) {
+    const TileConfig cfg = tile_config(static_cast<int>(tail), kTileTokens);
+    _tile_loadconfig(&cfg);
+    kRowTileByCount[tail - 1](w + full * stride, stride, nb, bt, dx, nt, y + full, ldy, 0);
+  }
 }
 
 // One token without tiles: the same exact block sums from vpdpbusd, 16 rows in the lanes.
@@ -364,13 +360,10 @@ static void row_tile_few(const uint8_t* w, size_t stride, size_t mr, size_t nb, 
   }
 }
 
+// Rows [0, n_rows) of w times the nt (2 to P) tokens of one group (bt, dx).
 template <int P>
-void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
-                      size_t x_stride, size_t nt, float* y, size_t ldy, uint8_t* scratch) {
-  const size_t nb = n / kBlock;
-  auto* bt = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
-  auto* dx = reinterpret_cast<float*>(bt + nb * kBTileBytes);
-  arrange_tokens(xq, x_stride, nt, n, bt, dx);
+void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
+                      const float* dx, size_t nt, float* y, size_t ldy) {
   for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
     const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
     if (r0 == 0 || mr < kTileRows) {
@@ -380,7 +373,6 @@ void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t n, 
     const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
     row_tile_few<P>(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
   }
-  _tile_release();
 }
 
 // Each group of 16 rows times each token in turn (the group stays in L1 for the next token).
@@ -404,22 +396,39 @@ void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t 
   rows16(w, stride, n_rows, n, xq, 0, 1, y, 0);
 }
 
-// Groups of 16 tokens, and a last group of 5 or more, take the 16-token tiles; a last group
-// of 2 to 4, the few-token ones; a last token alone, rows16.
+// Each group of 16 tokens: 5 or more take the 16-token tiles, 2 to 4 the few-token ones, a
+// token alone rows16. Groups come arranged (once per input, by arrange_row) or are arranged
+// here, in scratch.
 constexpr size_t kMinTileTokens = 5;
 
 void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                             const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
-                            uint8_t* scratch) {
-  const size_t rest = n_tok % kTileTokens;
-  const size_t tiled = rest >= kMinTileTokens ? n_tok : n_tok - rest;
-  if (tiled > 0) tiles_multi(w, stride, n_rows, n, xq, x_stride, tiled, y, ldy, scratch);
-  const size_t few = n_tok - tiled;
-  const uint8_t* xf = xq + tiled * x_stride;
-  float* yf = y + tiled * ldy;
-  if (few == 1) rows16(w, stride, n_rows, n, xf, x_stride, 1, yf, ldy);
-  if (few == 2) few_tokens_tiles<2>(w, stride, n_rows, n, xf, x_stride, few, yf, ldy, scratch);
-  if (few > 2) few_tokens_tiles<4>(w, stride, n_rows, n, xf, x_stride, few, yf, ldy, scratch);
+                            uint8_t* scratch, const uint8_t* arranged) {
+  const size_t nb = n / kBlock;
+  auto* own = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) / 64 * 64);
+  for (size_t t0 = 0; t0 < n_tok; t0 += kTileTokens) {
+    const size_t nt = std::min<size_t>(kTileTokens, n_tok - t0);
+    float* yt = y + t0 * ldy;
+    if (nt == 1) {
+      rows16(w, stride, n_rows, n, xq + t0 * x_stride, x_stride, 1, yt, ldy);
+      continue;
+    }
+    const uint8_t* bt = arranged + t0 / kTileTokens * nb * kGroupBytesPerBlock;
+    if (arranged == nullptr) {
+      std::fill(own, own + nb * kGroupBytesPerBlock, uint8_t{0});
+      for (size_t t = 0; t < nt; ++t) arrange_row(xq + (t0 + t) * x_stride, n, t, own);
+      bt = own;
+    }
+    const auto* dx = reinterpret_cast<const float*>(bt + nb * kBTileBytes);
+    if (nt >= kMinTileTokens) {
+      tiles16(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+    } else if (nt == 2) {
+      few_tokens_tiles<2>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+    } else {
+      few_tokens_tiles<4>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+    }
+  }
+  _tile_release();
 }
 
 }  // namespace
@@ -442,6 +451,7 @@ void fill_amx(KernelSet& ks) {
   ks.isa = Isa::Amx;
   ks.gemv_row_multiple = kTileRows;
   ks.int8_prompts = true;
+  ks.arrange_q8x32 = arrange_row;
   ks.types[type_index(TensorType::Q8_0)].gemv_q8 = gemv_q8_q8_0_rows16;
   ks.types[type_index(TensorType::Q8_0)].gemv_q8_multi = gemv_q8_q8_0_amx_multi;
 }

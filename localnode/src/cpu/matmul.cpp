@@ -18,6 +18,7 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
   plan.n = n;
   plan.row_multiple = ks.gemv_row_multiple;
   plan.q_row0 = q_row0;
+  plan.arranged_at = arranged_bytes(n, q_row0);
   if (gemm && ks.int8_prompts && p == Precision::Int8) {
     gemm = !std::all_of(readers.begin(), readers.end(), [&](const Weight* w) {
       return ks.of(w->type).gemv_q8_multi != nullptr && ks.of(w->type).act == ActFormat::Q8x32;
@@ -42,6 +43,8 @@ void MatmulScratch::reserve(size_t n_max, size_t n_tokens_max, int n_threads) {
   const size_t n_blocks = round_up(n_max, 256);
   q8x32.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x32, n_blocks));
   q8x256.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x256, n_blocks));
+  // Two plans share a step: the second's groups start after the first's last.
+  arranged.resize(arranged_bytes(n_blocks, n_tokens_max + 16));
   packed.resize(n_max * round_up(n_tokens_max, 16));
   rows.resize(static_cast<size_t>(n_threads));
   for (auto& r : rows) r.resize(panel_floats(n_max) + kGemmRows * n_max);
@@ -73,8 +76,11 @@ void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, Ma
   }
   // Token u's quantized rows (n_tokens, act_row_bytes).
   const size_t row = plan.q_row0 + u;
-  if (plan.q8x32)
-    ks.quantize_q8x32(x + u * n, n, s.q8x32.data() + row * act_row_bytes(ActFormat::Q8x32, n));
+  if (plan.q8x32) {
+    uint8_t* q = s.q8x32.data() + row * act_row_bytes(ActFormat::Q8x32, n);
+    ks.quantize_q8x32(x + u * n, n, q);
+    if (ks.arrange_q8x32 != nullptr && T > 1) ks.arrange_q8x32(q, n, u, s.arranged.data() + plan.arranged_at);
+  }
   if (plan.q8x256)
     ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + row * act_row_bytes(ActFormat::Q8x256, n));
 }
@@ -113,7 +119,10 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
       // The thread's GEMM panel buffer (at least 128 bytes per element) is free here.
       static_assert(kGemvMultiScratchPerElement + 64 <= kGemmRows * sizeof(float));
       auto* scratch = reinterpret_cast<uint8_t*>(s.rows[static_cast<size_t>(ith)].data());
-      tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N, scratch);
+      const uint8_t* arranged = ks.arrange_q8x32 != nullptr && tk.act == ActFormat::Q8x32
+                                    ? s.arranged.data() + plan.arranged_at
+                                    : nullptr;
+      tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N, scratch, arranged);
       return;
     }
     for (size_t t = 0; t < T; ++t)

@@ -38,6 +38,7 @@ struct InputPlan {
   size_t tp = 0;  // tokens per packed k (gemm), a multiple of 16
   size_t row_multiple = 4;  // rows per mat-vec unit are a multiple of this (KernelSet)
   size_t q_row0 = 0;        // where its quantized rows start in the scratch (a row index)
+  size_t arranged_at = 0;   // where its rows' KernelSet::arrange_q8x32 layout starts (bytes)
 };
 
 // A GEMM plan (gemm) becomes an 8-bit one where the level multiplies several tokens' 8-bit
@@ -53,6 +54,7 @@ class MatmulScratch {
   void reserve(size_t n_max, size_t n_tokens_max, int n_threads);
 
   std::vector<uint8_t> q8x32, q8x256;  // (n_tokens, act_row_bytes)
+  std::vector<uint8_t> arranged;       // KernelSet::arrange_q8x32's layout of the Q8x32 rows
   std::vector<float> packed;           // (n, tp)
   std::vector<std::vector<float>>
       rows;  // per thread: a panel, then (kGemmRows, n) dequantized rows
