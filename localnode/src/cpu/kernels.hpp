@@ -80,11 +80,11 @@ using GemvQ8Fn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t
 // rows as the level's ArrangeQ8Fn laid them out once for every call on them, or nullptr (the
 // kernel then arranges them itself, in scratch, where it needs to).
 using GemvQ8MultiFn = void (*)(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                               const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
-                               uint8_t* scratch, const uint8_t* arranged);
+                               const uint8_t* xq, size_t x_stride, size_t n_tok, float* y,
+                               size_t ldy, uint8_t* scratch, const uint8_t* arranged);
 inline constexpr size_t kGemvMultiScratchPerElement = 24;
 // Writes quantized row t (n elements, Q8x32) of a multi-token product into the level's layout
-// at `arranged`, which takes arranged_bytes(n, n_tok) bytes for n_tok rows.
+// at `arranged` (4-byte aligned), which takes arranged_bytes(n, n_tok) bytes for n_tok rows.
 using ArrangeQ8Fn = void (*)(const uint8_t* xq, size_t n, size_t t, uint8_t* arranged);
 // Groups of 16 rows, 18 bytes per element each (AMX's tiles and scales).
 inline size_t arranged_bytes(size_t n, size_t n_tok) {

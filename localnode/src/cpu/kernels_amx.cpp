@@ -140,8 +140,8 @@ static void row_tile(const uint8_t* w, size_t stride, size_t nb, const uint8_t* 
     prefetch_share(w + MR * stride, next_bytes, b / 2, nb / 2);
     multiply_pair(w, stride, bt, b, c[0], c[1], kTileTokens * 4);
     scale_block<MR>(c[0], wb, stride, _mm512_maskz_loadu_ps(live, dx + b * kTileTokens), acc);
-    scale_block<MR>(c[1], wb + kQ8_0Bytes, stride, _mm512_maskz_loadu_ps(live, dx + (b + 1) * kTileTokens),
-                    acc);
+    scale_block<MR>(c[1], wb + kQ8_0Bytes, stride,
+                    _mm512_maskz_loadu_ps(live, dx + (b + 1) * kTileTokens), acc);
   }
   if (b < nb) {
     const uint8_t* wb = w + b * kQ8_0Bytes;
@@ -179,7 +179,8 @@ void arrange_row(const uint8_t* xq, size_t n, size_t t, uint8_t* arranged) {
   const auto* q = reinterpret_cast<const uint8_t*>(x.q);
   for (size_t b = 0; b < nb; ++b) {
     for (size_t kk = 0; kk < kBlock / 4; ++kk) {
-      std::memcpy(bt + b * kBTileBytes + kk * kTileTokens * 4 + lane * 4, q + b * kBlock + kk * 4, 4);
+      std::memcpy(bt + b * kBTileBytes + kk * kTileTokens * 4 + lane * 4, q + b * kBlock + kk * 4,
+                  4);
     }
     dx[b * kTileTokens + lane] = x.d[b];
   }
@@ -303,9 +304,9 @@ static inline void token_columns(const int32_t* c, __m512i* col) {
   if constexpr (P == 2) {
     const __m512i z0 = _mm512_load_si512(c), z1 = _mm512_load_si512(c + 16);
     for (int t = 0; t < 2; ++t) {
-      const __m512i idx = _mm512_add_epi32(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
-                                                             26, 28, 30),
-                                           _mm512_set1_epi32(t));
+      const __m512i idx = _mm512_add_epi32(
+          _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
+          _mm512_set1_epi32(t));
       col[t] = _mm512_permutex2var_epi32(z0, idx, z1);
     }
   } else {
@@ -313,9 +314,9 @@ static inline void token_columns(const int32_t* c, __m512i* col) {
     const __m512i z2 = _mm512_load_si512(c + 32), z3 = _mm512_load_si512(c + 48);
     for (int t = 0; t < 4; ++t) {
       // Lanes 0-7 from rows 0-7 (z0, z1), lanes 8-15 from rows 8-15 (z2, z3).
-      const __m512i idx = _mm512_add_epi32(_mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16,
-                                                             20, 24, 28),
-                                           _mm512_set1_epi32(t));
+      const __m512i idx = _mm512_add_epi32(
+          _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28),
+          _mm512_set1_epi32(t));
       col[t] = _mm512_mask_blend_epi32(0xFF00, _mm512_permutex2var_epi32(z0, idx, z1),
                                        _mm512_permutex2var_epi32(z2, idx, z3));
     }
@@ -329,7 +330,8 @@ static inline void scale_columns(const int32_t* c, const uint8_t* wb, const size
   __m512i col[P];
   token_columns<P>(c, col);
   for (size_t t = 0; t < nt; ++t) {
-    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(col[t]), _mm512_mul_ps(dw, _mm512_set1_ps(dx[t])), acc[t]);
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(col[t]), _mm512_mul_ps(dw, _mm512_set1_ps(dx[t])),
+                             acc[t]);
   }
 }
 
@@ -386,7 +388,8 @@ void rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint
     const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
     for (size_t t = 0; t < n_tok; ++t) {
       const Q8x32Row x = q8x32_row(xq + t * x_stride, n);
-      rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + t * ldy + r0, t == 0 ? next * stride : 0);
+      rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + t * ldy + r0,
+                 t == 0 ? next * stride : 0);
     }
   }
 }

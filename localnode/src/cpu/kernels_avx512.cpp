@@ -141,8 +141,8 @@ void tokens(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const Q8x3
 }  // namespace int16_path
 
 void gemv_q8_q8_0_512_multi_int16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                                  const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
-                                  uint8_t* scratch, const uint8_t* /*arranged*/) {
+                                  const uint8_t* xq, size_t x_stride, size_t n_tok, float* y,
+                                  size_t ldy, uint8_t* scratch, const uint8_t* /*arranged*/) {
   auto* xa = reinterpret_cast<int16_path::PairAct*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
   // Eight tokens share a pass over the weights while their rearranged activations (3 bytes per
   // element and token) fit in about 20 KiB of L1 beside the streaming weights, four otherwise

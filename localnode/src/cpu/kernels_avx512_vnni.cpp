@@ -97,9 +97,9 @@ static void gemv_q8_q8_0_512_tokens(const uint8_t* w, size_t stride, size_t n_ro
   }
 }
 
-void gemv_q8_q8_0_512_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
-                            size_t x_stride, size_t n_tok, float* y, size_t ldy, uint8_t* /*scratch*/,
-                            const uint8_t* /*arranged*/) {
+void gemv_q8_q8_0_512_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                            const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
+                            uint8_t* /*scratch*/, const uint8_t* /*arranged*/) {
   for (size_t t0 = 0; t0 < n_tok; t0 += 4) {
     Q8x32Row x[4];
     const size_t nt = std::min<size_t>(4, n_tok - t0);

@@ -79,7 +79,8 @@ void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, Ma
   if (plan.q8x32) {
     uint8_t* q = s.q8x32.data() + row * act_row_bytes(ActFormat::Q8x32, n);
     ks.quantize_q8x32(x + u * n, n, q);
-    if (ks.arrange_q8x32 != nullptr && T > 1) ks.arrange_q8x32(q, n, u, s.arranged.data() + plan.arranged_at);
+    if (ks.arrange_q8x32 != nullptr && T > 1)
+      ks.arrange_q8x32(q, n, u, s.arranged.data() + plan.arranged_at);
   }
   if (plan.q8x256)
     ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + row * act_row_bytes(ActFormat::Q8x256, n));
@@ -114,7 +115,8 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
   }
   if (p == Precision::Int8 && tk.act != ActFormat::None) {
     const size_t rb = act_row_bytes(tk.act, K);
-    const uint8_t* xq = (tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data()) + plan.q_row0 * rb;
+    const uint8_t* xq =
+        (tk.act == ActFormat::Q8x32 ? s.q8x32.data() : s.q8x256.data()) + plan.q_row0 * rb;
     if (tk.gemv_q8_multi != nullptr && T > 1) {
       // The thread's GEMM panel buffer (at least 128 bytes per element) is free here.
       static_assert(kGemvMultiScratchPerElement + 64 <= kGemmRows * sizeof(float));

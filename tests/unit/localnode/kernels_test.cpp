@@ -227,11 +227,13 @@ TEST(Kernels, MultiTokenMatVecEqualsEachTokenAlone) {
             // The same rows laid out beforehand, where the level does that once per input.
             std::vector<float> got_arranged(n_tok * ldy, -1.0f);
             if (ks.arrange_q8x32 != nullptr) {
-              std::vector<uint8_t> arranged(arranged_bytes(n, n_tok) + 1);
-              for (size_t t = 0; t < n_tok; ++t) ks.arrange_q8x32(xq.data() + t * rb, n, t, arranged.data() + 1);
-              tk.gemv_q8_multi(w.data(), stride, n_rows, n, xq.data(), rb, n_tok, got_arranged.data(), ldy,
-                               scratch.data() + 1, arranged.data() + 1);
-              EXPECT_EQ(got_arranged, got) << isa_name(isa) << " arranged beforehand, tokens " << n_tok;
+              std::vector<uint8_t> arranged(arranged_bytes(n, n_tok) + 4);
+              for (size_t t = 0; t < n_tok; ++t)
+                ks.arrange_q8x32(xq.data() + t * rb, n, t, arranged.data() + 4);
+              tk.gemv_q8_multi(w.data(), stride, n_rows, n, xq.data(), rb, n_tok,
+                               got_arranged.data(), ldy, scratch.data() + 1, arranged.data() + 4);
+              EXPECT_EQ(got_arranged, got)
+                  << isa_name(isa) << " arranged beforehand, tokens " << n_tok;
             }
             for (size_t t = 0; t < n_tok; ++t) {
               tk.gemv_q8(w.data(), stride, n_rows, n, xq.data() + t * rb, want.data());
