@@ -135,15 +135,18 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
     tk.gemv_f32(w.row(r0), w.row_bytes, r1 - r0, K, x + t * K, y + t * N + r0);
 }
 
-// Rows per unit: a GEMM panel, or for mat-vecs about 16 KiB of weights (small enough that a
-// preempted thread holds up little, long enough for the prefetchers and for claiming to cost
-// nothing). Several tokens' mat-vecs take 48 KiB: a level may rearrange the activations once
-// per call (the int16 path does): with 8 tokens, `hearth_bench_matvec` ran ~6 % faster on rows
-// of 576 and ~14 % on rows of 1536 with three times the rows per call, and 8 decoding streams
-// ~4 % faster end to end (9 paired runs, bench/README.md).
+// Rows per unit: a GEMM panel, or a mat-vec's share of the weights, a multiple of the level's
+// row group. Small enough that a preempted thread holds up little; long enough for the
+// prefetchers and for claiming to cost nothing (bench/README.md has the paired runs):
+// - one token: 64 KiB. One stream decoded 7 % (AMX) and 20 % (VNNI) faster than with 16 KiB
+//   on a host that has both.
+// - several tokens: 48 KiB, where a level may rearrange the activations once per call (the
+//   int16 path does). With 8 tokens and three times the rows per call of 16 KiB,
+//   `hearth_bench_matvec` ran ~6 % faster on rows of 576 and ~14 % on rows of 1536, and 8
+//   decoding streams ~4 % faster end to end (9 paired runs).
 size_t chunk_rows(const InputPlan& plan, const Weight& w) {
   if (plan.gemm) return kGemmRows;
-  const size_t bytes = plan.n_tokens > 1 ? 49152 : 16384, m = plan.row_multiple;
+  const size_t bytes = plan.n_tokens > 1 ? 49152 : 65536, m = plan.row_multiple;
   return std::clamp<size_t>((bytes / std::max<size_t>(w.row_bytes, 1) + m - 1) / m * m, m, 256);
 }
 
