@@ -207,7 +207,7 @@ void tiles16(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const ui
 
 // One token without tiles: the same exact block sums from vpdpbusd, 16 rows in the lanes.
 // (A tile version, with the token as a one-column B, ran at ~75 % of the VNNI mat-vec's speed;
-// this one runs about as fast, given whole groups of 16 rows: bench/README.md.) Row m's two
+// this one at 90-100 % of it, given whole groups of 16 rows: bench/README.md.) Row m's two
 // blocks give 16 int32 partial sums, 8 a block; a tree of shuffles and adds turns the 16
 // rows' partials into each block's 16 row sums. Integer sums are exact in any order, so these
 // are the tile's sums, and the scaling that follows is the multi-token kernel's, lane for lane.
