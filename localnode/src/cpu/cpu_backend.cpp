@@ -109,7 +109,7 @@ class CpuBackend final : public ComputeBackend {
     up.assign(n_tokens * c.n_ff, 0.0f);
     rope.assign(n_tokens * c.n_rot, 0.0f);
     mm.reserve(std::max({static_cast<size_t>(c.n_embd), q_dim, static_cast<size_t>(c.n_ff)}),
-               n_tokens, pool.size());
+               n_tokens, pool.size(), ks.arrange_q8x32 != nullptr);
   }
 
   void run_pass(const PassRows& rows, int ith);

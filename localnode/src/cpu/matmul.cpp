@@ -39,12 +39,12 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
   return plan;
 }
 
-void MatmulScratch::reserve(size_t n_max, size_t n_tokens_max, int n_threads) {
+void MatmulScratch::reserve(size_t n_max, size_t n_tokens_max, int n_threads, bool with_arranged) {
   const size_t n_blocks = round_up(n_max, 256);
   q8x32.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x32, n_blocks));
   q8x256.resize(n_tokens_max * act_row_bytes(ActFormat::Q8x256, n_blocks));
   // Two plans share a step: the second's groups start after the first's last.
-  arranged.resize(arranged_bytes(n_blocks, n_tokens_max + 16));
+  arranged.resize(with_arranged ? arranged_bytes(n_blocks, n_tokens_max + 16) : 0);
   packed.resize(n_max * round_up(n_tokens_max, 16));
   rows.resize(static_cast<size_t>(n_threads));
   for (auto& r : rows) r.resize(panel_floats(n_max) + kGemmRows * n_max);

@@ -50,8 +50,9 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
 // Buffers for one input at a time, sized for the largest batch and row; per-thread panels.
 class MatmulScratch {
  public:
-  // n_max: the longest input row; n_tokens_max: the largest batch.
-  void reserve(size_t n_max, size_t n_tokens_max, int n_threads);
+  // n_max: the longest input row; n_tokens_max: the largest batch; with_arranged: room for
+  // KernelSet::arrange_q8x32's layout (levels that have one).
+  void reserve(size_t n_max, size_t n_tokens_max, int n_threads, bool with_arranged);
 
   std::vector<uint8_t> q8x32, q8x256;  // (n_tokens, act_row_bytes)
   std::vector<uint8_t> arranged;       // KernelSet::arrange_q8x32's layout of the Q8x32 rows
