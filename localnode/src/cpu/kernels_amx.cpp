@@ -379,6 +379,65 @@ void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t nb,
   }
 }
 
+// Five to eight tokens: C holds 8 columns, so one register holds two rows' 8 tokens and the
+// scaling takes 8 vectors per block instead of the 16-token layout's 16. Lane (row m, token t)
+// computes what the other paths compute for it.
+static void row_tile8(const uint8_t* w, size_t stride, size_t mr, size_t nb, const uint8_t* bt,
+                      const float* dx, size_t nt, float* y, size_t ldy, size_t next_bytes) {
+  constexpr int kPairs = kTileRows / 2;
+  size_t off[kTileRows];
+  for (size_t m = 0; m < kTileRows; ++m) off[m] = std::min(m, mr - 1) * stride;
+  alignas(64) int32_t c[2][kTileRows * 8];
+  __m512 acc[kPairs];
+  for (int i = 0; i < kPairs; ++i) acc[i] = _mm512_setzero_ps();
+  // Lane l takes token l % 8 (absent tokens' scales read as zero, as in row_tile) and, of the
+  // register's two rows, row l / 8.
+  const auto live = static_cast<__mmask8>((1u << nt) - 1);
+  const auto scale = [&](const int32_t* cb, size_t blk) {
+    const __m256 d8 = _mm256_maskz_loadu_ps(live, dx + blk * kTileTokens);
+    const __m512 dxx = _mm512_insertf32x8(_mm512_castps256_ps512(d8), d8, 1);
+    const __m512 dw = row_scales16(w + blk * kQ8_0Bytes, off);
+#pragma GCC unroll 8
+    for (int i = 0; i < kPairs; ++i) {
+      const __m512i pick = _mm512_setr_epi32(2 * i, 2 * i, 2 * i, 2 * i, 2 * i, 2 * i, 2 * i, 2 * i,
+                                             2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1, 2 * i + 1,
+                                             2 * i + 1, 2 * i + 1, 2 * i + 1);
+      const __m512 p = _mm512_cvtepi32_ps(_mm512_load_si512(cb + 16 * i));
+      acc[i] = _mm512_fmadd_ps(p, _mm512_mul_ps(_mm512_permutexvar_ps(pick, dw), dxx), acc[i]);
+    }
+  };
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    prefetch_share(w + mr * stride, next_bytes, b / 2, nb / 2);
+    multiply_pair(w, stride, bt, b, c[0], c[1], 8 * 4);
+    scale(c[0], b);
+    scale(c[1], b + 1);
+  }
+  if (b < nb) {
+    multiply_one(w, stride, bt, b, c[0], 8 * 4);
+    scale(c[0], b);
+  }
+  alignas(64) float out[kTileRows * 8];
+  for (int i = 0; i < kPairs; ++i) _mm512_store_ps(out + 16 * i, acc[i]);
+  for (size_t m = 0; m < mr; ++m) {
+    for (size_t t = 0; t < nt; ++t) y[t * ldy + m] = out[m * 8 + t];
+  }
+}
+
+// Rows [0, n_rows) of w times the nt (5 to 8) tokens of one group (bt, dx).
+void tiles8(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
+            const float* dx, size_t nt, float* y, size_t ldy) {
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
+    const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
+    if (r0 == 0 || mr < kTileRows) {
+      const TileConfig cfg = tile_config(static_cast<int>(mr), 8);
+      _tile_loadconfig(&cfg);
+    }
+    const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
+    row_tile8(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
+  }
+}
+
 // Each group of 16 rows times each token in turn (the group stays in L1 for the next token).
 void rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
             size_t x_stride, size_t n_tok, float* y, size_t ldy) {
@@ -401,10 +460,9 @@ void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t 
   rows16(w, stride, n_rows, n, xq, 0, 1, y, 0);
 }
 
-// Each group of 16 tokens: 5 or more take the 16-token tiles, 2 to 4 the few-token ones, a
-// token alone rows16. Groups come arranged (once per input, by arrange_row) or are arranged
-// here, in scratch.
-constexpr size_t kMinTileTokens = 5;
+// Each group of 16 tokens: 9 or more take the 16-token tiles, 5 to 8 the 8-token ones, 2 to
+// 4 the few-token ones, a token alone rows16. Groups come arranged (once per input, by
+// arrange_row) or are arranged here, in scratch.
 
 void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                             const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
@@ -425,8 +483,10 @@ void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size
       bt = own;
     }
     const auto* dx = reinterpret_cast<const float*>(bt + nb * kBTileBytes);
-    if (nt >= kMinTileTokens) {
+    if (nt > 8) {
       tiles16(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+    } else if (nt >= 5) {
+      tiles8(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     } else if (nt == 2) {
       few_tokens_tiles<2>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     } else {
