@@ -188,23 +188,10 @@ void arrange_row(const uint8_t* xq, size_t n, size_t t, uint8_t* arranged) {
   }
 }
 
-// Rows [0, n_rows) of w times the nt (5 to 16) tokens of one group (bt, dx).
-void tiles16(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
-             const float* dx, size_t nt, float* y, size_t ldy) {
-  const size_t full = n_rows / kTileRows * kTileRows, tail = n_rows - full;
-  if (full > 0) {
-    const TileConfig cfg = tile_config(kTileRows, kTileTokens);
-    _tile_loadconfig(&cfg);
-    for (size_t r0 = 0; r0 < full; r0 += kTileRows) {
-      const size_t next = std::min(n_rows, r0 + 2 * kTileRows) - (r0 + kTileRows);
-      row_tile<kTileRows>(w + r0 * stride, stride, nb, bt, dx, nt, y + r0, ldy, next * stride);
-    }
-  }
-  if (tail > 0) {
-    const TileConfig cfg = tile_config(static_cast<int>(tail), kTileTokens);
-    _tile_loadconfig(&cfg);
-    kRowTileByCount[tail - 1](w + full * stride, stride, nb, bt, dx, nt, y + full, ldy, 0);
-  }
+// Rows [0, mr) of w times the nt (9 to 16) tokens of one group (bt, dx).
+void row_tile16(const uint8_t* w, size_t stride, size_t mr, size_t nb, const uint8_t* bt,
+                const float* dx, size_t nt, float* y, size_t ldy, size_t next_bytes) {
+  kRowTileByCount[mr - 1](w, stride, nb, bt, dx, nt, y, ldy, next_bytes);
 }
 
 // One token without tiles: the same exact block sums from vpdpbusd, 16 rows in the lanes.
@@ -364,21 +351,6 @@ static void row_tile_few(const uint8_t* w, size_t stride, size_t mr, size_t nb, 
   }
 }
 
-// Rows [0, n_rows) of w times the nt (2 to P) tokens of one group (bt, dx).
-template <int P>
-void few_tokens_tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
-                      const float* dx, size_t nt, float* y, size_t ldy) {
-  for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
-    const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
-    if (r0 == 0 || mr < kTileRows) {
-      const TileConfig cfg = tile_config(static_cast<int>(mr), P);
-      _tile_loadconfig(&cfg);
-    }
-    const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
-    row_tile_few<P>(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
-  }
-}
-
 // Five to eight tokens: C holds 8 columns, so one register holds two rows' 8 tokens and the
 // scaling takes 8 vectors per block instead of the 16-token layout's 16. Lane (row m, token t)
 // computes what the other paths compute for it.
@@ -424,46 +396,43 @@ static void row_tile8(const uint8_t* w, size_t stride, size_t mr, size_t nb, con
   }
 }
 
-// Rows [0, n_rows) of w times the nt (5 to 8) tokens of one group (bt, dx).
-void tiles8(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
-            const float* dx, size_t nt, float* y, size_t ldy) {
+// Rows [0, n_rows) of w times the tokens of one group (bt, dx), 16 rows at a time by
+// ROW_TILE, with C tiles of P columns. The tiles' shape is set for the first group and again
+// for a last, shorter one.
+using GroupRowTileFn = void (*)(const uint8_t* w, size_t stride, size_t mr, size_t nb,
+                                const uint8_t* bt, const float* dx, size_t nt, float* y, size_t ldy,
+                                size_t next_bytes);
+template <int P, GroupRowTileFn ROW_TILE>
+void tiles(const uint8_t* w, size_t stride, size_t n_rows, size_t nb, const uint8_t* bt,
+           const float* dx, size_t nt, float* y, size_t ldy) {
   for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
     const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
     if (r0 == 0 || mr < kTileRows) {
-      const TileConfig cfg = tile_config(static_cast<int>(mr), 8);
+      const TileConfig cfg = tile_config(static_cast<int>(mr), P);
       _tile_loadconfig(&cfg);
     }
     const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
-    row_tile8(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
+    ROW_TILE(w + r0 * stride, stride, mr, nb, bt, dx, nt, y + r0, ldy, next * stride);
   }
 }
 
-// Each group of 16 rows times each token in turn (the group stays in L1 for the next token).
-void rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n, const uint8_t* xq,
-            size_t x_stride, size_t n_tok, float* y, size_t ldy) {
+// One token: 16 rows at a time (gemv_q8).
+void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
+                         const uint8_t* xq, float* y) {
   const size_t nb = n / kBlock;
+  const Q8x32Row x = q8x32_row(xq, n);
   prefetch_share(w, std::min(n_rows, size_t{kTileRows}) * stride, 0, 1);
   // Nothing past the call's rows: another thread takes the next ones.
   for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
     const size_t mr = std::min<size_t>(kTileRows, n_rows - r0);
     const size_t next = std::min<size_t>(kTileRows, n_rows - r0 - mr);
-    for (size_t t = 0; t < n_tok; ++t) {
-      const Q8x32Row x = q8x32_row(xq + t * x_stride, n);
-      rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + t * ldy + r0,
-                 t == 0 ? next * stride : 0);
-    }
+    rows16_one(w + r0 * stride, stride, mr, nb, x.q, x.d, y + r0, next * stride);
   }
-}
-
-void gemv_q8_q8_0_rows16(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
-                         const uint8_t* xq, float* y) {
-  rows16(w, stride, n_rows, n, xq, 0, 1, y, 0);
 }
 
 // Each group of 16 tokens: 9 or more take the 16-token tiles, 5 to 8 the 8-token ones, 2 to
 // 4 the few-token ones, a token alone rows16. Groups come arranged (once per input, by
 // arrange_row) or are arranged here, in scratch.
-
 void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size_t n,
                             const uint8_t* xq, size_t x_stride, size_t n_tok, float* y, size_t ldy,
                             uint8_t* scratch, const uint8_t* arranged) {
@@ -473,24 +442,25 @@ void gemv_q8_q8_0_amx_multi(const uint8_t* w, size_t stride, size_t n_rows, size
     const size_t nt = std::min<size_t>(kTileTokens, n_tok - t0);
     float* yt = y + t0 * ldy;
     if (nt == 1) {
-      rows16(w, stride, n_rows, n, xq + t0 * x_stride, x_stride, 1, yt, ldy);
+      gemv_q8_q8_0_rows16(w, stride, n_rows, n, xq + t0 * x_stride, yt);
       continue;
     }
-    const uint8_t* bt = arranged + t0 / kTileTokens * nb * kGroupBytesPerBlock;
-    if (arranged == nullptr) {
+    const uint8_t* bt = own;
+    if (arranged != nullptr) {
+      bt = arranged + t0 / kTileTokens * nb * kGroupBytesPerBlock;
+    } else {
       std::fill(own, own + nb * kGroupBytesPerBlock, uint8_t{0});
       for (size_t t = 0; t < nt; ++t) arrange_row(xq + (t0 + t) * x_stride, n, t, own);
-      bt = own;
     }
     const auto* dx = reinterpret_cast<const float*>(bt + nb * kBTileBytes);
     if (nt > 8) {
-      tiles16(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+      tiles<kTileTokens, row_tile16>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     } else if (nt >= 5) {
-      tiles8(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+      tiles<8, row_tile8>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     } else if (nt == 2) {
-      few_tokens_tiles<2>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+      tiles<2, row_tile_few<2>>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     } else {
-      few_tokens_tiles<4>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
+      tiles<4, row_tile_few<4>>(w, stride, n_rows, nb, bt, dx, nt, yt, ldy);
     }
   }
   _tile_release();

@@ -18,7 +18,6 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
   plan.n = n;
   plan.row_multiple = ks.gemv_row_multiple;
   plan.q_row0 = q_row0;
-  plan.arranged_at = arranged_bytes(n, q_row0);
   if (gemm && ks.int8_prompts && p == Precision::Int8) {
     gemm = !std::all_of(readers.begin(), readers.end(), [&](const Weight* w) {
       return ks.of(w->type).gemv_q8_multi != nullptr && ks.of(w->type).act == ActFormat::Q8x32;
@@ -34,8 +33,10 @@ InputPlan plan_input(const KernelSet& ks, Precision p, size_t n_tokens, size_t n
       const ActFormat f = ks.of(w->type).act;
       plan.q8x32 |= f == ActFormat::Q8x32;
       plan.q8x256 |= f == ActFormat::Q8x256;
+      plan.arrange |= f == ActFormat::Q8x32 && ks.of(w->type).gemv_q8_multi != nullptr;
     }
   }
+  plan.arrange &= ks.arrange_q8x32 != nullptr && n_tokens > 1;
   return plan;
 }
 
@@ -61,6 +62,16 @@ size_t prepare_units(const InputPlan& plan) {
   return plan.gemm ? (plan.n + kPackChunk - 1) / kPackChunk : plan.n_tokens;
 }
 
+namespace {
+
+// Where a plan's rows start in the scratch's tile layout: after those of a plan before it in
+// the same step (q_row0 rows).
+uint8_t* arranged_rows(MatmulScratch& s, const InputPlan& plan) {
+  return s.arranged.data() + arranged_bytes(plan.n, plan.q_row0);
+}
+
+}  // namespace
+
 void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, MatmulScratch& s,
                   size_t u) {
   const size_t n = plan.n, T = plan.n_tokens;
@@ -79,8 +90,7 @@ void prepare_unit(const KernelSet& ks, const InputPlan& plan, const float* x, Ma
   if (plan.q8x32) {
     uint8_t* q = s.q8x32.data() + row * act_row_bytes(ActFormat::Q8x32, n);
     ks.quantize_q8x32(x + u * n, n, q);
-    if (ks.arrange_q8x32 != nullptr && T > 1)
-      ks.arrange_q8x32(q, n, u, s.arranged.data() + plan.arranged_at);
+    if (plan.arrange) ks.arrange_q8x32(q, n, u, arranged_rows(s, plan));
   }
   if (plan.q8x256)
     ks.quantize_q8x256(x + u * n, n, s.q8x256.data() + row * act_row_bytes(ActFormat::Q8x256, n));
@@ -121,9 +131,8 @@ void rows(const KernelSet& ks, Precision p, const InputPlan& plan, const MatmulO
       // The thread's GEMM panel buffer (at least 128 bytes per element) is free here.
       static_assert(kGemvMultiScratchPerElement + 64 <= kGemmRows * sizeof(float));
       auto* scratch = reinterpret_cast<uint8_t*>(s.rows[static_cast<size_t>(ith)].data());
-      const uint8_t* arranged = ks.arrange_q8x32 != nullptr && tk.act == ActFormat::Q8x32
-                                    ? s.arranged.data() + plan.arranged_at
-                                    : nullptr;
+      const uint8_t* arranged =
+          plan.arrange && tk.act == ActFormat::Q8x32 ? arranged_rows(s, plan) : nullptr;
       tk.gemv_q8_multi(w.row(r0), w.row_bytes, r1 - r0, K, xq, rb, T, y + r0, N, scratch, arranged);
       return;
     }

@@ -38,7 +38,7 @@ struct InputPlan {
   size_t tp = 0;  // tokens per packed k (gemm), a multiple of 16
   size_t row_multiple = 4;  // rows per mat-vec unit are a multiple of this (KernelSet)
   size_t q_row0 = 0;        // where its quantized rows start in the scratch (a row index)
-  size_t arranged_at = 0;   // where its rows' KernelSet::arrange_q8x32 layout starts (bytes)
+  bool arrange = false;     // lay the Q8x32 rows out for a reader's gemv_q8_multi too
 };
 
 // A GEMM plan (gemm) becomes an 8-bit one where the level multiplies several tokens' 8-bit
