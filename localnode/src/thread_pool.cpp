@@ -2,12 +2,13 @@
 
 #include <pthread.h>
 #include <sched.h>
-
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -23,6 +24,12 @@ namespace {
 // longer (an idle context) sleeps on the futex.
 constexpr int kSpinPolls = 4000;
 constexpr int kYieldPolls = 50;
+
+int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 }  // namespace
 
 template <class Ready>
@@ -59,7 +66,10 @@ void run_in_background() {
   (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
 }
 
-ThreadPool::ThreadPool(int n_threads, bool background) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads, bool background)
+    : n_threads_(std::max(1, n_threads)),
+      background_(background),
+      pace_(static_cast<size_t>(n_threads_)) {
   for (int i = 1; i < n_threads_; ++i) {
     workers_.emplace_back([this, i, background] {
       pthread_setname_np(pthread_self(), "hearth-compute");
@@ -109,6 +119,20 @@ void ThreadPool::run(const std::function<void(int, int)>& fn, int n) {
       std::this_thread::yield();
     }
   }
+}
+
+void ThreadPool::start_pacing(int index) {
+  restart(pace_[index], clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
+}
+
+void ThreadPool::pace(int index) {
+  PaceWindow& w = pace_[index];
+  const int64_t wall = clock_ns(CLOCK_MONOTONIC);
+  if (!pace_due(w, wall)) return;
+  const int64_t pause = localnode::pace(w, wall, clock_ns(CLOCK_THREAD_CPUTIME_ID));
+  if (pause == 0) return;
+  std::this_thread::sleep_for(std::chrono::nanoseconds(pause));
+  restart(w, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
 }
 
 uint64_t ThreadPool::claim(uint64_t end) {

@@ -14,20 +14,22 @@
 #include <thread>
 #include <vector>
 
+#include "background_pace.hpp"
+
 namespace hearth::localnode {
 
 // Moves the calling thread to the background (Linux, per thread: SCHED_IDLE, or nice 19
 // where that is refused): it gets about 1/340 of a core that a normal thread also wants
 // (1/70 at nice 19), and the whole core when nothing else does. A server's engine threads use
-// it so that its I/O threads keep their throughput and latency however busy the engine is:
-// with 8 streams decoding, proxying kept 74-95 % of its idle requests/s against 55-86 % at
-// nice 19 (three paired runs of bench/local/run.sh, bench/README.md).
-// A starved engine measures low rates, and admission bursts what it cannot serve in time.
+// it so that its I/O threads keep their throughput and latency however busy the engine is;
+// a background ThreadPool also paces itself (background_pace.hpp), since the gaps that
+// SCHED_IDLE leaves it still cost the proxy (bench/README.md).
 void run_in_background();
 
 class ThreadPool {
  public:
-  // n_threads >= 1, counting the caller; `background`: the workers run_in_background().
+  // n_threads >= 1, counting the caller; `background`: the workers run_in_background(), and
+  // every thread of a job steps aside while others want its core (background_pace.hpp).
   explicit ThreadPool(int n_threads, bool background = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -40,16 +42,22 @@ class ThreadPool {
   // and no worker is inside fn. fn must do all its work through Phases.
   void run(const std::function<void(int, int)>& fn, int n);
 
-  // The phases of the running job, as seen by one thread: every thread creates one at the
-  // start of fn and calls run() with the same sequence of unit counts.
+  // The phases of the running job, as seen by thread `index` (fn's first argument): every
+  // thread creates one at the start of fn and calls run() with the same sequence of unit
+  // counts.
   class Phases {
    public:
-    explicit Phases(ThreadPool& pool) : pool_(pool) {}
+    Phases(ThreadPool& pool, int index) : pool_(pool), index_(index) {
+      if (pool_.background_) pool_.start_pacing(index_);
+    }
     // Calls unit(u) for the units u in [0, n) this thread claims; returns when all n are done.
     template <class F>
     void run(size_t n, F&& unit) {
       const uint64_t end = base_ + n;
-      for (uint64_t u; (u = pool_.claim(end)) < end;) {
+      for (;;) {
+        if (pool_.background_) pool_.pace(index_);
+        const uint64_t u = pool_.claim(end);
+        if (u >= end) break;
         unit(static_cast<size_t>(u - base_));
         pool_.complete();
       }
@@ -59,11 +67,16 @@ class ThreadPool {
 
    private:
     ThreadPool& pool_;
+    int index_;
     uint64_t base_ = 0;  // units of the phases before this one
   };
 
  private:
   void worker(int index);
+  // Background pools: a new pacing window for thread `index`; a pause when its window says so
+  // (called between units, so the thread holds none while it sleeps).
+  void start_pacing(int index);
+  void pace(int index);
   // The next unclaimed unit below `end`, or `end` when there is none.
   uint64_t claim(uint64_t end);
   void complete();
@@ -75,6 +88,8 @@ class ThreadPool {
   void wake(std::atomic<uint32_t>& seq);
 
   int n_threads_;
+  bool background_;
+  std::vector<PaceWindow> pace_;  // per thread
   std::vector<std::thread> workers_;
   const std::function<void(int, int)>* job_ = nullptr;
   int n_active_ = 1;
