@@ -3,11 +3,12 @@
 #  1. the scheduler alone (hearth_bench_local): aggregate tokens/s and time to first token at
 #     1, 4, 8 and 16 busy streams on the 135M-shape model;
 #  2. the gateway's proxy throughput (wrk → hearth → mock upstream) with the engine idle and
-#     with it serving 8 streaming requests over HTTP the whole time;
+#     with it serving 8 streaming requests over HTTP the whole time, alternately;
 #  3. time to first token of closed-loop streamed requests under a latency budget
 #     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS, THINK_MS), by the route that served them, and
 #     how the local first tokens compared with admission's projections.
-# Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1.
+# Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1;
+# PAIRS sets part 2's idle/busy pairs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 model="${1:-${HEARTH_TEST_MODELS:-$root/../shared/models}/synth-smollm2-135m-shape-Q8_0.gguf}"
@@ -60,43 +61,63 @@ CONF
 }
 start_hearth 60000 "[{name: bench, routes: [mock:mock]}, {name: big, routes: [local:big]}]"
 
-proxy() {  # name → a Markdown row of wrk against the mock route
+proxy() {  # name → a Markdown row of wrk against the mock route; sets $rps
   # The I/O threads' CPU per request says whether the engine slows hearth's own proxying
   # (sharing caches and memory bandwidth), apart from what it takes from wrk and the mock.
-  local before after requests
+  local before after requests engine_before engine_after
   before=$(cpu_ticks_named "$hearth_pid" hearth-io)
+  engine_before=$(engine_ticks)
   STREAM=0 wrk -t2 -c32 -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" \
     "http://127.0.0.1:$hearth_port/v1/chat/completions" > "$tmp/wrk.txt" 2>&1
   after=$(cpu_ticks_named "$hearth_pid" hearth-io)
+  engine_after=$(engine_ticks)
   requests=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
-  printf '| %s | %s | %s | %s | %s µs |\n' "$1" "$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")" \
+  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
+  printf '| %s | %s | %s | %s | %s µs | %s |\n' "$1" "$rps" \
     "$(awk '$1=="50%" {print $2}' "$tmp/wrk.txt")" "$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")" \
-    "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests ))"
+    "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests ))" \
+    "$(( (engine_after - engine_before) * 1000 / $(getconf CLK_TCK) )) ms"
 }
+engine_ticks() { echo $(( $(cpu_ticks_named "$hearth_pid" hearth-engine) + $(cpu_ticks_named "$hearth_pid" hearth-compute) )); }
+completion_tokens() { curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}'; }
+# The host's speed drifts by more than the effect measured, so idle and busy alternate, PAIRS
+# times (default 3), and each busy run is compared with the idle run just before it.
 echo
-echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 | I/O threads CPU per request |'
-echo '|---|---|---|---|---|'
-proxy "engine idle"
-# Keep 8 local streams running for the whole measurement.
-loops=()
-for i in $(seq 8); do
-  ( while :; do
-      curl -s -o /dev/null "127.0.0.1:$hearth_port/v1/completions" -H 'content-type: application/json' \
-        -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":48,\"stream\":true}" || true
-    done ) & pids+=($!); loops+=($!)
+echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 | I/O threads CPU per request | engine CPU |'
+echo '|---|---|---|---|---|---|'
+kept=()
+tokens=0
+for _ in $(seq "${PAIRS:-3}"); do
+  proxy "engine idle"; idle_rps="$rps"
+  # Keep 8 local streams running for the whole busy measurement.
+  loops=()
+  for i in $(seq 8); do
+    ( while :; do
+        curl -s -o /dev/null "127.0.0.1:$hearth_port/v1/completions" -H 'content-type: application/json' \
+          -d "{\"model\":\"big\",\"prompt\":\"stream $i\",\"max_tokens\":48,\"stream\":true}" || true
+      done ) & pids+=($!); loops+=($!)
+  done
+  sleep 2
+  before=$(completion_tokens)
+  proxy "engine serving 8 streams"
+  after=$(completion_tokens)
+  tokens=$(python3 -c "print(int($tokens + $after - $before))")
+  kept+=("$(python3 -c "print(f'{100 * $rps / $idle_rps:.1f}')")")
+  # Stop the loops and their requests, so that the next idle run finds the engine idle.
+  kill "${loops[@]}" 2>/dev/null || true
+  pkill -f "127.0.0.1:$hearth_port/v1/completions" 2>/dev/null || true
+  wait "${loops[@]}" 2>/dev/null || true
+  sleep 1
 done
-sleep 2
-before=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
-proxy "engine serving 8 streams"
-after=$(curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}')
 echo
-echo "local tokens generated during the busy measurement: $(python3 -c "print(int($after - $before))") in ${dur}s"
+echo "busy requests/s as % of the idle run before: ${kept[*]} (median $(printf '%s\n' "${kept[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'))"
+echo "local tokens generated during the busy measurements: $tokens in $(( ${PAIRS:-3} * dur ))s"
 
 # 3. The latency budget under overload: a gateway whose model `big` runs locally while its
 # projected time to first token stays within TTFT_BUDGET_MS and bursts to the mock otherwise;
 # CLIENTS closed-loop clients send streamed completions of ~PROMPT_WORDS words for 20 s, each
 # pausing THINK_MS after every response.
-kill "${loops[@]}" "$hearth_pid" 2>/dev/null || true
+kill "$hearth_pid" 2>/dev/null || true
 wait "$hearth_pid" 2>/dev/null || true
 budget="${TTFT_BUDGET_MS:-1000}"; clients="${CLIENTS:-16}"; words="${PROMPT_WORDS:-100}"; think="${THINK_MS:-250}"
 start_hearth "$budget" "[{name: big, routes: [local:big, mock:mock]}]"

@@ -96,6 +96,10 @@ void ThreadPool::worker(int index) {
     inside_.fetch_add(1, std::memory_order_seq_cst);
     if (!closed_.load(std::memory_order_seq_cst) && index < n_active_) (*job_)(index, n_active_);
     inside_.fetch_sub(1, std::memory_order_release);
+    if (pace_[index].left) {  // stepped aside: the pause comes out of the job
+      pace_[index].left = false;
+      pause(index);
+    }
   }
 }
 
@@ -122,17 +126,21 @@ void ThreadPool::run(const std::function<void(int, int)>& fn, int n) {
 }
 
 void ThreadPool::start_pacing(int index) {
-  restart(pace_[index], clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
+  restart(pace_[index].window, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
 }
 
-void ThreadPool::pace(int index) {
-  PaceWindow& w = pace_[index];
+bool ThreadPool::steps_aside(int index) {
+  PaceWindow& w = pace_[index].window;
   const int64_t wall = clock_ns(CLOCK_MONOTONIC);
-  if (!pace_due(w, wall)) return;
-  const int64_t pause = localnode::pace(w, wall, clock_ns(CLOCK_THREAD_CPUTIME_ID));
-  if (pause == 0) return;
-  std::this_thread::sleep_for(std::chrono::nanoseconds(pause));
-  restart(w, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
+  if (!pace_due(w, wall) || pace(w, wall, clock_ns(CLOCK_THREAD_CPUTIME_ID)) == 0) return false;
+  if (index != 0) return pace_[index].left = true;
+  pause(index);
+  return false;
+}
+
+void ThreadPool::pause(int index) {
+  std::this_thread::sleep_for(std::chrono::nanoseconds(pace_[index].window.pause_ns));
+  start_pacing(index);
 }
 
 uint64_t ThreadPool::claim(uint64_t end) {

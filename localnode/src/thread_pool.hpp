@@ -50,33 +50,41 @@ class ThreadPool {
     Phases(ThreadPool& pool, int index) : pool_(pool), index_(index) {
       if (pool_.background_) pool_.start_pacing(index_);
     }
-    // Calls unit(u) for the units u in [0, n) this thread claims; returns when all n are done.
+    // Calls unit(u) for the units u in [0, n) this thread claims; returns when all n are done,
+    // or at once in a worker that has stepped aside (it left the job: the others do its part).
     template <class F>
     void run(size_t n, F&& unit) {
-      const uint64_t end = base_ + n;
+      const uint64_t begin = base_, end = base_ + n;
+      base_ = end;
+      if (left_) return;
       for (;;) {
-        if (pool_.background_) pool_.pace(index_);
+        if (pool_.background_ && pool_.steps_aside(index_)) {
+          left_ = true;
+          return;
+        }
         const uint64_t u = pool_.claim(end);
         if (u >= end) break;
-        unit(static_cast<size_t>(u - base_));
+        unit(static_cast<size_t>(u - begin));
         pool_.complete();
       }
       pool_.wait_done(end);
-      base_ = end;
     }
 
    private:
     ThreadPool& pool_;
     int index_;
+    bool left_ = false;  // stepped aside
     uint64_t base_ = 0;  // units of the phases before this one
   };
 
  private:
   void worker(int index);
-  // Background pools: a new pacing window for thread `index`; a pause when its window says so
-  // (called between units, so the thread holds none while it sleeps).
+  // Background pools: a new pacing window for thread `index`. Between units (it holds none),
+  // whether it steps aside: the caller pauses there and goes on; a worker leaves the job and
+  // pauses once out of it, so that run() does not wait for it.
   void start_pacing(int index);
-  void pace(int index);
+  bool steps_aside(int index);
+  void pause(int index);
   // The next unclaimed unit below `end`, or `end` when there is none.
   uint64_t claim(uint64_t end);
   void complete();
@@ -89,7 +97,11 @@ class ThreadPool {
 
   int n_threads_;
   bool background_;
-  std::vector<PaceWindow> pace_;  // per thread
+  struct Pacing {
+    PaceWindow window;
+    bool left = false;  // a worker stepped aside from its last job
+  };
+  std::vector<Pacing> pace_;  // per thread
   std::vector<std::thread> workers_;
   const std::function<void(int, int)>* job_ = nullptr;
   int n_active_ = 1;
