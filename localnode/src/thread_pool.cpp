@@ -2,13 +2,12 @@
 
 #include <pthread.h>
 #include <sched.h>
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -24,12 +23,6 @@ namespace {
 // longer (an idle context) sleeps on the futex.
 constexpr int kSpinPolls = 4000;
 constexpr int kYieldPolls = 50;
-
-int64_t clock_ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 }  // namespace
 
 template <class Ready>
@@ -66,10 +59,7 @@ void run_in_background() {
   (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
 }
 
-ThreadPool::ThreadPool(int n_threads, bool background)
-    : n_threads_(std::max(1, n_threads)),
-      background_(background),
-      pace_(static_cast<size_t>(n_threads_)) {
+ThreadPool::ThreadPool(int n_threads, bool background) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) {
     workers_.emplace_back([this, i, background] {
       pthread_setname_np(pthread_self(), "hearth-compute");
@@ -96,10 +86,6 @@ void ThreadPool::worker(int index) {
     inside_.fetch_add(1, std::memory_order_seq_cst);
     if (!closed_.load(std::memory_order_seq_cst) && index < n_active_) (*job_)(index, n_active_);
     inside_.fetch_sub(1, std::memory_order_release);
-    if (pace_[index].left) {  // stepped aside: the pause comes out of the job
-      pace_[index].left = false;
-      pause(index);
-    }
   }
 }
 
@@ -123,24 +109,6 @@ void ThreadPool::run(const std::function<void(int, int)>& fn, int n) {
       std::this_thread::yield();
     }
   }
-}
-
-void ThreadPool::start_pacing(int index) {
-  restart(pace_[index].window, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID));
-}
-
-bool ThreadPool::steps_aside(int index) {
-  PaceWindow& w = pace_[index].window;
-  const int64_t wall = clock_ns(CLOCK_MONOTONIC);
-  if (!pace_due(w, wall) || pace(w, wall, clock_ns(CLOCK_THREAD_CPUTIME_ID)) == 0) return false;
-  if (index != 0) return pace_[index].left = true;
-  pause(index);
-  return false;
-}
-
-void ThreadPool::pause(int index) {
-  std::this_thread::sleep_for(std::chrono::nanoseconds(pace_[index].window.pause_ns));
-  start_pacing(index);
 }
 
 uint64_t ThreadPool::claim(uint64_t end) {

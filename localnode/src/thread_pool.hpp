@@ -14,22 +14,20 @@
 #include <thread>
 #include <vector>
 
-#include "background_pace.hpp"
-
 namespace hearth::localnode {
 
 // Moves the calling thread to the background (Linux, per thread: SCHED_IDLE, or nice 19
 // where that is refused): it gets about 1/340 of a core that a normal thread also wants
 // (1/70 at nice 19), and the whole core when nothing else does. A server's engine threads use
-// it so that its I/O threads keep their throughput and latency however busy the engine is;
-// a background ThreadPool also paces itself (background_pace.hpp), since the gaps that
-// SCHED_IDLE leaves it still cost the proxy (bench/README.md).
+// it so that its I/O threads keep their throughput and latency however busy the engine is:
+// with 8 streams decoding, proxying kept 74-95 % of its idle requests/s against 55-86 % at
+// nice 19 (three paired runs of bench/local/run.sh, bench/README.md).
+// A starved engine measures low rates, and admission bursts what it cannot serve in time.
 void run_in_background();
 
 class ThreadPool {
  public:
-  // n_threads >= 1, counting the caller; `background`: the workers run_in_background(), and
-  // every thread of a job steps aside while others want its core (background_pace.hpp).
+  // n_threads >= 1, counting the caller; `background`: the workers run_in_background().
   explicit ThreadPool(int n_threads, bool background = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -42,49 +40,30 @@ class ThreadPool {
   // and no worker is inside fn. fn must do all its work through Phases.
   void run(const std::function<void(int, int)>& fn, int n);
 
-  // The phases of the running job, as seen by thread `index` (fn's first argument): every
-  // thread creates one at the start of fn and calls run() with the same sequence of unit
-  // counts.
+  // The phases of the running job, as seen by one thread: every thread creates one at the
+  // start of fn and calls run() with the same sequence of unit counts.
   class Phases {
    public:
-    Phases(ThreadPool& pool, int index) : pool_(pool), index_(index) {
-      if (pool_.background_) pool_.start_pacing(index_);
-    }
-    // Calls unit(u) for the units u in [0, n) this thread claims; returns when all n are done,
-    // or at once in a worker that has stepped aside (it left the job: the others do its part).
+    explicit Phases(ThreadPool& pool) : pool_(pool) {}
+    // Calls unit(u) for the units u in [0, n) this thread claims; returns when all n are done.
     template <class F>
     void run(size_t n, F&& unit) {
-      const uint64_t begin = base_, end = base_ + n;
-      base_ = end;
-      if (left_) return;
-      for (;;) {
-        if (pool_.background_ && pool_.steps_aside(index_)) {
-          left_ = true;
-          return;
-        }
-        const uint64_t u = pool_.claim(end);
-        if (u >= end) break;
-        unit(static_cast<size_t>(u - begin));
+      const uint64_t end = base_ + n;
+      for (uint64_t u; (u = pool_.claim(end)) < end;) {
+        unit(static_cast<size_t>(u - base_));
         pool_.complete();
       }
       pool_.wait_done(end);
+      base_ = end;
     }
 
    private:
     ThreadPool& pool_;
-    int index_;
-    bool left_ = false;  // stepped aside
     uint64_t base_ = 0;  // units of the phases before this one
   };
 
  private:
   void worker(int index);
-  // Background pools: a new pacing window for thread `index`. Between units (it holds none),
-  // whether it steps aside: the caller pauses there and goes on; a worker leaves the job and
-  // pauses once out of it, so that run() does not wait for it.
-  void start_pacing(int index);
-  bool steps_aside(int index);
-  void pause(int index);
   // The next unclaimed unit below `end`, or `end` when there is none.
   uint64_t claim(uint64_t end);
   void complete();
@@ -96,12 +75,6 @@ class ThreadPool {
   void wake(std::atomic<uint32_t>& seq);
 
   int n_threads_;
-  bool background_;
-  struct Pacing {
-    PaceWindow window;
-    bool left = false;  // a worker stepped aside from its last job
-  };
-  std::vector<Pacing> pace_;  // per thread
   std::vector<std::thread> workers_;
   const std::function<void(int, int)>* job_ = nullptr;
   int n_active_ = 1;

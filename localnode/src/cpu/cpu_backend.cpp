@@ -141,7 +141,7 @@ void CpuBackend::run_pass(const PassRows& r, int ith) {
   const size_t q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
   const size_t group = c.n_head / c.n_head_kv;
   const float att_scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  ThreadPool::Phases phases(pool, ith);
+  ThreadPool::Phases phases(pool);
 
   // An input of n elements per row, read by `readers`: its GEMM rows [0, G) and its mat-vec
   // rows [G, T).

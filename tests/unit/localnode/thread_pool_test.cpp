@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 #include <vector>
 
 namespace hearth::localnode {
@@ -25,8 +23,8 @@ struct PhasedJobs {
   void run(ThreadPool& pool, int jobs, int threads) {
     for (int j = 0; j < jobs; ++j, ++done) {
       pool.run(
-          [&](int ith, int) {
-            ThreadPool::Phases phases(pool, ith);
+          [&](int, int) {
+            ThreadPool::Phases phases(pool);
             for (size_t p = 0; p < 3; ++p) {
               phases.run(kUnits[p], [&](size_t u) {
                 if (p > 0) {
@@ -61,31 +59,6 @@ TEST(ThreadPool, EveryUnitRunsOnceAndPhasesRunInOrder) {
     jobs.run(pool, 50, threads);
     jobs.expect_each_unit_ran(50);
   }
-}
-
-// A background pool's workers step aside while normal threads keep every core busy
-// (background_pace.hpp): they leave the job, and the caller does their part.
-TEST(ThreadPool, BackgroundWorkersThatStepAsideLeaveNoUnitUndone) {
-  ThreadPool pool(2, /*background=*/true);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> crowd;
-  for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i) {
-    crowd.emplace_back([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
-      }
-    });
-  }
-  PhasedJobs jobs;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-  int ran = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    jobs.run(pool, 1, 2);
-    ++ran;
-  }
-  stop = true;
-  for (auto& t : crowd) t.join();
-  jobs.run(pool, 5, 2);
-  jobs.expect_each_unit_ran(ran + 5);
 }
 
 }  // namespace
