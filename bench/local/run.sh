@@ -110,7 +110,7 @@ for _ in $(seq "${PAIRS:-3}"); do
   sleep 1
 done
 echo
-echo "busy requests/s as % of the idle run before: ${kept[*]} (median $(printf '%s\n' "${kept[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'))"
+echo "busy requests/s as % of the idle run before: ${kept[*]} (median $(printf '%s\n' "${kept[@]}" | sort -n | awk '{a[NR]=$1} END {print NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'))"
 echo "local tokens generated during the busy measurements: $tokens in $(( ${PAIRS:-3} * dur ))s"
 
 # 3. The latency budget under overload: a gateway whose model `big` runs locally while its
