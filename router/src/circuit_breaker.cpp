@@ -9,7 +9,13 @@ CircuitBreaker::State CircuitBreaker::state_locked() const {
   return state_;
 }
 
+void CircuitBreaker::note_health_locked() {
+  healthy_.store(state_ == State::Closed && consecutive_failures_ == 0 && !probe_in_flight_,
+                 std::memory_order_release);
+}
+
 bool CircuitBreaker::try_acquire() {
+  if (healthy_.load(std::memory_order_acquire)) return true;
   std::lock_guard lock(mutex_);
   switch (state_locked()) {
     case State::Closed:
@@ -20,16 +26,19 @@ bool CircuitBreaker::try_acquire() {
       if (probe_in_flight_) return false;
       state_ = State::HalfOpen;
       probe_in_flight_ = true;
+      note_health_locked();
       return true;
   }
   return false;
 }
 
 void CircuitBreaker::record_success() {
+  if (healthy_.load(std::memory_order_acquire)) return;  // already closed and clean
   std::lock_guard lock(mutex_);
   state_ = State::Closed;
   consecutive_failures_ = 0;
   probe_in_flight_ = false;
+  note_health_locked();
 }
 
 void CircuitBreaker::record_failure() {
@@ -41,11 +50,14 @@ void CircuitBreaker::record_failure() {
     open_until_ = clock_.now() + config_.open_for;
   }
   probe_in_flight_ = false;
+  note_health_locked();
 }
 
 void CircuitBreaker::record_abandoned() {
+  if (healthy_.load(std::memory_order_acquire)) return;  // no probe in flight
   std::lock_guard lock(mutex_);
   probe_in_flight_ = false;
+  note_health_locked();
 }
 
 CircuitBreaker::State CircuitBreaker::state() const {

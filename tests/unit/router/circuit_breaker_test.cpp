@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "fakes/fake_clock.hpp"
 
 namespace hearth::router {
@@ -59,6 +63,33 @@ TEST(CircuitBreaker, AbandonedProbeFreesTheSlot) {
   ASSERT_TRUE(breaker.try_acquire());
   breaker.record_abandoned();
   EXPECT_TRUE(breaker.try_acquire());
+}
+
+// Workers share one breaker per upstream; while it is clean they pass it without its lock.
+TEST(CircuitBreaker, SharedByThreadsOnAHealthyUpstreamItStaysClosedAndStillOpens) {
+  testing::FakeClock clock;
+  CircuitBreaker breaker({.failure_threshold = 3, .open_for = Duration(100)}, clock);
+  std::vector<std::thread> workers;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 10'000; ++i) {
+        if (!breaker.try_acquire()) ++refused;
+        breaker.record_success();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(refused.load(), 0);
+  EXPECT_EQ(breaker.state(), State::Closed);
+  breaker.record_failure();
+  breaker.record_failure();
+  EXPECT_TRUE(breaker.try_acquire());  // two of three: still closed, through the lock
+  breaker.record_failure();
+  EXPECT_EQ(breaker.state(), State::Open);
+  EXPECT_FALSE(breaker.try_acquire());
+  breaker.record_abandoned();  // no probe was in flight: nothing changes
+  EXPECT_EQ(breaker.state(), State::Open);
 }
 
 }  // namespace

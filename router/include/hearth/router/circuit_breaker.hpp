@@ -2,8 +2,11 @@
 // CircuitBreaker: one per upstream, shared by every worker thread (thread-safe). After
 // `failure_threshold` consecutive failures it opens: the upstream is skipped at no latency
 // cost. After `open_for` one probe request is let through (half-open); its outcome closes
-// or re-opens the breaker.
+// or re-opens the breaker. A closed breaker with no failure (every request, while the
+// upstream is healthy) is read and kept without the lock: two I/O threads proxying to one
+// upstream would otherwise take it twice per request, and wait on each other.
 
+#include <atomic>
 #include <mutex>
 
 #include "hearth/core/clock.hpp"
@@ -35,6 +38,7 @@ class CircuitBreaker {
 
  private:
   State state_locked() const;
+  void note_health_locked();
 
   BreakerConfig config_;
   const Clock& clock_;
@@ -43,6 +47,7 @@ class CircuitBreaker {
   int consecutive_failures_ = 0;
   TimePoint open_until_{};
   bool probe_in_flight_ = false;
+  std::atomic<bool> healthy_{true};  // closed, no failure, no probe: nothing to record
 };
 
 std::string_view to_string(CircuitBreaker::State state);
