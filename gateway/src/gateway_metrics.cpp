@@ -39,14 +39,15 @@ void GatewayMetrics::request_started() { in_flight_.add(1); }
 
 const GatewayMetrics::Outcome& GatewayMetrics::outcome(std::string_view path, unsigned status,
                                                        std::string_view route) {
-  std::lock_guard lock(mutex_);
-  auto it = outcomes_.find(std::make_tuple(path, status, route));
-  if (it != outcomes_.end()) return it->second;
-  const std::string p(path), r(route);
-  const Outcome series{
-      &registry_.series(kRequests, {{"path", p}, {"status", std::to_string(status)}, {"route", r}}),
-      &registry_.series(kDuration, {{"path", p}}), &registry_.series(kTtfb, {{"path", p}, {"route", r}})};
-  return outcomes_.emplace(std::make_tuple(p, status, r), series).first->second;
+  return outcomes_.find_or_add(std::make_tuple(path, status, route), [&] {
+    const std::string p(path), r(route);
+    const Outcome series{
+        &registry_.series(kRequests,
+                          {{"path", p}, {"status", std::to_string(status)}, {"route", r}}),
+        &registry_.series(kDuration, {{"path", p}}),
+        &registry_.series(kTtfb, {{"path", p}, {"route", r}})};
+    return std::make_pair(std::make_tuple(p, status, r), series);
+  });
 }
 
 void GatewayMetrics::request_finished(std::string_view path, unsigned status,

@@ -2,14 +2,13 @@
 // GatewayMetrics: every metric the gateway records, declared in one place. Thread-safe (the
 // registry is); one instance per Server, shared by its workers.
 
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 
 #include "hearth/core/metrics.hpp"
+#include "hearth/core/read_mostly_map.hpp"
 
 namespace hearth::gateway::detail {
 
@@ -39,8 +38,7 @@ class GatewayMetrics {
   MetricsRegistry::Series& in_flight_;
   MetricsRegistry::Series& connections_;
   MetricsRegistry::Series& rejected_;
-  std::mutex mutex_;
-  std::map<std::tuple<std::string, unsigned, std::string>, Outcome, std::less<>> outcomes_;
+  ReadMostlyMap<std::tuple<std::string, unsigned, std::string>, Outcome> outcomes_;
 };
 
 }  // namespace hearth::gateway::detail

@@ -26,13 +26,13 @@ RouterMetrics::RouterMetrics(MetricsRegistry& registry) : registry_(registry) {
 }
 
 const RouterMetrics::UpstreamSeries& RouterMetrics::upstream_series(std::string_view upstream) {
-  std::lock_guard lock(mutex_);
-  auto it = upstreams_.find(upstream);
-  if (it != upstreams_.end()) return it->second;
-  const std::string name(upstream);
-  const UpstreamSeries series{&registry_.series(kAttempts, {{"upstream", name}, {"outcome", "ok"}}),
-                              &registry_.series(kBreaker, {{"upstream", name}})};
-  return upstreams_.emplace(name, series).first->second;
+  return upstreams_.find_or_add(upstream, [&] {
+    const std::string name(upstream);
+    const UpstreamSeries series{
+        &registry_.series(kAttempts, {{"upstream", name}, {"outcome", "ok"}}),
+        &registry_.series(kBreaker, {{"upstream", name}})};
+    return std::make_pair(name, series);
+  });
 }
 
 void RouterMetrics::attempt_succeeded(std::string_view upstream) {

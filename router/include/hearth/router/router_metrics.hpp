@@ -2,13 +2,12 @@
 // RouterMetrics: the router's counters in the shared registry (upstream outcomes, retries,
 // failovers, breaker states). Construct once; thread-safe like the registry.
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "hearth/core/error.hpp"
 #include "hearth/core/metrics.hpp"
+#include "hearth/core/read_mostly_map.hpp"
 #include "hearth/router/circuit_breaker.hpp"
 
 namespace hearth::router {
@@ -32,8 +31,7 @@ class RouterMetrics {
   const UpstreamSeries& upstream_series(std::string_view upstream);
 
   MetricsRegistry& registry_;
-  std::mutex mutex_;
-  std::map<std::string, UpstreamSeries, std::less<>> upstreams_;
+  ReadMostlyMap<std::string, UpstreamSeries> upstreams_;
 };
 
 }  // namespace hearth::router
