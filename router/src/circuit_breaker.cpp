@@ -61,6 +61,8 @@ void CircuitBreaker::record_abandoned() {
 }
 
 CircuitBreaker::State CircuitBreaker::state() const {
+  if (healthy_.load(std::memory_order_acquire))
+    return State::Closed;  // the router asks per request
   std::lock_guard lock(mutex_);
   return state_locked();
 }
