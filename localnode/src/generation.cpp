@@ -5,7 +5,9 @@
 namespace hearth::localnode {
 
 Generation::Output Generation::take() {
-  std::lock_guard lock(mutex_);
+  // Never wait for the engine: it notifies again once it lets go.
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return {};
   Output out = pending_;
   pending_.text.clear();  // the text is handed over once; the finish stays
   return out;

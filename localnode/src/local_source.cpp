@@ -1,14 +1,17 @@
 #include "hearth/localnode/local_source.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "hearth/localnode/openai_job.hpp"
 
@@ -23,10 +26,36 @@ struct CancelOnExit {
   ~CancelOnExit() { generation->cancel(); }
 };
 
+// How the engine tells the I/O thread that a generation has news, without a lock that the
+// I/O thread also takes: an eventfd, written by the engine (a system call) and read by the
+// relay through its own descriptor. A low-priority engine thread preempted while holding the
+// io_context's queue lock (asio::post) or any other would stall the whole I/O thread behind it.
+// The engine's side keeps the file open as long as it may still ring.
+class Doorbell {
+ public:
+  Doorbell() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  ~Doorbell() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Doorbell(const Doorbell&) = delete;
+  Doorbell& operator=(const Doorbell&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  void ring() const {
+    const uint64_t one = 1;
+    (void)!write(fd_, &one, sizeof one);  // a full counter (never, in practice) still wakes
+  }
+
+ private:
+  int fd_;
+};
+
 // Relays the generation's output until it is done, the sink fails, or the coroutine is
-// cancelled. `wake` is cancelled (from the engine, through the executor) whenever there is news.
-Task<Status> relay(Generation& gen, asio::steady_timer& wake, const ChatRequest& request,
-                   const ResponseHead& head, CompletionSink& sink) {
+// cancelled. `doorbell` becomes readable whenever the engine has news; reading it takes
+// every ring since the last read, so none is lost while the relay sends.
+Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell,
+                   const ChatRequest& request, const ResponseHead& head, CompletionSink& sink) {
   auto cancellation = co_await asio::this_coro::cancellation_state;
   std::string text;
   bool first = true;
@@ -34,14 +63,16 @@ Task<Status> relay(Generation& gen, asio::steady_timer& wake, const ChatRequest&
     if (cancellation.cancelled() != asio::cancellation_type::none) {
       co_return make_error(ErrorCode::Cancelled, "The request was cancelled.");
     }
-    // Take what is new, and wait only when there is nothing: a wake-up posted while this
-    // coroutine was busy (sending) finds no wait to end, so the next take() must come first.
+    // Take what is new, and wait only when there is nothing (or the engine holds the
+    // generation: it rings once it lets go).
     Generation::Output out = gen.take();
     if (out.error) co_return *out.error;
     if (out.text.empty() && !out.done) {
-      wake.expires_at(asio::steady_timer::time_point::max());
-      auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      (void)ec;  // woken by the engine, or cancelled: the loop looks at both
+      uint64_t rings = 0;
+      auto [ec, n] = co_await doorbell.async_read_some(asio::buffer(&rings, sizeof rings),
+                                                       asio::as_tuple(asio::use_awaitable));
+      (void)ec;  // rung by the engine, or cancelled: the loop looks at both
+      (void)n;
       continue;
     }
     const Usage usage{out.prompt_tokens, out.completion_tokens, out.prompt_tokens + out.completion_tokens};
@@ -96,14 +127,11 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
   if (!job) co_return std::move(job).error();
 
   // Submit: admitted or refused at once.
-  auto executor = co_await asio::this_coro::executor;
-  auto wake = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  std::weak_ptr<asio::steady_timer> weak_wake = wake;
-  auto submitted = scheduler->submit(std::move(job).value(), [executor, weak_wake] {
-    asio::post(executor, [weak_wake] {
-      if (auto timer = weak_wake.lock()) timer->cancel();
-    });
-  });
+  auto bell = std::make_shared<const Doorbell>();
+  if (!bell->ok())
+    co_return make_error(ErrorCode::Internal,
+                         "The local node could not create a wake-up descriptor.");
+  auto submitted = scheduler->submit(std::move(job).value(), [bell] { bell->ring(); });
   if (!submitted) {
     Error refused = std::move(submitted).error();
     if (refused.code == ErrorCode::ContextLengthExceeded) {
@@ -112,6 +140,12 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
     co_return refused;
   }
   const CancelOnExit guard{*submitted};
+  // The relay's own descriptor of the doorbell: closing it leaves the engine's side open.
+  const int reader = dup(bell->fd());
+  if (reader < 0)
+    co_return make_error(ErrorCode::Internal,
+                         "The local node could not create a wake-up descriptor.");
+  asio::posix::stream_descriptor doorbell(co_await asio::this_coro::executor, reader);
 
   const bool chat = request.endpoint == Endpoint::ChatCompletions;
   const ResponseHead head{(chat ? "chatcmpl-" : "cmpl-") + context.request_id,
@@ -124,7 +158,7 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
   Status result;
   std::exception_ptr failure;
   try {
-    result = co_await relay(**submitted, *wake, request, head, sink);
+    result = co_await relay(**submitted, doorbell, request, head, sink);
   } catch (...) {
     failure = std::current_exception();
   }

@@ -31,7 +31,8 @@ class Generation {
     uint32_t completion_tokens = 0;
   };
 
-  // Consumer: what is new since the last call.
+  // Consumer: what is new since the last call; nothing while the engine is changing it (the
+  // consumer never waits for the engine, which notifies after every change).
   Output take();
   void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
