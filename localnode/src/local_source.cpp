@@ -5,6 +5,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -71,8 +72,12 @@ Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell,
       uint64_t rings = 0;
       auto [ec, n] = co_await doorbell.async_read_some(asio::buffer(&rings, sizeof rings),
                                                        asio::as_tuple(asio::use_awaitable));
-      (void)ec;  // rung by the engine, or cancelled: the loop looks at both
       (void)n;
+      // Rung by the engine, or cancelled (the loop looks); anything else would spin.
+      if (ec && ec != asio::error::operation_aborted) {
+        co_return make_error(ErrorCode::Internal,
+                             "The local node's wake-up failed: " + ec.message());
+      }
       continue;
     }
     const Usage usage{out.prompt_tokens, out.completion_tokens, out.prompt_tokens + out.completion_tokens};
