@@ -132,10 +132,11 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
   if (!job) co_return std::move(job).error();
 
   // Submit: admitted or refused at once.
+  const auto no_doorbell = [] {
+    return make_error(ErrorCode::Internal, "The local node could not create a wake-up descriptor.");
+  };
   auto bell = std::make_shared<const Doorbell>();
-  if (!bell->ok())
-    co_return make_error(ErrorCode::Internal,
-                         "The local node could not create a wake-up descriptor.");
+  if (!bell->ok()) co_return no_doorbell();
   auto submitted = scheduler->submit(std::move(job).value(), [bell] { bell->ring(); });
   if (!submitted) {
     Error refused = std::move(submitted).error();
@@ -147,9 +148,7 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
   const CancelOnExit guard{*submitted};
   // The relay's own descriptor of the doorbell: closing it leaves the engine's side open.
   const int reader = dup(bell->fd());
-  if (reader < 0)
-    co_return make_error(ErrorCode::Internal,
-                         "The local node could not create a wake-up descriptor.");
+  if (reader < 0) co_return no_doorbell();
   asio::posix::stream_descriptor doorbell(co_await asio::this_coro::executor, reader);
 
   const bool chat = request.endpoint == Endpoint::ChatCompletions;

@@ -4,7 +4,8 @@
 // cost. After `open_for` one probe request is let through (half-open); its outcome closes
 // or re-opens the breaker. A closed breaker with no failure (every request, while the
 // upstream is healthy) is read and kept without the lock: two I/O threads proxying to one
-// upstream would otherwise take it twice per request, and wait on each other.
+// upstream would otherwise take it three times per request (try_acquire, record_success, and
+// state for the gauge), and wait on each other.
 
 #include <atomic>
 #include <mutex>
