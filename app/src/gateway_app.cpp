@@ -35,7 +35,9 @@ namespace {
 // One thread's world: its io_context, HTTP client, upstream sources, cache connections and
 // router.
 struct Worker {
-  asio::io_context io{1};
+  // Only this worker's thread runs `io` and touches its sockets and timers (other threads only
+  // post to it), so the reactor needs no per-socket lock.
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
       asio::make_work_guard(io)};
   std::unique_ptr<upstream::HttpClient> http;

@@ -55,8 +55,8 @@ class Doorbell {
 // Relays the generation's output until it is done, the sink fails, or the coroutine is
 // cancelled. `doorbell` becomes readable whenever the engine has news; reading it takes
 // every ring since the last read, so none is lost while the relay sends.
-Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell,
-                   const ChatRequest& request, const ResponseHead& head, CompletionSink& sink) {
+Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell, bool stream,
+                   bool include_usage, const ResponseHead& head, CompletionSink& sink) {
   auto cancellation = co_await asio::this_coro::cancellation_state;
   std::string text;
   bool first = true;
@@ -81,7 +81,7 @@ Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell,
       continue;
     }
     const Usage usage{out.prompt_tokens, out.completion_tokens, out.prompt_tokens + out.completion_tokens};
-    if (request.stream) {
+    if (stream) {
       std::vector<CompletionChunk> chunks;
       if (!out.text.empty() || (out.done && first)) {
         chunks.push_back({chunk_object(head, out.text, first, nullptr)});
@@ -89,7 +89,7 @@ Task<Status> relay(Generation& gen, asio::posix::stream_descriptor& doorbell,
       }
       if (out.done) {
         chunks.push_back({chunk_object(head, "", false, &out.reason)});
-        if (request.include_usage) chunks.push_back({usage_chunk_object(head, usage)});
+        if (include_usage) chunks.push_back({usage_chunk_object(head, usage)});
       }
       if (!chunks.empty()) {
         Status sent = co_await sink.send_chunks(chunks);
@@ -114,9 +114,11 @@ LocalSource::LocalSource(std::map<std::string, LocalModel*, std::less<>> models,
 
 Task<Status> LocalSource::complete(const ChatRequest& request, const RequestContext& context,
                                    CompletionSink& sink) {
-  auto it = models_.find(request.model);
+  const std::string_view name = target_model(request, context);
+  auto it = models_.find(name);
   if (it == models_.end()) {
-    co_return make_error(ErrorCode::ModelNotFound, "No local model is named '" + request.model + "'.", "model");
+    co_return make_error(ErrorCode::ModelNotFound,
+                         "No local model is named '" + std::string(name) + "'.", "model");
   }
   LocalModel& model = *it->second;
   Scheduler* scheduler = model.scheduler();
@@ -153,7 +155,8 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
 
   const bool chat = request.endpoint == Endpoint::ChatCompletions;
   const ResponseHead head{(chat ? "chatcmpl-" : "cmpl-") + context.request_id,
-                          static_cast<int64_t>(std::time(nullptr)), request.model, request.endpoint};
+                          static_cast<int64_t>(std::time(nullptr)), std::string(name),
+                          request.endpoint};
 
   // Cancellation must reach us as a result, not as an exception at the next co_await; the
   // setting belongs to the whole coroutine stack, so restore it on the way out.
@@ -162,7 +165,8 @@ Task<Status> LocalSource::complete(const ChatRequest& request, const RequestCont
   Status result;
   std::exception_ptr failure;
   try {
-    result = co_await relay(**submitted, doorbell, request, head, sink);
+    result = co_await relay(**submitted, doorbell, request.stream, wants_usage(request, context),
+                            head, sink);
   } catch (...) {
     failure = std::current_exception();
   }

@@ -26,13 +26,6 @@ Task<bool> wait_for(Duration delay) {
   co_return !ec;
 }
 
-ChatRequest for_candidate(const ChatRequest& request, const Candidate& candidate, bool force_usage) {
-  ChatRequest copy = request;
-  copy.model = candidate.model;
-  if (force_usage && copy.stream) copy.include_usage = true;
-  return copy;
-}
-
 // What a public model name stands for, for cache keys: its candidates in order.
 std::string resolved_route(const ModelRoute& route) {
   std::string resolved;
@@ -184,9 +177,7 @@ Task<Status> Router::send_to_cloud(CompletionSource& source, const ChatRequest& 
 
   // Audited: the upstream hands its bytes to the guard before sending them; usage is asked
   // for (and hidden again when nobody else wanted it) so the outcome can count tokens.
-  ChatRequest metered = attempt;
-  const bool hide_usage = attempt.stream && !attempt.include_usage;
-  if (attempt.stream) metered.include_usage = true;
+  const bool hide_usage = attempt.stream && !wants_usage(attempt, context);
   MeteringSink metering(toward_client, hide_usage);
   AuditedEgress guard(*compliance_.audit,
                       policies::EgressTarget{context.request_id, context.app, context.team, candidate.target, "",
@@ -194,8 +185,9 @@ Task<Status> Router::send_to_cloud(CompletionSource& source, const ChatRequest& 
                       plan.verdict, redactions, compliance_.include_content);
   RequestContext guarded = context;
   guarded.egress_guard = &guard;
+  guarded.force_usage = true;
   audit.started = clock_.now();
-  Status status = co_await source.complete(metered, guarded, metering);
+  Status status = co_await source.complete(attempt, guarded, metering);
   if (status.ok() && restoring) status = co_await restoring->finish();
   audit.sent = guard.sent();
   audit.bytes = metering.bytes();
@@ -229,6 +221,8 @@ void Router::record_outcome(const RequestContext& context, const Plan& plan, con
 Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, const RequestContext& context,
                                     CompletionSink& sink, bool force_usage) {
   const ModelRoute* route = plan.route;
+  RequestContext attempt_context = context;  // names each candidate's model in turn
+  attempt_context.force_usage = force_usage;
   std::optional<Error> last_error;
   std::optional<Duration> soonest_probe;
   for (const Candidate& candidate : route->candidates) {
@@ -253,7 +247,8 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
       outgoing = &(*plan.redacted)->request;
     }
     if (last_error) metrics_.failed_over(route->name);  // an earlier candidate failed
-    ChatRequest attempt = for_candidate(*outgoing, candidate, force_usage);
+    const ChatRequest& attempt = *outgoing;
+    attempt_context.target_model = candidate.model;
 
     for (int retries = 0;; ++retries) {
       if (time_left(context) <= Duration::zero()) {
@@ -270,9 +265,10 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
       AttemptAudit audit;
       Status status;
       if (cloud) {
-        status = co_await send_to_cloud(*source, attempt, context, sink, plan, candidate, audit);
+        status =
+            co_await send_to_cloud(*source, attempt, attempt_context, sink, plan, candidate, audit);
       } else {
-        status = co_await source->complete(attempt, context, sink);
+        status = co_await source->complete(attempt, attempt_context, sink);
       }
       if (status.ok()) {
         if (audit.sent) record_outcome(context, plan, candidate, audit, status, false);

@@ -77,14 +77,14 @@ Task<Status> ScriptedSource::complete(const ChatRequest& request, const RequestC
     if (script.wait_before_completion) co_return co_await wait_for_cancel();
     co_await pause(script.chunk_delay);
     // Named, not a temporary inside co_await: GCC 12 may destroy such temporaries twice.
-    const Completion completion{completion_body(request.model)};
+    const Completion completion{completion_body(std::string(target_model(request, context)))};
     co_return co_await sink.send_completion(completion);
   }
 
   for (int i = 0; i < script.chunks; ++i) {
     co_await pause(script.chunk_delay);
-    Json chunk = chunk_body(request.model, i);
-    if (request.include_usage && i + 1 == script.chunks) {
+    Json chunk = chunk_body(std::string(target_model(request, context)), i);
+    if (wants_usage(request, context) && i + 1 == script.chunks) {
       chunk["usage"] = {{"prompt_tokens", 7}, {"completion_tokens", script.chunks},
                         {"total_tokens", 7 + script.chunks}};
     }

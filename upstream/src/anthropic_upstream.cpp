@@ -20,10 +20,9 @@ int64_t unix_now() {
 // Translates Anthropic stream events into OpenAI chunks and sends them to the sink.
 class AnthropicStreamConsumer final : public SseConsumer {
  public:
-  AnthropicStreamConsumer(const ChatRequest& request, CompletionSink& sink, std::string route)
-      : translator_(request.endpoint, request.include_usage, unix_now()),
-        sink_(sink),
-        route_(std::move(route)) {}
+  AnthropicStreamConsumer(Endpoint endpoint, bool include_usage, CompletionSink& sink,
+                          std::string route)
+      : translator_(endpoint, include_usage, unix_now()), sink_(sink), route_(std::move(route)) {}
 
   Task<Status> on_events(std::span<SseEvent> events) override {
     chunks_.clear();
@@ -69,6 +68,8 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
                                          CompletionSink& sink) {
   auto body = to_anthropic_request(request);
   if (!body) co_return std::move(body).error();
+  const std::string_view model = target_model(request, context);
+  (*body)["model"] = model;
 
   HttpRequest http;
   http.url = join_url(config_.base_url, "/v1/messages");
@@ -81,7 +82,7 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   http.timeouts = config_.timeouts;
   // The exact bytes are known now: the egress audit sees them before any leaves.
   if (context.egress_guard != nullptr) {
-    const Egress egress{http.url, request.model, http.body};
+    const Egress egress{http.url, model, http.body};
     Status allowed = co_await context.egress_guard->before_send(egress);
     if (!allowed) co_return allowed;
   }
@@ -89,7 +90,7 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
   const std::string route = "upstream:" + config_.name;
   if (request.stream) {
-    AnthropicStreamConsumer consumer(request, sink, route);
+    AnthropicStreamConsumer consumer(request.endpoint, wants_usage(request, context), sink, route);
     co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
   }
   Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);

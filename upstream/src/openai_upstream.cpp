@@ -67,12 +67,12 @@ class OpenAiStreamConsumer final : public SseConsumer {
 
 // Whether the client's bytes already say what this call needs about streaming, so that only
 // the model has to change in them.
-bool text_says_enough(const ChatRequest& request) {
+bool text_says_enough(const ChatRequest& request, bool include_usage) {
   if (request.body_text.empty()) return false;
   auto stream = request.body.find("stream");
   const bool body_streams = stream != request.body.end() && stream->is_boolean() && stream->get<bool>();
   if (body_streams != request.stream) return false;
-  if (!request.include_usage) return true;
+  if (!include_usage) return true;
   auto options = request.body.find("stream_options");
   if (options == request.body.end() || !options->is_object()) return false;
   auto usage = options->find("include_usage");
@@ -81,17 +81,17 @@ bool text_says_enough(const ChatRequest& request) {
 
 // The body for the upstream: the client's bytes with the model spliced in where they say
 // enough, else the client's JSON with hearth's fields set.
-std::string upstream_body(const ChatRequest& request) {
-  if (text_says_enough(request)) {
-    if (auto spliced = with_string_member(request.body_text, "model", request.model)) {
+std::string upstream_body(const ChatRequest& request, std::string_view model, bool include_usage) {
+  if (text_says_enough(request, include_usage)) {
+    if (auto spliced = with_string_member(request.body_text, "model", model)) {
       return std::move(*spliced);
     }
   }
   Json body = request.body;
-  body["model"] = request.model;
+  body["model"] = model;
   if (request.stream) {
     body["stream"] = true;
-    if (request.include_usage) {
+    if (include_usage) {
       if (!body["stream_options"].is_object()) body["stream_options"] = Json::object();
       body["stream_options"]["include_usage"] = true;
     }
@@ -120,11 +120,12 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
   if (!config_.api_key.empty()) http.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
   for (const auto& header : config_.extra_headers) http.headers.push_back(header);
-  http.body = upstream_body(request);
+  const std::string_view model = target_model(request, context);
+  http.body = upstream_body(request, model, wants_usage(request, context));
   http.timeouts = config_.timeouts;
   // The exact bytes are known now: the egress audit sees them before any leaves.
   if (context.egress_guard != nullptr) {
-    const Egress egress{http.url, request.model, http.body};
+    const Egress egress{http.url, model, http.body};
     Status allowed = co_await context.egress_guard->before_send(egress);
     if (!allowed) co_return allowed;
   }

@@ -31,9 +31,10 @@ std::vector<Json> finished_stream() {
 // Answers every request with a finished completion (or stream), and counts the calls.
 class CountingSource final : public CompletionSource {
  public:
-  Task<Status> complete(const ChatRequest& request, const RequestContext&, CompletionSink& sink) override {
+  Task<Status> complete(const ChatRequest& request, const RequestContext& context,
+                        CompletionSink& sink) override {
     ++calls;
-    saw_include_usage = request.include_usage;
+    saw_include_usage = wants_usage(request, context);
     if (!request.stream) {
       const Completion completion{finished_body()};
       co_return co_await sink.send_completion(completion);

@@ -53,7 +53,8 @@ class EchoUpstream final : public CompletionSource {
   Task<Status> complete(const ChatRequest& request, const RequestContext& context, CompletionSink& sink) override {
     std::string body = request.body_text.empty() ? dump_json(request.body) : request.body_text;
     if (context.egress_guard != nullptr) {
-      const Egress egress{"https://api.example.com/v1/chat/completions", request.model, body};
+      const Egress egress{"https://api.example.com/v1/chat/completions",
+                          target_model(request, context), body};
       Status allowed = co_await context.egress_guard->before_send(egress);
       if (!allowed) co_return allowed;
     }

@@ -28,9 +28,9 @@ class StepSource final : public CompletionSource {
   StepSource() = default;
   StepSource(std::initializer_list<Step> steps) : steps_(steps) {}
 
-  Task<Status> complete(const ChatRequest& request, const RequestContext&,
+  Task<Status> complete(const ChatRequest& request, const RequestContext& context,
                         CompletionSink& sink) override {
-    seen_models.push_back(request.model);
+    seen_models.emplace_back(target_model(request, context));
     Step step = steps_.empty() ? StepSource::Step{} : steps_.front();
     if (!steps_.empty()) steps_.pop_front();
     // Named locals: g++ 12 may destroy a temporary in a co_await expression twice.

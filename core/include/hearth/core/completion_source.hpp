@@ -45,7 +45,22 @@ struct RequestContext {
   TimePoint deadline = TimePoint::max();
   std::map<std::string, std::string> headers;  // the client's x-* headers, names lower-cased
   EgressGuard* egress_guard = nullptr;         // set by the router for audited egress
+
+  // Set by the router for each candidate it tries, so that no attempt copies the request. A
+  // source called directly sees the defaults: the request as it is.
+  std::string_view target_model{};  // the candidate's name for the model; empty: request.model
+  bool force_usage = false;         // a stream carries its usage even if the client did not ask
 };
+
+// The model name a source sends to its target.
+inline std::string_view target_model(const ChatRequest& request, const RequestContext& context) {
+  return context.target_model.empty() ? std::string_view(request.model) : context.target_model;
+}
+
+// Whether a streamed answer should end with its usage chunk.
+inline bool wants_usage(const ChatRequest& request, const RequestContext& context) {
+  return request.include_usage || (request.stream && context.force_usage);
+}
 
 class CompletionSink {
  public:
