@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "hearth/core/json_parse.hpp"
 
@@ -50,9 +52,8 @@ std::optional<int64_t> as_positive_int(const Json& value) {
   return std::nullopt;
 }
 
-std::optional<Error> check_number_range(const Json& object, const char* name, double low,
+std::optional<Error> check_number_range(const Json* value, const char* name, double low,
                                         double high) {
-  const Json* value = member(object, name);
   if (value == nullptr) return std::nullopt;
   if (!value->is_number()) {
     return invalid("'"s + name + "' must be a number, not " + type_name(*value) + ".", name);
@@ -75,12 +76,15 @@ bool is_known_role(std::string_view role) {
   return false;
 }
 
-std::optional<Error> check_content(const Json& message, std::string_view role,
-                                   const std::string& where) {
-  const Json* content = member(message, "content");
-  const std::string param = where + ".content";
+// "messages[i]", for an error's message and param.
+std::string message_param(size_t i) {
+  return "messages[" + std::to_string(i) + "]";
+}
+
+std::optional<Error> check_content(const Json* content, std::string_view role, size_t i) {
   if (content == nullptr) {
     if (role == "assistant") return std::nullopt;  // tool calls only
+    const std::string param = message_param(i) + ".content";
     return invalid("'" + param + "' is required for role '" + std::string(role) + "'.", param);
   }
   if (content->is_string()) return std::nullopt;
@@ -89,19 +93,19 @@ std::optional<Error> check_content(const Json& message, std::string_view role,
       const Json& part = (*content)[j];
       auto type = part.is_object() ? part.find("type") : part.end();
       if (!part.is_object() || type == part.end() || !type->is_string()) {
-        const std::string part_param = param + "[" + std::to_string(j) + "]";
+        const std::string part_param = message_param(i) + ".content[" + std::to_string(j) + "]";
         return invalid("'" + part_param + "' must be an object with a string 'type'.", part_param);
       }
     }
     return std::nullopt;
   }
+  const std::string param = message_param(i) + ".content";
   return invalid("'" + param + "' must be a string or an array of content parts, not " +
                      type_name(*content) + ".",
                  param);
 }
 
-Result<std::vector<ChatMessage>> decode_messages(const Json& body) {
-  const Json* messages = member(body, "messages");
+Result<std::vector<ChatMessage>> decode_messages(const Json* messages) {
   if (messages == nullptr) return invalid("'messages' is a required property.", "messages");
   if (!messages->is_array() || messages->empty()) {
     return invalid("'messages' must be a non-empty array.", "messages");
@@ -110,19 +114,20 @@ Result<std::vector<ChatMessage>> decode_messages(const Json& body) {
   out.reserve(messages->size());
   for (size_t i = 0; i < messages->size(); ++i) {
     const Json& message = (*messages)[i];
-    const std::string where = "messages[" + std::to_string(i) + "]";
     if (!message.is_object()) {
+      const std::string where = message_param(i);
       return invalid("'" + where + "' must be an object, not " + type_name(message) + ".", where);
     }
     const Json* role = member(message, "role");
     if (role == nullptr || !role->is_string() || !is_known_role(role->get_ref<const std::string&>())) {
+      const std::string where = message_param(i);
       return invalid("'" + where +
                          ".role' must be one of system, user, assistant, tool, developer.",
                      where + ".role");
     }
     const auto& role_name = role->get_ref<const std::string&>();
-    if (auto error = check_content(message, role_name, where)) return *error;
     const Json* content = member(message, "content");
+    if (auto error = check_content(content, role_name, i)) return *error;
     out.push_back(ChatMessage{role_name, content ? *content : Json(nullptr)});
   }
   return out;
@@ -136,8 +141,7 @@ bool is_token_array(const Json& value) {
   return true;
 }
 
-std::optional<Error> check_prompt(const Json& body) {
-  const Json* prompt = member(body, "prompt");
+std::optional<Error> check_prompt(const Json* prompt) {
   if (prompt == nullptr) return invalid("'prompt' is a required property.", "prompt");
   if (prompt->is_string()) return std::nullopt;
   if (prompt->is_array() && !prompt->empty()) {
@@ -149,6 +153,42 @@ std::optional<Error> check_prompt(const Json& body) {
   }
   return invalid("'prompt' must be a string, an array of strings, or an array of tokens.",
                  "prompt");
+}
+
+// The top-level members decode_request reads, found in one pass over the body rather than a
+// map lookup each. A null member counts as absent.
+struct RequestMembers {
+  const Json* model = nullptr;
+  const Json* messages = nullptr;
+  const Json* prompt = nullptr;
+  const Json* stream = nullptr;
+  const Json* stream_options = nullptr;
+  const Json* max_tokens = nullptr;
+  const Json* max_completion_tokens = nullptr;
+  const Json* temperature = nullptr;
+  const Json* top_p = nullptr;
+  const Json* n = nullptr;
+};
+
+RequestMembers find_members(const Json& body) {
+  RequestMembers found;
+  for (const auto& [key, value] : body.get_ref<const Json::object_t&>()) {
+    if (value.is_null()) continue;
+    const std::string_view name = key;
+    const Json** slot = name == "model"                   ? &found.model
+                        : name == "messages"              ? &found.messages
+                        : name == "prompt"                ? &found.prompt
+                        : name == "stream"                ? &found.stream
+                        : name == "stream_options"        ? &found.stream_options
+                        : name == "max_tokens"            ? &found.max_tokens
+                        : name == "max_completion_tokens" ? &found.max_completion_tokens
+                        : name == "temperature"           ? &found.temperature
+                        : name == "top_p"                 ? &found.top_p
+                        : name == "n"                     ? &found.n
+                                                          : nullptr;
+    if (slot != nullptr) *slot = &value;
+  }
+  return found;
 }
 
 }  // namespace
@@ -199,9 +239,10 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
 
   ChatRequest request;
   request.endpoint = endpoint;
+  const RequestMembers members = find_members(json);
 
   // The model name.
-  const Json* model = member(json, "model");
+  const Json* model = members.model;
   if (model == nullptr) return invalid("You must provide a model parameter.", "model");
   if (!model->is_string() || model->get_ref<const std::string&>().empty()) {
     return invalid("'model' must be a non-empty string.", "model");
@@ -210,21 +251,21 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
 
   // What to complete.
   if (endpoint == Endpoint::ChatCompletions) {
-    auto messages = decode_messages(json);
+    auto messages = decode_messages(members.messages);
     if (!messages) return std::move(messages).error();
     request.messages = std::move(*messages);
-  } else if (auto error = check_prompt(json)) {
+  } else if (auto error = check_prompt(members.prompt)) {
     return *error;
   }
 
   // Streaming.
-  if (const Json* stream = member(json, "stream")) {
+  if (const Json* stream = members.stream) {
     if (!stream->is_boolean()) {
       return invalid("'stream' must be a boolean, not " + type_name(*stream) + ".", "stream");
     }
     request.stream = stream->get<bool>();
   }
-  if (const Json* options = member(json, "stream_options")) {
+  if (const Json* options = members.stream_options) {
     if (!options->is_object()) {
       return invalid("'stream_options' must be an object.", "stream_options");
     }
@@ -238,16 +279,16 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
   }
 
   // Sampling and length.
-  for (const char* name : {"max_tokens", "max_completion_tokens"}) {
-    const Json* value = member(json, name);
+  for (auto [name, value] : {std::pair{"max_tokens", members.max_tokens},
+                             std::pair{"max_completion_tokens", members.max_completion_tokens}}) {
     if (value == nullptr) continue;
     auto tokens = as_positive_int(*value);
     if (!tokens) return invalid("'"s + name + "' must be a positive integer.", name);
     request.max_tokens = tokens;  // max_completion_tokens, checked last, wins
   }
-  if (auto error = check_number_range(json, "temperature", 0, 2)) return *error;
-  if (auto error = check_number_range(json, "top_p", 0, 1)) return *error;
-  if (const Json* n = member(json, "n"); n != nullptr && !as_positive_int(*n)) {
+  if (auto error = check_number_range(members.temperature, "temperature", 0, 2)) return *error;
+  if (auto error = check_number_range(members.top_p, "top_p", 0, 1)) return *error;
+  if (const Json* n = members.n; n != nullptr && !as_positive_int(*n)) {
     return invalid("'n' must be an integer of at least 1.", "n");
   }
 

@@ -14,8 +14,7 @@ namespace {
 // re-serialised), until [DONE]. The chunks of one read go out in one write.
 class OpenAiStreamConsumer final : public SseConsumer {
  public:
-  OpenAiStreamConsumer(CompletionSink& sink, std::string route)
-      : sink_(sink), route_(std::move(route)) {
+  OpenAiStreamConsumer(CompletionSink& sink, std::string_view route) : sink_(sink), route_(route) {
     chunks_.reserve(16);  // the events of one read, without growing the vector each request
   }
 
@@ -59,7 +58,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   }
 
   CompletionSink& sink_;
-  std::string route_;
+  std::string_view route_;  // the upstream's, which outlives the call
   std::vector<CompletionChunk> chunks_;
   bool saw_done_ = false;
   bool finished_ = false;
@@ -104,7 +103,11 @@ std::string upstream_body(const ChatRequest& request, std::string_view model, bo
 }  // namespace
 
 OpenAiUpstream::OpenAiUpstream(UpstreamConfig config, HttpClient& client)
-    : config_(std::move(config)), client_(client) {}
+    : config_(std::move(config)),
+      client_(client),
+      chat_url_(join_url(config_.base_url, "/chat/completions")),
+      completions_url_(join_url(config_.base_url, "/completions")),
+      route_("upstream:" + config_.name) {}
 
 Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestContext& context,
                                       CompletionSink& sink) {
@@ -113,9 +116,8 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
     co_return make_error(ErrorCode::InvalidRequest, "the request body must be a JSON object");
   }
   HttpRequest http;
-  http.url = join_url(config_.base_url, request.endpoint == Endpoint::Completions
-                                            ? "/completions"
-                                            : "/chat/completions");
+  http.url = request.endpoint == Endpoint::Completions ? completions_url_ : chat_url_;
+  http.headers.reserve(3 + config_.extra_headers.size());
   http.headers.emplace_back("Content-Type", "application/json");
   http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
   if (!config_.api_key.empty()) http.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
@@ -131,14 +133,13 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   }
 
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
-  const std::string route = "upstream:" + config_.name;
   if (request.stream) {
-    OpenAiStreamConsumer consumer(sink, route);
+    OpenAiStreamConsumer consumer(sink, route_);
     co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
   }
   Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
   if (!answer) co_return std::move(answer).error();
-  sink.set_route(route);
+  sink.set_route(route_);
   const Completion out{std::move(answer).value()};
   Status sent = co_await sink.send_completion(out);
   co_return sent;

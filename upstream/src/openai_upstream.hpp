@@ -4,6 +4,8 @@
 // it, with `model` set to the upstream's model name; responses come back untouched.
 // Runs on the HttpClient's executor; holds no per-request state.
 
+#include <string>
+
 #include "hearth/core/completion_source.hpp"
 #include "hearth/upstream/http_client.hpp"
 #include "hearth/upstream/upstream_config.hpp"
@@ -22,6 +24,10 @@ class OpenAiUpstream final : public CompletionSource {
  private:
   UpstreamConfig config_;
   HttpClient& client_;
+  // Per upstream, not per request:
+  std::string chat_url_;         // base_url + /chat/completions
+  std::string completions_url_;  // base_url + /completions
+  std::string route_;            // upstream:<name>
 };
 
 }  // namespace hearth::upstream

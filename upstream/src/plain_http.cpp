@@ -361,10 +361,10 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
 
   HttpResponseHead response_head;
   response_head.status = parser->get().result_int();
+  response_head.headers.reserve(16);
   for (const auto& field : parser->get()) {
     std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    for (char& ch : name) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
     response_head.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   if (Status status = co_await handler.on_head(std::move(response_head)); !status) {
