@@ -85,7 +85,7 @@ class ObjectValidator {
     if (is_usage) scan_.usage = Usage{};
     skip_space();
     if (eat('}')) return true;
-    std::string key;
+    std::string_view key;
     while (true) {
       const bool track = depth == 0 || is_usage;
       if (p_ == end_ || *p_ != '"' || !string(track ? &key : nullptr)) return false;
@@ -150,9 +150,10 @@ class ObjectValidator {
     return length != 0;
   }
 
-  // A string; its raw bytes go to `out` when asked (a key we look at). A key spelled with
-  // escapes is decoded properly, rarely, by nlohmann.
-  bool string(std::string* out) {
+  // A string; `out` gets its text when asked (a key we look at): the bytes between the quotes,
+  // or, for a key spelled with escapes (rare), its decoding by nlohmann, valid until the next
+  // key is decoded.
+  bool string(std::string_view* out) {
     const char* begin = ++p_;
     bool escaped = false;
     while (true) {
@@ -191,14 +192,15 @@ class ObjectValidator {
     ++p_;
     if (out != nullptr) {
       if (!escaped) {
-        out->assign(raw);
+        *out = raw;
       } else {
         std::string quoted;
         quoted.reserve(raw.size() + 2);
         quoted += '"';
         quoted += raw;
         quoted += '"';
-        *out = Json::parse(quoted).get<std::string>();
+        unescaped_ = Json::parse(quoted).get<std::string>();
+        *out = unescaped_;
       }
     }
     return true;
@@ -245,6 +247,7 @@ class ObjectValidator {
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
+  std::string unescaped_;  // the last key that had escapes, decoded
 };
 
 }  // namespace

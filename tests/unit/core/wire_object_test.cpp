@@ -39,6 +39,16 @@ TEST(ScanJsonObject, NullMembersAndNestedNamesDoNotCount) {
   EXPECT_FALSE(scan->usage);
 }
 
+TEST(ScanJsonObject, NamesSpelledWithEscapesCountAsTheNamesTheyDecodeTo) {
+  auto scan = scan_json_object(
+      R"({"us\u0061ge":{"pr\u006fmpt_tokens":3,"completion_tokens":4},"\u0065rror":{"m":1}})");
+  ASSERT_TRUE(scan);
+  EXPECT_TRUE(scan->has_error);
+  ASSERT_TRUE(scan->usage);
+  EXPECT_EQ(scan->usage->prompt_tokens, 3);
+  EXPECT_EQ(scan->usage->completion_tokens, 4);
+}
+
 TEST(ScanJsonObject, RejectsWhatIsNotOneObject) {
   for (const char* text : {"", "   ", "[1,2]", "\"s\"", "3", "null", "{", "{\"a\":}", "{} {}",
                            "{\"a\":1,}", "{'a':1}", "{\"a\":1} x"}) {
