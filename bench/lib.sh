@@ -50,3 +50,32 @@ log: {level: warn, access_log: off}
 $3
 CONF
 }
+
+# Writes the config of nginx as a plain keep-alive reverse proxy on 127.0.0.1:$1 to the mock
+# upstream on port $2, into the folder $3 (its logs and pid go there too), with $4 worker
+# processes; "single" instead runs one process without a master (for valgrind).
+nginx_proxy_config() {
+  local workers="$4" extra=""
+  if [ "$workers" = single ]; then workers=1; extra="master_process off;"; fi
+  mkdir -p "$3/logs"
+  cat > "$3/nginx.conf" <<CONF
+$extra
+worker_processes $workers;
+pid $3/nginx.pid;
+error_log $3/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream mock { server 127.0.0.1:$2; keepalive 128; }
+  server {
+    listen 127.0.0.1:$1;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+CONF
+}

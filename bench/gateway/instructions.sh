@@ -37,26 +37,5 @@ echo "hearth: $(count "$hearth_port" "$hearth" serve --config "$tmp/hearth.yaml"
 
 # nginx as in run.sh, but one process, so that valgrind sees the worker.
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx/logs"
-cat > "$tmp/nginx/nginx.conf" <<CONF
-master_process off;
-daemon off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream mock { server 127.0.0.1:$mock_port; keepalive 128; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-CONF
-echo "nginx: $(count "$nginx_port" nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf")"
+nginx_proxy_config "$nginx_port" "$mock_port" "$tmp/nginx" single
+echo "nginx: $(count "$nginx_port" nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;')"

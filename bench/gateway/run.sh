@@ -18,26 +18,7 @@ mock_port=$(free_port); nginx_port=$(free_port); hearth_port=$(free_port)
 wait_port "$mock_port"
 
 # nginx as a plain keep-alive reverse proxy, two workers like hearth's two threads.
-mkdir -p "$tmp/nginx/logs"
-cat > "$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream mock { server 127.0.0.1:$mock_port; keepalive 128; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-CONF
+nginx_proxy_config "$nginx_port" "$mock_port" "$tmp/nginx" 2
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' & nginx_pid=$!; pids+=($nginx_pid)
 wait_port "$nginx_port"
 

@@ -261,8 +261,7 @@ std::string dump_json(const Json& value) {
 }
 
 WireObject WireObject::from_checked_text(std::string text, ObjectScan scan) {
-  WireObject object;
-  object.json_.reset();
+  WireObject object{FromText{}};
   object.text_ = std::move(text);
   object.scan_ = scan;
   return object;

@@ -1,13 +1,13 @@
 #include "http_sink.hpp"
 
 #include <array>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
+#include <utility>
 
 #include "hearth/gateway/openai_codec.hpp"
 #include "hearth/gateway/sse.hpp"
@@ -21,7 +21,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 }
 
 HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream)
-    : socket_(socket), head_(head), stream_(stream) {}
+    : socket_(socket), head_(std::move(head)), stream_(stream) {}
 
 void HttpSink::set_route(std::string_view route) {
   if (!committed_) route_.assign(route);

@@ -50,6 +50,9 @@ class WireObject {
   bool has_usage() const { return usage().has_value(); }
 
  private:
+  struct FromText {};
+  explicit WireObject(FromText) {}  // neither value nor text yet: from_checked_text fills it
+
   mutable std::optional<Json> json_;
   mutable std::optional<std::string> text_;
   std::optional<ObjectScan> scan_;
