@@ -46,6 +46,7 @@ void HttpSink::commit(BodyFraming framing) {
   head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
                                                              : "text/event-stream";
   head_text_.clear();
+  head_text_.reserve(320);  // the head append_head writes, without growing it step by step
 }
 
 Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {
@@ -60,6 +61,10 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
   if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
   if (chunks.empty()) co_return Status{};
   payload_.clear();
+  size_t bytes = 0;
+  for (const CompletionChunk& chunk : chunks)
+    bytes += chunk.data.text().size() + 8;  // "data: ", "\n\n"
+  payload_.reserve(bytes);
   for (const CompletionChunk& chunk : chunks) {
     if (auto usage = chunk.data.usage()) usage_ = usage;
     append_sse_data(payload_, chunk.data.text());
