@@ -29,6 +29,10 @@ cpu_ticks_named() {
   sum_ticks "${stats[@]}"
 }
 
+# Ticks this VM's CPUs waited while the hypervisor ran something else (steal time, all CPUs).
+# A run that loses speed with steal rising lost it to the host, not to what it measures.
+steal_ticks() { awk '$1 == "cpu" {print $9}' /proc/stat; }
+
 # user + system ticks summed over /proc/…/stat files (a thread gone meanwhile counts 0).
 sum_ticks() {
   local total=0 stat

@@ -64,27 +64,30 @@ start_hearth 60000 "[{name: bench, routes: [mock:mock]}, {name: big, routes: [lo
 proxy() {  # name → a Markdown row of wrk against the mock route; sets $rps
   # The I/O threads' CPU per request says whether the engine slows hearth's own proxying
   # (sharing caches and memory bandwidth), apart from what it takes from wrk and the mock.
-  local before after requests engine_before engine_after
+  local before after requests engine_before engine_after steal_before steal_after
   before=$(cpu_ticks_named "$hearth_pid" hearth-io)
   engine_before=$(engine_ticks)
+  steal_before=$(steal_ticks)
   STREAM=0 wrk -t2 -c32 -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" \
     "http://127.0.0.1:$hearth_port/v1/chat/completions" > "$tmp/wrk.txt" 2>&1
   after=$(cpu_ticks_named "$hearth_pid" hearth-io)
   engine_after=$(engine_ticks)
+  steal_after=$(steal_ticks)
   requests=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
-  printf '| %s | %s | %s | %s | %s µs | %s |\n' "$1" "$rps" \
+  printf '| %s | %s | %s | %s | %s µs | %s | %s |\n' "$1" "$rps" \
     "$(awk '$1=="50%" {print $2}' "$tmp/wrk.txt")" "$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")" \
     "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests ))" \
-    "$(( (engine_after - engine_before) * 1000 / $(getconf CLK_TCK) )) ms"
+    "$(( (engine_after - engine_before) * 1000 / $(getconf CLK_TCK) )) ms" \
+    "$(( (steal_after - steal_before) * 1000 / $(getconf CLK_TCK) )) ms"
 }
 engine_ticks() { echo $(( $(cpu_ticks_named "$hearth_pid" hearth-engine) + $(cpu_ticks_named "$hearth_pid" hearth-compute) )); }
 completion_tokens() { curl -s "127.0.0.1:$hearth_port/metrics" | awk '/^hearth_local_tokens_total\{.*completion/ {print $2}'; }
 # The host's speed drifts by more than the effect measured, so idle and busy alternate, PAIRS
 # times (default 3), and each busy run is compared with the idle run just before it.
 echo
-echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 | I/O threads CPU per request | engine CPU |'
-echo '|---|---|---|---|---|---|'
+echo '| proxy (wrk -c32 → hearth → mock) | requests/s | p50 | p99 | I/O threads CPU per request | engine CPU | host steal |'
+echo '|---|---|---|---|---|---|---|'
 kept=()
 tokens=0
 for _ in $(seq "${PAIRS:-3}"); do

@@ -1,13 +1,14 @@
 #include "http_sink.hpp"
 
 #include <array>
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
-#include <utility>
 
 #include "hearth/gateway/openai_codec.hpp"
 #include "hearth/gateway/sse.hpp"
@@ -61,9 +62,8 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
   if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
   if (chunks.empty()) co_return Status{};
   payload_.clear();
-  size_t bytes = 0;
-  for (const CompletionChunk& chunk : chunks)
-    bytes += chunk.data.text().size() + 8;  // "data: ", "\n\n"
+  size_t bytes = 0;  // each chunk's text, "data: " and "\n\n"
+  for (const CompletionChunk& chunk : chunks) bytes += chunk.data.text().size() + 8;
   payload_.reserve(bytes);
   for (const CompletionChunk& chunk : chunks) {
     if (auto usage = chunk.data.usage()) usage_ = usage;
