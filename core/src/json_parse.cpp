@@ -47,12 +47,9 @@ class Parser {
     switch (*p_) {
       case '{': return parse_object(out, depth + 1);
       case '[': return parse_array(out, depth + 1);
-      case '"': {
-        std::string text;
-        if (!parse_string(text)) return false;
-        out = std::move(text);
-        return true;
-      }
+      case '"':
+        out = Json::value_t::string;  // parsed into place: no temporary string to move
+        return parse_string(out.get_ref<std::string&>());
       case 't': out = true; return literal("true");
       case 'f': out = false; return literal("false");
       case 'n': out = nullptr; return literal("null");
@@ -78,9 +75,10 @@ class Parser {
       skip_space();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;
-      Json value;
+      // Parsed into its place in the map. Members mostly come sorted or few: the end is a good
+      // hint. A duplicate's value is parsed over the earlier one: the last wins, as in nlohmann.
+      Json& value = members.try_emplace(members.end(), std::move(key))->second;
       if (!parse_value(value, depth)) return false;
-      members[std::move(key)] = std::move(value);  // the last duplicate wins, as in nlohmann
       skip_space();
       if (p_ == end_) return false;
       if (*p_ == ',') {

@@ -36,6 +36,7 @@ TEST(ParseJson, AgreesWithNlohmannOnEdgeCases) {
       "1E+2", "1e-2", "123456789012345678", "18446744073709551615", "18446744073709551616",
       "-9223372036854775808", "-9223372036854775809", "1e400", "-1e400", "1e-400", "0.1",
       "\"plain\"", "true", "null", "\xEF\xBB\xBF{\"bom\":1}", "{\"a\":1,\"a\":2}",
+      R"({"a":{"b":[1]},"z":0,"a":"x"})", R"({"a":"long enough to be on the heap","a":[null]})",
       "{\"nested\":{\"deep\":[[[]]]}}",
       // strings
       R"("esc \" \\ \/ \b \f \n \r \t")", R"("\u0041\u00e9\u20ac")", R"("\ud83d\ude00")",
