@@ -165,6 +165,22 @@ TEST_P(HttpClientTest, TimesOutAHungUpstreamAndASilentStream) {
   EXPECT_NE(second.body_.find("data: "), std::string::npos);  // the chunk before the silence
 }
 
+TEST_P(HttpClientTest, AStreamThatKeepsComingOutlastsTheFirstByteTimeout) {
+  // Once the head is in, only the silence between chunks counts: the first-byte limit passing
+  // mid-stream (its timer may still be pending) must not end the transfer.
+  asio::io_context io;
+  FakeUpstream fake;
+  fake.enqueue(FakeBehavior::stream(6, std::chrono::milliseconds(100)));
+  HttpClient client(io.get_executor(), options());
+  HttpRequest request = post(fake, {{"model", "m"}, {"stream", true}});
+  request.timeouts.first_byte = Duration(250);
+  request.timeouts.between_chunks = Duration(400);
+  CollectingHandler handler;
+  Status status = run(io, client.send(request, handler));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_NE(handler.body_.find("[DONE]"), std::string::npos) << handler.body_;
+}
+
 TEST_P(HttpClientTest, ReportsAResetMidResponseAndARefusedConnection) {
   asio::io_context io;
   FakeUpstream fake;

@@ -110,15 +110,21 @@ Limit earliest(Limit a, Limit b) { return b.at < a.at ? b : a; }
 Error timed_out(const Limit& limit) { return timeout_error(limit.which, limit.length); }
 
 // Cancels the pending operation when the deadline passes, and remembers that it did, so the
-// operation's error reads as a timeout. One timer per transfer, re-armed per operation:
-// cheaper than racing each read against a timer in a parallel group. The handler holds only
-// the shared state, so a wake-up that was already queued when the watchdog was re-armed,
-// disarmed or destroyed finds a newer generation and does nothing.
+// operation's error reads as a timeout. One timer per transfer, and one wait on it at a time:
+// a new deadline no earlier than the pending wait's leaves the timer alone, and a wait that
+// ends before the deadline waits on, instead of a cancelled wait and a new one per operation.
+// Handlers hold only the shared state; the timer is reached through it while the watchdog
+// lives.
 class Watchdog {
  public:
   explicit Watchdog(const asio::any_io_executor& executor)
-      : timer_(executor), state_(std::make_shared<State>()) {}
-  ~Watchdog() { disarm(); }
+      : timer_(executor), state_(std::make_shared<State>()) {
+    state_->timer = &timer_;
+  }
+  ~Watchdog() {
+    disarm();
+    state_->timer = nullptr;  // the timer's destructor cancels the pending wait
+  }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
@@ -126,28 +132,45 @@ class Watchdog {
     State& state = *state_;
     state.fired = false;
     state.on_fire = std::move(on_fire);
-    const std::uint64_t generation = ++state.generation;
-    timer_.expires_at(deadline);
-    timer_.async_wait([state = state_, generation](const boost::system::error_code& ec) {
-      if (ec || state->generation != generation || !state->on_fire) return;
-      state->fired = true;
-      state->on_fire();
-    });
+    state.deadline = deadline;
+    if (state.waiting && state.waiting_until <= deadline) return;
+    wait_until(state_, deadline);
   }
 
-  void disarm() {
-    ++state_->generation;
-    state_->on_fire = nullptr;
-  }
+  // Nothing to watch until the next watch(); a pending wait stays and ends harmlessly.
+  void disarm() { state_->on_fire = nullptr; }
 
   bool fired() const { return state_->fired; }
 
  private:
   struct State {
-    std::uint64_t generation = 0;
+    asio::steady_timer* timer = nullptr;  // null once the watchdog is gone
+    TimePoint deadline{};                 // of the current watch
     bool fired = false;
-    std::function<void()> on_fire;
+    std::function<void()> on_fire;  // null: disarmed
+    bool waiting = false;           // a wait is pending on the timer
+    TimePoint waiting_until{};
+    std::uint64_t wait_id = 0;  // the pending wait's; earlier ones were superseded
   };
+
+  static void wait_until(const std::shared_ptr<State>& state, TimePoint at) {
+    const std::uint64_t id = ++state->wait_id;
+    state->waiting = true;
+    state->waiting_until = at;
+    state->timer->expires_at(at);  // a wait pending until later ends as superseded
+    state->timer->async_wait([state, id](const boost::system::error_code& ec) {
+      if (id != state->wait_id) return;
+      state->waiting = false;
+      if (ec || state->timer == nullptr || !state->on_fire) return;
+      if (SteadyClock::now() < state->deadline) {
+        wait_until(state, state->deadline);  // the deadline moved on since this wait began
+        return;
+      }
+      state->fired = true;
+      state->on_fire();
+    });
+  }
+
   asio::steady_timer timer_;
   std::shared_ptr<State> state_;
 };
