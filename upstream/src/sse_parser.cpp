@@ -61,11 +61,10 @@ void SseParser::process_line(std::string_view line, std::vector<SseEvent>& event
   if (line.empty()) {
     // Dispatch.
     if (has_data_) {
-      SseEvent event;
-      event.event = event_type_.empty() ? "message" : event_type_;
+      SseEvent& event = events.emplace_back();  // built in place; `event` is "message" already
+      if (!event_type_.empty()) event.event = event_type_;
       event.data = std::move(data_);
-      event.id = last_id_;
-      events.push_back(std::move(event));
+      if (!last_id_.empty()) event.id = last_id_;
     }
     data_.clear();
     has_data_ = false;
