@@ -21,8 +21,8 @@ int64_t unix_now() {
 class AnthropicStreamConsumer final : public SseConsumer {
  public:
   AnthropicStreamConsumer(Endpoint endpoint, bool include_usage, CompletionSink& sink,
-                          std::string route)
-      : translator_(endpoint, include_usage, unix_now()), sink_(sink), route_(std::move(route)) {}
+                          std::string_view route)
+      : translator_(endpoint, include_usage, unix_now()), sink_(sink), route_(route) {}
 
   Task<Status> on_events(std::span<SseEvent> events) override {
     chunks_.clear();
@@ -55,14 +55,17 @@ class AnthropicStreamConsumer final : public SseConsumer {
   AnthropicStreamTranslator translator_;
   std::vector<CompletionChunk> chunks_;
   CompletionSink& sink_;
-  std::string route_;
+  std::string_view route_;  // the upstream's, which outlives the call
   bool finished_ = false;  // only once the last chunk is out
 };
 
 }  // namespace
 
 AnthropicUpstream::AnthropicUpstream(UpstreamConfig config, HttpClient& client)
-    : config_(std::move(config)), client_(client) {}
+    : config_(std::move(config)),
+      client_(client),
+      messages_url_(join_url(config_.base_url, "/v1/messages")),
+      route_("upstream:" + config_.name) {}
 
 Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const RequestContext& context,
                                          CompletionSink& sink) {
@@ -72,7 +75,7 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   (*body)["model"] = model;
 
   HttpRequest http;
-  http.url = join_url(config_.base_url, "/v1/messages");
+  http.url = messages_url_;
   http.headers.emplace_back("Content-Type", "application/json");
   http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
   http.headers.emplace_back("anthropic-version", kApiVersion);
@@ -88,9 +91,8 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   }
 
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
-  const std::string route = "upstream:" + config_.name;
   if (request.stream) {
-    AnthropicStreamConsumer consumer(request.endpoint, wants_usage(request, context), sink, route);
+    AnthropicStreamConsumer consumer(request.endpoint, wants_usage(request, context), sink, route_);
     co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
   }
   Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
@@ -101,7 +103,7 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
     error.message.insert(9, config_.name + ": ");  // "upstream <name>: ..."
     co_return error;
   }
-  sink.set_route(route);
+  sink.set_route(route_);
   const Completion out{std::move(completion).value()};
   Status sent = co_await sink.send_completion(out);
   co_return sent;

@@ -4,6 +4,8 @@
 // OpenAI chat.completion / chunk (or text_completion) objects.
 // Runs on the HttpClient's executor; holds no per-request state.
 
+#include <string>
+
 #include "hearth/core/completion_source.hpp"
 #include "hearth/upstream/http_client.hpp"
 #include "hearth/upstream/upstream_config.hpp"
@@ -23,6 +25,9 @@ class AnthropicUpstream final : public CompletionSource {
  private:
   UpstreamConfig config_;
   HttpClient& client_;
+  // Per upstream, not per request:
+  std::string messages_url_;  // base_url + /v1/messages
+  std::string route_;         // upstream:<name>
 };
 
 }  // namespace hearth::upstream
