@@ -12,7 +12,8 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 
 # CPU time (user + system, in clock ticks) of processes and all their threads. CPU per
 # request is steadier than requests/s when the machine is shared, and it is what decides
-# throughput when the proxy is what saturates the cores.
+# throughput when the proxy is what saturates the cores. USER_ONLY=1 counts user time only:
+# the kernel's share of proxying is about the same for any proxy, the user share is its own.
 cpu_ticks() {
   local p stats=()
   for p in "$@"; do stats+=(/proc/"$p"/task/*/stat); done
@@ -33,11 +34,24 @@ cpu_ticks_named() {
 # A run that loses speed with steal rising lost it to the host, not to what it measures.
 steal_ticks() { awk '$1 == "cpu" {print $9}' /proc/stat; }
 
-# user + system ticks summed over /proc/…/stat files (a thread gone meanwhile counts 0).
+# user + system (USER_ONLY=1: user) ticks summed over /proc/…/stat files (a thread gone
+# meanwhile counts 0).
 sum_ticks() {
-  local total=0 stat
-  for stat in "$@"; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
+  local total=0 stat fields='$14 + $15'
+  [ "${USER_ONLY:-0}" = 1 ] && fields='$14'
+  for stat in "$@"; do total=$((total + $(awk "{print $fields}" "$stat" 2>/dev/null || echo 0))); done
   echo "$total"
+}
+
+# The median time to first byte of a streamed request to URL $1, in ms, over $2 (default 200)
+# sequential curl requests, each on a new connection.
+ttfb_ms() {
+  local body
+  body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
+  for _ in $(seq "${2:-200}"); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+      -H 'Authorization: Bearer bench' -d "$body" "$1"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]*1000}'
 }
 
 # The config of a hearth on 127.0.0.1:$1 (2 workers, auth and access log off) whose model

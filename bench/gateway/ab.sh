@@ -2,6 +2,8 @@
 # Two hearth binaries in alternation, each proxying the same wrk load to the mock upstream as
 # bench/gateway/run.sh does: requests/s and hearth's CPU per request, one line a run. The host's
 # speed drifts by tens of percent over minutes, so builds compare only in such pairs.
+# TTFB=1 measures instead what each adds to a streamed request's first byte over the direct
+# path (medians of 200 sequential curl requests, each on a new connection).
 # Usage: bench/gateway/ab.sh OLD_HEARTH NEW_HEARTH [PAIRS=3] [DURATION_S=8]   (STREAM=1: streamed)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -18,6 +20,15 @@ one_run() {  # binary
   mock_proxy_config "$port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth.yaml"
   "$1" serve --config "$tmp/hearth.yaml" 2>/dev/null & pid=$!
   wait_port "$port"
+  if [ "${TTFB:-0}" = 1 ]; then
+    local direct through
+    direct=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
+    through=$(ttfb_ms "http://127.0.0.1:$port/v1/chat/completions")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "$1: first byte direct $direct ms, through hearth $through ms" \
+      "(+$(awk -v a="$through" -v b="$direct" 'BEGIN {printf "%.3f", a - b}') ms)"
+    return
+  fi
   before=$(cpu_ticks "$pid")
   STREAM="${STREAM:-0}" wrk -t2 -c32 -d"${dur}s" -s "$root/bench/gateway/post.lua" \
     "http://127.0.0.1:$port/v1/chat/completions" > "$tmp/wrk.txt"

@@ -31,11 +31,11 @@ idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
 
 run_wrk() {  # name url stream [pids whose CPU per request to report]
   local name="$1" url="$2" stream="$3"; shift 3
-  local before after
-  before=$(cpu_ticks "$@")
+  local before after user_before user_after
+  before=$(cpu_ticks "$@"); user_before=$(USER_ONLY=1 cpu_ticks "$@")
   STREAM="$stream" wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$root/bench/gateway/post.lua" "$url" \
     > "$out/wrk-$name.txt" 2>&1
-  after=$(cpu_ticks "$@")
+  after=$(cpu_ticks "$@"); user_after=$(USER_ONLY=1 cpu_ticks "$@")
   local rps p50 p99 non2xx requests cpu="–"
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name.txt")
   p50=$(awk '$1=="50%" {print $2}' "$out/wrk-$name.txt")
@@ -43,23 +43,14 @@ run_wrk() {  # name url stream [pids whose CPU per request to report]
   non2xx=$(awk '/Non-2xx/ {print $4}' "$out/wrk-$name.txt")
   requests=$(awk '/requests in/ {print $1}' "$out/wrk-$name.txt")
   if [ $# -gt 0 ] && [ "${requests:-0}" -gt 0 ]; then
-    cpu="$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs"
+    cpu="$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs ($(( (user_after - user_before) * 1000000 / $(getconf CLK_TCK) / requests )) user)"
   fi
   printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cpu"
 }
 
-ttfb_ms() {  # url → median time to first byte of a streamed request, in ms, over 200 runs
-  local body
-  body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
-  for _ in $(seq 200); do
-    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
-      -H 'Authorization: Bearer bench' -d "$body" "$1"
-  done | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]*1000}'
-}
-
 echo "wrk: ${dur}s, $conns connections, 2 threads, ~1 KB chat body; $(nproc) cores"
 echo
-echo '| path | requests/s | p50 | p99 | non-2xx | proxy CPU per request |'
+echo '| path | requests/s | p50 | p99 | non-2xx | proxy CPU per request (of it user) |'
 echo '|---|---|---|---|---|---|'
 run_wrk "mock direct" "http://127.0.0.1:$mock_port/v1/chat/completions" 0
 nginx_pids=("$nginx_pid" $(pgrep -P "$nginx_pid"))
