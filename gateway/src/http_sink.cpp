@@ -3,23 +3,17 @@
 #include <array>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 
+#include "hearth/core/http_io.hpp"
 #include "hearth/gateway/openai_codec.hpp"
 #include "hearth/gateway/sse.hpp"
 
 namespace hearth::gateway::detail {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
-
-namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-}
 
 HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream)
     : socket_(socket), head_(std::move(head)), stream_(stream) {}
@@ -120,10 +114,10 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
     size_t written = 0;
     if (last) {
       const auto buffers = boost::beast::buffers_cat(head, chunk, http::make_chunk_last());
-      std::tie(ec, written) = co_await asio::async_write(socket_, buffers, kNoThrow);
+      std::tie(ec, written) = co_await http_io::write(socket_, buffers);
     } else {
       const auto buffers = boost::beast::buffers_cat(head, chunk);
-      std::tie(ec, written) = co_await asio::async_write(socket_, buffers, kNoThrow);
+      std::tie(ec, written) = co_await http_io::write(socket_, buffers);
     }
     head_text_.clear();
     if (ec) status = failure(ec);
@@ -134,7 +128,7 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
 
 Task<Status> HttpSink::write_out(std::string_view head, std::string_view body) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  auto [ec, written] = co_await asio::async_write(socket_, buffers, kNoThrow);
+  auto [ec, written] = co_await http_io::write(socket_, buffers);
   head_text_.clear();
   if (ec) co_return failure(ec);
   co_return Status{};

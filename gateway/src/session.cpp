@@ -14,12 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "hearth/core/http_io.hpp"
 #include "hearth/gateway/cache_control.hpp"
 #include "hearth/gateway/error_response.hpp"
 #include "hearth/gateway/openai_codec.hpp"
@@ -238,18 +237,19 @@ Task<ReadResult> Session::read_request() {
 
   // The request line and headers.
   conn_.enter(Phase::Reading, limits_.header_timeout);
-  auto [ec, n] = co_await http::async_read_header(conn_.socket, conn_.buffer, *parser_, kNoThrow);
+  auto ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
   if (ec) co_return read_failure(ec, "headers", limits_.header_timeout);
 
   // The body, if any.
   if (!parser_->is_done()) {
     if (parser_->get()[http::field::expect] == "100-continue") {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(conn_.socket, asio::buffer(kContinue), kNoThrow);
+      const auto buffer = asio::buffer(kContinue);
+      co_await http_io::write(conn_.socket, buffer);
     }
     conn_.enter(Phase::Reading, limits_.body_timeout);
-    auto [body_ec, body_n] =
-        co_await http::async_read(conn_.socket, conn_.buffer, *parser_, kNoThrow);
+    auto body_ec =
+        co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Message);
     if (body_ec) co_return read_failure(body_ec, "body", limits_.body_timeout);
   }
   conn_.enter(Phase::Handling, Duration::max());
@@ -514,7 +514,7 @@ Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_
   append_head(out_, head, BodyFraming::ContentLength, body.size());
   conn_.enter(Phase::Writing, limits_.idle_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body)};
-  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, kNoThrow);
+  auto [ec, n] = co_await http_io::write(conn_.socket, buffers);
   conn_.enter(Phase::Handling, Duration::max());
   if (ec) ex.keep_alive = false;
 }

@@ -19,14 +19,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "hearth/core/find_either.hpp"
+#include "hearth/core/http_io.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 
 namespace hearth::upstream {
@@ -353,7 +352,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
 
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
   watchdog.watch(deadlines.first_byte.at, cancel_socket);
-  auto [write_ec, written] = co_await asio::async_write(socket, request, kAwait);
+  auto [write_ec, written] = co_await http_io::write(socket, request);
   watchdog.disarm();
   if (write_ec) {
     co_return Exchange{failed(write_ec, deadlines.first_byte, "upstream connection failed: "), false,
@@ -367,7 +366,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     parser->header_limit(kHeaderLimit);
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     watchdog.watch(deadlines.first_byte.at, cancel_socket);
-    auto [ec, n] = co_await http::async_read_header(socket, c.buffer, *parser, kAwait);
+    auto ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Header);
     watchdog.disarm();
     if (ec) {
       const bool nothing_came = !parser->got_some() && c.buffer.size() == 0;
@@ -404,7 +403,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     piece.data = c.piece.data();
     piece.size = c.piece.size();
     watchdog.watch(limit.at, cancel_socket);
-    auto [ec, n] = co_await http::async_read_some(socket, c.buffer, *parser, kAwait);
+    auto ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Progress);
     watchdog.disarm();
     const std::size_t got = c.piece.size() - piece.size;
     if (got > 0) {

@@ -1,0 +1,76 @@
+#pragma once
+// Reading HTTP messages into Beast parsers, and writing to sockets, without a trip through the
+// scheduler when nothing has to be waited for.
+//
+// Beast's async_read family posts its completion whenever the buffer already held what was
+// asked for (so that no handler runs inside its own initiation), and Asio posts every socket
+// operation that completes at once. A coroutine needs neither; it can simply go on. On a
+// proxied request that was four scheduler rounds, each with a non-blocking epoll_wait of its
+// own: the request body after its head, the upstream response body after its head, and the
+// two writes. Here the buffer is parsed first, and a socket is read or written at once where
+// it can be; only what must wait goes through the scheduler.
+
+#include <cstddef>
+#include <tuple>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "hearth/core/completion_source.hpp"
+
+namespace hearth::http_io {
+
+// How much of the message a read waits for, as Beast's async_read_header, async_read and
+// async_read_some do.
+enum class Until {
+  Header,    // the head (the parser stops there: not eager)
+  Message,   // the whole message (eager)
+  Progress,  // whatever one parse of new bytes yields (a body piece, or need_buffer)
+};
+
+// Parses what `buffer` holds, reading more from `socket` only when the parser needs it.
+// Errors are Beast's: end_of_stream when the peer closed before any byte, partial_message
+// when it closed mid-message, buffer_overflow when the buffer is full, the parser's own.
+template <bool isRequest>
+Task<boost::system::error_code> read(boost::asio::ip::tcp::socket& socket,
+                                     boost::beast::flat_buffer& buffer,
+                                     boost::beast::http::basic_parser<isRequest>& parser,
+                                     Until until);
+
+extern template Task<boost::system::error_code> read<true>(
+    boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
+    boost::beast::http::basic_parser<true>&, Until);
+extern template Task<boost::system::error_code> read<false>(
+    boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
+    boost::beast::http::basic_parser<false>&, Until);
+
+// Writes all of `buffers`: at once where the socket takes them, else waiting for room. The
+// buffers must outlive the call (name them: GCC 12 may destroy temporaries inside co_await
+// twice). Returns the error, if any, and the bytes written.
+template <class ConstBuffers>
+Task<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::ip::tcp::socket& socket,
+                                                               const ConstBuffers& buffers) {
+  namespace asio = boost::asio;
+  boost::system::error_code ec;
+  // A socket not in non-blocking mode would make write_some wait for room.
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  const std::size_t total = asio::buffer_size(buffers);
+  const std::size_t written = ec ? 0 : socket.write_some(buffers, ec);
+  if (written == total && !ec) co_return std::tuple{ec, written};
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    co_return std::tuple{ec, written};
+  }
+  boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
+  rest.consume(written);
+  auto [wait_ec, more] =
+      co_await asio::async_write(socket, rest, asio::as_tuple(asio::use_awaitable));
+  co_return std::tuple{wait_ec, written + more};
+}
+
+}  // namespace hearth::http_io
