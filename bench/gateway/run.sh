@@ -25,7 +25,7 @@ wait_port "$nginx_port"
 # hearth in front of the same mock.
 # post.lua is deterministic: the cache is off to measure proxying, not cache hits.
 mock_proxy_config "$hearth_port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth.yaml"
-"$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$out/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
+"${HEARTH:-$root/build/hearth}" serve --config "$tmp/hearth.yaml" 2>"$out/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
 wait_port "$hearth_port"
 idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$hearth_pid/status)
 
