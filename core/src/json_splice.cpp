@@ -64,6 +64,48 @@ struct Span {
   std::size_t end;
 };
 
+// The two-character escape JSON has for a control character, if any.
+const char* short_escape(char c) {
+  switch (c) {
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return nullptr;
+  }
+}
+
+// `text` as a JSON string. Names are ASCII as a rule: those are escaped here, as nlohmann
+// would, without building a JSON value to dump (most of a splice's cost when it was one).
+// Anything else goes to nlohmann, which also replaces invalid UTF-8.
+std::string quoted_json(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) return dump_json(Json(std::string(text)));
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      if (const char* short_form = short_escape(c)) {
+        out += short_form;
+        continue;
+      }
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> with_string_member(std::string_view object_text, std::string_view key,
@@ -104,12 +146,12 @@ std::optional<std::string> with_string_member(std::string_view object_text, std:
   }
   if (skip_space(object_text, pos) != object_text.size()) return std::nullopt;
 
-  const std::string quoted = dump_json(Json(value));
+  const std::string quoted = quoted_json(value);
   std::string out;
   out.reserve(object_text.size() + quoted.size() + key.size() + 4);
   if (values.empty()) {
     out.append(object_text.substr(0, open + 1));
-    out += Json(std::string(key)).dump();
+    out += quoted_json(key);
     out += ':';
     out += quoted;
     if (members > 0) out += ',';

@@ -183,7 +183,7 @@ Error cancelled_error() { return make_error(ErrorCode::Cancelled, "upstream tran
 }  // namespace
 
 struct PlainHttp::Connection {
-  // Beast reads as much as the buffer's free capacity (at least 512 bytes) per call.
+  // A read takes as much as the buffer's free capacity (at least 512 bytes), as Beast's do.
   explicit Connection(const asio::any_io_executor& executor) : socket(executor) { buffer.reserve(kBodyPiece); }
   tcp::socket socket;
   boost::beast::flat_buffer buffer;  // bytes read past what the parser has taken

@@ -117,6 +117,16 @@ TEST(WithStringMember, QuotesTheValue) {
   EXPECT_EQ(Json::parse(*out)["model"], "a\"b\\c\n");
 }
 
+TEST(WithStringMember, QuotesEveryByteAsNlohmannDoes) {
+  std::vector<std::string> values = {"plain", "caf\xc3\xa9", "bad \xff byte", ""};
+  for (int byte = 0; byte < 0x80; ++byte) values.push_back("a" + std::string(1, char(byte)) + "z");
+  for (const std::string& value : values) {
+    auto out = with_string_member(R"({"model":1})", "model", value);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(*out, R"({"model":)" + dump_json(Json(value)) + "}") << value;
+  }
+}
+
 TEST(WithStringMember, RefusesWhatItCannotEditSafely) {
   // A key with escapes might spell the name; better to let the caller parse.
   EXPECT_FALSE(with_string_member(R"({"mod\u0065l":"a"})", "model", "z"));
