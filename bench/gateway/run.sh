@@ -2,7 +2,7 @@
 # Gateway benchmark: requests/s and latency of mock direct, nginx → mock and hearth → mock
 # (non-stream and stream), time to first byte of a stream direct, through nginx and hearth, and
 # hearth's RSS. All on this machine, loopback only, bounded in time. Prints a Markdown table.
-# Usage: bench/gateway/run.sh [DURATION_S] [CONNECTIONS]
+# Usage: bench/gateway/run.sh [DURATION_S] [CONNECTIONS]   (HEARTH: another hearth binary)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dur="${1:-10}"

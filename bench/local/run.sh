@@ -8,7 +8,7 @@
 #     (TTFT_BUDGET_MS, CLIENTS, PROMPT_WORDS, THINK_MS), by the route that served them, and
 #     how the local first tokens compared with admission's projections.
 # Usage: bench/local/run.sh [MODEL] [WRK_SECONDS]. Prints Markdown tables. SWEEP=0 skips part 1;
-# PAIRS sets part 2's idle/busy pairs.
+# PAIRS sets part 2's idle/busy pairs; HEARTH runs another hearth binary in parts 2 and 3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 model="${1:-${HEARTH_TEST_MODELS:-$root/../shared/models}/synth-smollm2-135m-shape-Q8_0.gguf}"
@@ -52,7 +52,7 @@ local:
 models: $2
 log: {level: warn, access_log: off}
 CONF
-  "$root/build/hearth" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
+  "${HEARTH:-$root/build/hearth}" serve --config "$tmp/hearth.yaml" 2>"$tmp/hearth.log" & hearth_pid=$!; pids+=($hearth_pid)
   wait_port "$hearth_port"
   for _ in $(seq 600); do
     curl -s "127.0.0.1:$hearth_port/readyz" | grep -q '"state":"ready"' && break
