@@ -19,6 +19,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "hearth/core/http_io.hpp"
+#include "hearth/core/watchdog.hpp"
 #include "hearth/gateway/cache_control.hpp"
 #include "hearth/gateway/error_response.hpp"
 #include "hearth/gateway/openai_codec.hpp"
@@ -36,6 +37,9 @@ using asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadChunk = 4096;
 constexpr size_t kMaxLingerBytes = 1u << 20;
+// The request deadline's watchdog waits at most this long before it looks again, so that
+// the next request, whose deadline is later, finds a wait already pending.
+constexpr auto kDeadlineWatchPeriod = std::chrono::seconds(1);
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
 
@@ -106,16 +110,17 @@ struct Exchange {
 };
 
 // A completion raced against the client hanging up and the request deadline. Neither
-// contender is a coroutine: the deadline is a timer and the watch a read on the client
-// socket, whose handlers stop the router by cancelling the session coroutine's pending
-// operation through its cancellation slot (that is how an upstream transfer stops). Racing
-// three coroutines in two parallel groups spawned and allocated them for every request.
-// The handlers hold this state, not the session's frame, so those that run after the race
-// (with operation_aborted, or already queued when it ended) find it over and do nothing.
+// contender is a coroutine: the deadline is the session's watchdog and the watch a read on
+// the client socket, whose handlers stop the router by cancelling the session coroutine's
+// pending operation through its cancellation slot (that is how an upstream transfer stops).
+// Racing three coroutines in two parallel groups spawned and allocated them for every
+// request. The read's handler holds this state, not the session's frame, so that one run
+// after the race (with operation_aborted, or already queued when it ended) finds it over and
+// does nothing.
 struct Race {
   enum class Stop { None, ClientGone, Deadline };
 
-  explicit Race(const asio::any_io_executor& executor) : deadline(executor), read_done(executor) {}
+  explicit Race(const asio::any_io_executor& executor) : read_done(executor) {}
 
   void stop(Stop why) {
     if (session == nullptr || stopped != Stop::None) return;
@@ -125,7 +130,6 @@ struct Race {
 
   asio::cancellation_signal* session = nullptr;  // null once the router has returned
   Stop stopped = Stop::None;
-  asio::steady_timer deadline;
   asio::cancellation_signal stop_read;  // cancels the watch's read alone
   bool reading = false;
   asio::steady_timer read_done;  // cancelled by the read's handler: wakes the session
@@ -173,6 +177,7 @@ class Session {
   asio::cancellation_signal& cancel_;  // bound to this session coroutine's cancellation slot
   const Limits& limits_;
   Connection conn_;
+  Watchdog deadline_watch_;  // the request deadline, one timer for all the connection's requests
   std::optional<RequestParser> parser_;
   std::string out_;
   TimePoint request_start_;
@@ -184,7 +189,8 @@ Session::Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket
       worker_(worker),
       cancel_(cancel),
       limits_(state_->config.limits),
-      conn_(std::move(socket), limits_.max_header_bytes + 2 * kReadChunk) {
+      conn_(std::move(socket), limits_.max_header_bytes + 2 * kReadChunk),
+      deadline_watch_(conn_.socket.get_executor(), kDeadlineWatchPeriod) {
   conn_.registration = worker_.connections.insert(worker_.connections.end(), &conn_);
   state_->metrics.connection_opened();
   out_.reserve(1024);
@@ -409,10 +415,9 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
   CompletionSource& source = state_->services.router(worker_.index);
   auto race = std::make_shared<Race>(conn_.socket.get_executor());
   race->session = &cancel_;
-  race->deadline.expires_at(context.deadline);
-  race->deadline.async_wait([race](const boost::system::error_code& ec) {
-    if (!ec) race->stop(Race::Stop::Deadline);
-  });
+  // A raw pointer: end_race disarms the watch before the race can go, and should this frame
+  // unwind without it, the session (and its watchdog) goes at once after.
+  deadline_watch_.watch(context.deadline, [r = race.get()] { r->stop(Race::Stop::Deadline); });
   watch_client(race);
   Status result = co_await complete_guarded(source, *decoded, context, sink, state_->services.log);
   // A stop leaves this coroutine's cancellation state set, and its next co_await would
@@ -487,7 +492,7 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
 
 Task<void> Session::end_race(Race& race) {
   race.session = nullptr;
-  race.deadline.cancel();
+  deadline_watch_.disarm();
   // The watch's read must finish before anyone else reads the socket or the buffer.
   if (race.reading) {
     race.read_done.expires_at(TimePoint::max());

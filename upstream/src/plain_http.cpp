@@ -26,6 +26,7 @@
 
 #include "hearth/core/find_either.hpp"
 #include "hearth/core/http_io.hpp"
+#include "hearth/core/watchdog.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 
 namespace hearth::upstream {
@@ -47,6 +48,9 @@ constexpr auto kIdleMaxAge = std::chrono::seconds(50);
 // on a new connection.
 constexpr auto kCheckIdleAfter = std::chrono::seconds(1);
 constexpr std::size_t kBodyPiece = 32 * 1024;
+// A connection's watchdog waits at most this long before it looks again, so that a busy
+// connection's transfers, whose limits are seconds away, find a wait already pending.
+constexpr auto kWatchdogPeriod = std::chrono::seconds(1);
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 // Headers this client writes itself.
@@ -108,72 +112,6 @@ Limit earliest(Limit a, Limit b) { return b.at < a.at ? b : a; }
 
 Error timed_out(const Limit& limit) { return timeout_error(limit.which, limit.length); }
 
-// Cancels the pending operation when the deadline passes, and remembers that it did, so the
-// operation's error reads as a timeout. One timer per transfer, and one wait on it at a time:
-// a new deadline no earlier than the pending wait's leaves the timer alone, and a wait that
-// ends before the deadline waits on, instead of a cancelled wait and a new one per operation.
-// Handlers hold only the shared state; the timer is reached through it while the watchdog
-// lives.
-class Watchdog {
- public:
-  explicit Watchdog(const asio::any_io_executor& executor)
-      : timer_(executor), state_(std::make_shared<State>()) {
-    state_->timer = &timer_;
-  }
-  ~Watchdog() {
-    disarm();
-    state_->timer = nullptr;  // the timer's destructor cancels the pending wait
-  }
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
-
-  void watch(TimePoint deadline, std::function<void()> on_fire) {
-    State& state = *state_;
-    state.fired = false;
-    state.on_fire = std::move(on_fire);
-    state.deadline = deadline;
-    if (state.waiting && state.waiting_until <= deadline) return;
-    wait_until(state_, deadline);
-  }
-
-  // Nothing to watch until the next watch(); a pending wait stays and ends harmlessly.
-  void disarm() { state_->on_fire = nullptr; }
-
-  bool fired() const { return state_->fired; }
-
- private:
-  struct State {
-    asio::steady_timer* timer = nullptr;  // null once the watchdog is gone
-    TimePoint deadline{};                 // of the current watch
-    bool fired = false;
-    std::function<void()> on_fire;  // null: disarmed
-    bool waiting = false;           // a wait is pending on the timer
-    TimePoint waiting_until{};
-    std::uint64_t wait_id = 0;  // the pending wait's; earlier ones were superseded
-  };
-
-  static void wait_until(const std::shared_ptr<State>& state, TimePoint at) {
-    const std::uint64_t id = ++state->wait_id;
-    state->waiting = true;
-    state->waiting_until = at;
-    state->timer->expires_at(at);  // a wait pending until later ends as superseded
-    state->timer->async_wait([state, id](const boost::system::error_code& ec) {
-      if (id != state->wait_id) return;
-      state->waiting = false;
-      if (ec || state->timer == nullptr || !state->on_fire) return;
-      if (SteadyClock::now() < state->deadline) {
-        wait_until(state, state->deadline);  // the deadline moved on since this wait began
-        return;
-      }
-      state->fired = true;
-      state->on_fire();
-    });
-  }
-
-  asio::steady_timer timer_;
-  std::shared_ptr<State> state_;
-};
-
 bool cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
 }
@@ -184,8 +122,12 @@ Error cancelled_error() { return make_error(ErrorCode::Cancelled, "upstream tran
 
 struct PlainHttp::Connection {
   // A read takes as much as the buffer's free capacity (at least 512 bytes), as Beast's do.
-  explicit Connection(const asio::any_io_executor& executor) : socket(executor) { buffer.reserve(kBodyPiece); }
+  explicit Connection(const asio::any_io_executor& executor)
+      : socket(executor), watchdog(executor, kWatchdogPeriod) {
+    buffer.reserve(kBodyPiece);
+  }
   tcp::socket socket;
+  Watchdog watchdog;  // the limits of the transfer under way; after the socket, which it cancels
   boost::beast::flat_buffer buffer;  // bytes read past what the parser has taken
   std::array<char, kBodyPiece> piece{};
   TimePoint idle_since{};
@@ -337,7 +279,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
                                               const std::string& body, HttpStreamHandler& handler,
                                               const Deadlines& deadlines) {
   auto cancellation = co_await asio::this_coro::cancellation_state;
-  Watchdog watchdog(executor_);
+  Watchdog& watchdog = c.watchdog;
   tcp::socket& socket = c.socket;
   auto cancel_socket = [&socket] {
     boost::system::error_code ignored;
