@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -133,6 +134,8 @@ struct Race {
   asio::cancellation_signal stop_read;  // cancels the watch's read alone
   bool reading = false;
   asio::steady_timer read_done;  // cancelled by the read's handler: wakes the session
+  bool read_failed = false;      // how the read that outlived the race ended
+  Connection* conn = nullptr;    // the session's; null once the session is gone
 };
 
 enum class ReadStatus { Ok, Close, Reply };
@@ -164,7 +167,8 @@ class Session {
   Task<void> dispatch(Request& request, Exchange& ex);
   Task<void> serve_completion(Request& request, Exchange& ex, Endpoint endpoint);
   void watch_client(const std::shared_ptr<Race>& race);
-  Task<void> end_race(Race& race);
+  Task<void> end_race(const std::shared_ptr<Race>& race);
+  Task<void> stop_read(Race& race);
 
   Exchange begin(const Request* request);
   void finish(const Exchange& ex);
@@ -178,6 +182,7 @@ class Session {
   const Limits& limits_;
   Connection conn_;
   Watchdog deadline_watch_;  // the request deadline, one timer for all the connection's requests
+  std::shared_ptr<Race> next_read_;  // a race whose read goes on as the wait for the next request
   std::optional<RequestParser> parser_;
   std::string out_;
   TimePoint request_start_;
@@ -197,6 +202,7 @@ Session::Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket
 }
 
 Session::~Session() {
+  if (next_read_) next_read_->conn = nullptr;  // its handler, still to run, must not touch us
   worker_.connections.erase(conn_.registration);
   boost::system::error_code ignored;
   conn_.socket.close(ignored);
@@ -209,7 +215,7 @@ Session::~Session() {
 Task<void> Session::run() {
   for (;;) {
     // Wait for the next request, unless a pipelined one is already buffered.
-    if (conn_.buffer.size() == 0 && !co_await wait_for_request()) break;
+    if ((next_read_ || conn_.buffer.size() == 0) && !co_await wait_for_request()) break;
 
     // Read it under the header and body limits.
     auto read = co_await read_request();
@@ -223,6 +229,7 @@ Task<void> Session::run() {
     if (!co_await handle(parser_->get())) break;
     if (state_->draining.load()) break;
   }
+  if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(*race);
   boost::system::error_code ignored;
   conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
@@ -230,6 +237,15 @@ Task<void> Session::run() {
 Task<bool> Session::wait_for_request() {
   if (conn_.closing || state_->draining.load()) co_return false;
   conn_.enter(Phase::Idle, limits_.idle_timeout);
+  if (next_read_) {
+    // The last request's watch still reads (or has read) the socket: wait for what it gets.
+    auto race = std::exchange(next_read_, nullptr);
+    if (race->reading) {
+      race->read_done.expires_at(TimePoint::max());
+      co_await race->read_done.async_wait(kNoThrow);
+    }
+    co_return !race->read_failed;
+  }
   auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
   conn_.buffer.commit(n);
   co_return !ec;
@@ -415,6 +431,7 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
   CompletionSource& source = state_->services.router(worker_.index);
   auto race = std::make_shared<Race>(conn_.socket.get_executor());
   race->session = &cancel_;
+  race->conn = &conn_;
   // A raw pointer: end_race disarms the watch before the race can go, and should this frame
   // unwind without it, the session (and its watchdog) goes at once after.
   deadline_watch_.watch(context.deadline, [r = race.get()] { r->stop(Race::Stop::Deadline); });
@@ -423,7 +440,7 @@ Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint en
   // A stop leaves this coroutine's cancellation state set, and its next co_await would
   // throw: clear it first.
   co_await asio::this_coro::reset_cancellation_state();
-  co_await end_race(*race);
+  co_await end_race(race);
 
   ex.upstream_route = sink.route();
   ex.cache_status = sink.cache_status();
@@ -479,9 +496,11 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
       asio::bind_cancellation_slot(race->stop_read.slot(), [this, race](const boost::system::error_code& ec,
                                                                         std::size_t n) {
         race->reading = false;
-        conn_.buffer.commit(n);
+        if (race->conn == nullptr) return;  // the session is gone
+        race->conn->buffer.commit(n);
         if (race->session == nullptr) {
-          race->read_done.cancel();  // end_race waits for this
+          race->read_failed = ec.failed();
+          race->read_done.cancel();  // stop_read or wait_for_request may wait for this
         } else if (ec) {
           race->stop(Race::Stop::ClientGone);
         } else {
@@ -490,15 +509,26 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
       }));
 }
 
-Task<void> Session::end_race(Race& race) {
-  race.session = nullptr;
+Task<void> Session::end_race(const std::shared_ptr<Race>& race) {
+  race->session = nullptr;
   deadline_watch_.disarm();
-  // The watch's read must finish before anyone else reads the socket or the buffer.
-  if (race.reading) {
-    race.read_done.expires_at(TimePoint::max());
-    race.stop_read.emit(asio::cancellation_type::terminal);
-    co_await race.read_done.async_wait(kNoThrow);
+  if (!race->reading) co_return;
+  // With nothing buffered, the watch's read goes on as the wait for the next request: it gets
+  // that request's bytes (or sees the client leave) as a new read would, and cancelling it to
+  // start that new read cost a cancellation and two handler runs per request.
+  if (conn_.buffer.size() == 0) {
+    next_read_ = race;
+    co_return;
   }
+  co_await stop_read(*race);
+}
+
+Task<void> Session::stop_read(Race& race) {
+  // The watch's read must finish before anyone else reads the socket or the buffer.
+  if (!race.reading) co_return;
+  race.read_done.expires_at(TimePoint::max());
+  race.stop_read.emit(asio::cancellation_type::terminal);
+  co_await race.read_done.async_wait(kNoThrow);
 }
 
 ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {

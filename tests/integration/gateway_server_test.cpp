@@ -713,6 +713,40 @@ TEST_F(GatewayServerTest, PipelinedRequestsAnswerInOrder) {
   }
 }
 
+// After a completion, the read that watched for the client leaving goes on as the wait for
+// the next request: these are the ways that wait can end.
+TEST_F(GatewayServerTest, TheRequestAfterACompletionMayArriveLateAndInPieces) {
+  start();
+  TestClient client(port());
+  ASSERT_TRUE(client.request("POST", "/v1/chat/completions", chat_body(false), bearer()));
+  std::this_thread::sleep_for(50ms);
+  const std::string next = raw_request("POST", "/v1/chat/completions", chat_body(false), bearer());
+  client.send(next.substr(0, 20));
+  std::this_thread::sleep_for(50ms);
+  client.send(next.substr(20));
+  auto response = client.read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200);
+  EXPECT_EQ(source_.calls(), 2);
+}
+
+TEST_F(GatewayServerTest, AConnectionIdleAfterACompletionTimesOut) {
+  config_.limits.idle_timeout = 200ms;
+  start();
+  TestClient client(port());
+  ASSERT_TRUE(client.request("POST", "/v1/chat/completions", chat_body(false), bearer()));
+  EXPECT_TRUE(client.closed_by_server(2s));
+}
+
+TEST_F(GatewayServerTest, AConnectionIdleAfterACompletionClosesAtShutdown) {
+  start();
+  TestClient client(port());
+  ASSERT_TRUE(client.request("POST", "/v1/chat/completions", chat_body(true), bearer()));
+  auto done = shutdown_async();
+  EXPECT_TRUE(client.closed_by_server(1s));
+  EXPECT_EQ(done.wait_for(2s), std::future_status::ready);
+}
+
 TEST_F(GatewayServerTest, Http10ClientGetsAClosedConnection) {
   start();
   TestClient client(port());
