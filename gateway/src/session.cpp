@@ -115,9 +115,9 @@ struct Exchange {
 // the client socket, whose handlers stop the router by cancelling the session coroutine's
 // pending operation through its cancellation slot (that is how an upstream transfer stops).
 // Racing three coroutines in two parallel groups spawned and allocated them for every
-// request. The read's handler holds this state, not the session's frame, so that one run
-// after the race (with operation_aborted, or already queued when it ended) finds it over and
-// does nothing.
+// request. The read's handler holds this state, not the session's frame: one that runs after
+// the race finds it over, keeps what it read for the next request and wakes whoever waits for
+// the read; one that runs after the session finds the connection gone.
 struct Race {
   enum class Stop { None, ClientGone, Deadline };
 
