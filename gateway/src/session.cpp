@@ -38,9 +38,6 @@ using asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadChunk = 4096;
 constexpr size_t kMaxLingerBytes = 1u << 20;
-// The request deadline's watchdog waits at most this long before it looks again, so that
-// the next request, whose deadline is later, finds a wait already pending.
-constexpr auto kDeadlineWatchPeriod = std::chrono::seconds(1);
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
 
@@ -195,7 +192,7 @@ Session::Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket
       cancel_(cancel),
       limits_(state_->config.limits),
       conn_(std::move(socket), limits_.max_header_bytes + 2 * kReadChunk),
-      deadline_watch_(conn_.socket.get_executor(), kDeadlineWatchPeriod) {
+      deadline_watch_(conn_.socket.get_executor(), kWatchdogRecheck) {
   conn_.registration = worker_.connections.insert(worker_.connections.end(), &conn_);
   state_->metrics.connection_opened();
   out_.reserve(1024);

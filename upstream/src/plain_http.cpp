@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -48,9 +47,6 @@ constexpr auto kIdleMaxAge = std::chrono::seconds(50);
 // on a new connection.
 constexpr auto kCheckIdleAfter = std::chrono::seconds(1);
 constexpr std::size_t kBodyPiece = 32 * 1024;
-// A connection's watchdog waits at most this long before it looks again, so that a busy
-// connection's transfers, whose limits are seconds away, find a wait already pending.
-constexpr auto kWatchdogPeriod = std::chrono::seconds(1);
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 // Headers this client writes itself.
@@ -123,7 +119,7 @@ Error cancelled_error() { return make_error(ErrorCode::Cancelled, "upstream tran
 struct PlainHttp::Connection {
   // A read takes as much as the buffer's free capacity (at least 512 bytes), as Beast's do.
   explicit Connection(const asio::any_io_executor& executor)
-      : socket(executor), watchdog(executor, kWatchdogPeriod) {
+      : socket(executor), watchdog(executor, kWatchdogRecheck) {
     buffer.reserve(kBodyPiece);
   }
   tcp::socket socket;

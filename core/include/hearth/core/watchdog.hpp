@@ -22,6 +22,10 @@
 
 namespace hearth {
 
+// The longest wait for a watchdog that outlives its requests (one per connection): 1 s, so
+// that the next request's limit, seconds away as a rule, finds a wait already pending.
+inline constexpr Duration kWatchdogRecheck = std::chrono::seconds(1);
+
 class Watchdog {
  public:
   explicit Watchdog(const boost::asio::any_io_executor& executor,
