@@ -173,7 +173,7 @@ int run_explain(const ExplainArgs& a) {
   out["policy_hash"] = policy.hash();
   // What a cloud upstream would receive: the body after redaction.
   if (verdict->route == pol::RouteMode::PreferLocal || verdict->route == pol::RouteMode::CloudAllowed) {
-    out["cloud_body"] = redacted->request.body;
+    out["cloud_body"] = redacted->request.body.json();
   }
   std::printf("%s\n", out.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
   return 0;

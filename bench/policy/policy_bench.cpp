@@ -77,8 +77,7 @@ const pol::Policy& policy() {
 hearth::ChatRequest chat(const std::string& text) {
   hearth::ChatRequest r;
   r.model = "default";
-  r.body = {{"model", "default"}, {"messages", {{{"role", "user"}, {"content", text}}}}};
-  r.messages.push_back({"user", text});
+  r.body = hearth::Json{{"model", "default"}, {"messages", {{{"role", "user"}, {"content", text}}}}};
   return r;
 }
 

@@ -64,11 +64,11 @@ bool ignored(std::string_view name) {
 }  // namespace
 
 Result<std::string> canonical_request(const ChatRequest& request, std::string_view resolved_route) {
-  if (!request.body.is_object()) {
+  if (!request.body.json().is_object()) {
     return make_error(ErrorCode::InvalidRequest, "the request body is not a JSON object");
   }
   Json fields = Json::object();
-  for (const auto& [name, member] : request.body.items()) {
+  for (const auto& [name, member] : request.body.json().items()) {
     if (member.is_null() || ignored(name)) continue;
     Json value = canonical_value(member);
     if (is_default(name, value)) continue;

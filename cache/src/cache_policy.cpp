@@ -13,7 +13,7 @@ bool is_deterministic(const Json& body) {
 
 CachePlan plan_request(const ChatRequest& request, const CacheOptions& options) {
   CachePlan plan;
-  if (!options.nondeterministic && !is_deterministic(request.body)) {
+  if (!options.nondeterministic && !is_deterministic(request.body.json())) {
     plan.bypass_reason = "nondeterministic";
     return plan;
   }

@@ -18,12 +18,18 @@ namespace {
 // checking an upstream's chunks the proxy's largest cost.
 class ObjectValidator {
  public:
-  explicit ObjectValidator(std::string_view text)
-      : p_(text.data()), end_(text.data() + text.size()) {}
+  ObjectValidator(std::string_view text, int max_depth, int outline_depth = 0,
+                  std::vector<OutlineEntry>* outline = nullptr)
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth),
+        outline_depth_(outline_depth),
+        outline_(outline) {}
 
   std::optional<ObjectScan> run() {
+    if (end_ - p_ >= 3 && std::string_view(p_, 3) == "\xEF\xBB\xBF") p_ += 3;  // as parse_json
     skip_space();
-    if (!object(0)) return std::nullopt;
+    if (!object(1)) return std::nullopt;
     skip_space();
     if (p_ != end_) return std::nullopt;
     if (scan_.usage && !saw_total_) {
@@ -35,7 +41,6 @@ class ObjectValidator {
  private:
   // Which top-level member a value belongs to, and which usage count a number fills.
   enum class Role { Other, Error, Usage, Count };
-  static constexpr int kMaxDepth = 512;
 
   void skip_space() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -79,21 +84,23 @@ class ObjectValidator {
     }
   }
 
-  // `depth` counts the containers around the value; the top-level object is depth 0.
+  // `depth` counts the containers open, this one included: the top-level object is depth 1.
   bool object(int depth, bool is_usage = false) {
-    if (depth > kMaxDepth || !eat('{')) return false;
+    if (depth > max_depth_ || !eat('{')) return false;
     if (is_usage) scan_.usage = Usage{};
     skip_space();
     if (eat('}')) return true;
     std::string_view key;
     while (true) {
-      const bool track = depth == 0 || is_usage;
+      const bool track = depth == 1 || is_usage;
       if (p_ == end_ || *p_ != '"' || !string(track ? &key : nullptr)) return false;
+      const std::string_view name = raw_;
+      const bool name_escaped = escaped_;
       skip_space();
       if (!eat(':')) return false;
       skip_space();
       Role role = Role::Other;
-      if (depth == 0) {
+      if (depth == 1) {
         role = key == "error" ? Role::Error : key == "usage" ? Role::Usage : Role::Other;
       } else if (is_usage) {
         count_ = key == "prompt_tokens"       ? &scan_.usage->prompt_tokens
@@ -103,7 +110,7 @@ class ObjectValidator {
         if (key == "total_tokens") saw_total_ = true;
         role = count_ != nullptr ? Role::Count : Role::Other;
       }
-      if (!value(depth, role)) return false;
+      if (!listed_value(depth, role, name, name_escaped)) return false;
       skip_space();
       if (eat('}')) return true;
       if (!eat(',')) return false;
@@ -111,12 +118,23 @@ class ObjectValidator {
     }
   }
 
+  // A value, listed in the outline when one is kept this deep.
+  bool listed_value(int depth, Role role, std::string_view name, bool name_escaped) {
+    if (outline_ == nullptr || depth > outline_depth_) return value(depth, role);
+    const std::size_t at = outline_->size();
+    const char* begin = p_;
+    outline_->push_back(OutlineEntry{depth, name, name_escaped, {}});
+    if (!value(depth, role)) return false;
+    (*outline_)[at].text = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
+    return true;
+  }
+
   bool array(int depth) {
-    if (depth > kMaxDepth || !eat('[')) return false;
+    if (depth > max_depth_ || !eat('[')) return false;
     skip_space();
     if (eat(']')) return true;
     while (true) {
-      if (!value(depth, Role::Other)) return false;
+      if (!listed_value(depth, Role::Other, {}, false)) return false;
       skip_space();
       if (eat(']')) return true;
       if (!eat(',')) return false;
@@ -189,6 +207,8 @@ class ObjectValidator {
       ++p_;
     }
     const std::string_view raw(begin, static_cast<std::size_t>(p_ - begin));
+    raw_ = raw;
+    escaped_ = escaped;
     ++p_;
     if (out != nullptr) {
       if (!escaped) {
@@ -244,16 +264,26 @@ class ObjectValidator {
 
   const char* p_;
   const char* end_;
+  const int max_depth_;
+  const int outline_depth_;
+  std::vector<OutlineEntry>* outline_;
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
   std::string unescaped_;  // the last key that had escapes, decoded
+  std::string_view raw_;   // the last string's text between its quotes
+  bool escaped_ = false;   // whether it had escapes
 };
 
 }  // namespace
 
-std::optional<ObjectScan> scan_json_object(std::string_view text) {
-  return ObjectValidator(text).run();
+std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth) {
+  return ObjectValidator(text, max_depth).run();
+}
+
+std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
+                                           int outline_depth, std::vector<OutlineEntry>& outline) {
+  return ObjectValidator(text, max_depth, outline_depth, &outline).run();
 }
 
 std::string dump_json(const Json& value) {

@@ -1,10 +1,13 @@
 #include "hearth/gateway/openai_codec.hpp"
 
+#include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "hearth/core/json_parse.hpp"
@@ -28,13 +31,6 @@ std::string type_name(const Json& value) {
     case Json::value_t::number_float: return "a number";
     default: return "an integer";
   }
-}
-
-// The member `name`, or nullptr when absent or null (absent and null mean the same here).
-const Json* member(const Json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
 }
 
 std::optional<int64_t> as_positive_int(const Json& value) {
@@ -81,56 +77,139 @@ std::string message_param(size_t i) {
   return "messages[" + std::to_string(i) + "]";
 }
 
-std::optional<Error> check_content(const Json* content, std::string_view role, size_t i) {
-  if (content == nullptr) {
+// A value's tree, for a small member's checks: `text` has passed scan_json_object.
+Json value_of(std::string_view text) {
+  return parse_json(text, kMaxJsonDepth).value_or(Json());
+}
+
+// A checked JSON string's text, decoded: its bytes between the quotes when it has no escapes.
+std::string string_of(std::string_view text) {
+  if (text.find('\\') == std::string_view::npos) return std::string(text.substr(1, text.size() - 2));
+  return value_of(text).get<std::string>();
+}
+
+bool is_string(std::string_view text) { return text.front() == '"'; }
+bool is_boolean(std::string_view text) { return text == "true" || text == "false"; }
+
+// The request's values down to the members of a message's content parts, from the scan
+// that checks it; what the checks below read instead of a tree.
+using Outline = std::vector<OutlineEntry>;
+constexpr int kOutlineDepth = 5;  // messages[i].content[j].type
+constexpr size_t kTopLevel = std::numeric_limits<size_t>::max();
+
+// Calls `visit(index)` for each value `parent` holds (kTopLevel: the body's members).
+template <class Visit>
+void for_each_child(const Outline& outline, size_t parent, Visit&& visit) {
+  const int depth = parent == kTopLevel ? 1 : outline[parent].depth + 1;
+  for (size_t i = parent == kTopLevel ? 0 : parent + 1;
+       i < outline.size() && outline[i].depth >= depth; ++i) {
+    if (outline[i].depth == depth) visit(i);
+  }
+}
+
+// The text of each member of `parent` named in `names`, by the name's index; empty when absent
+// or null (the two mean the same here). A duplicate name's last value wins, as in parse_json.
+template <size_t N>
+std::array<std::string_view, N> find_members(const Outline& outline, size_t parent,
+                                             const std::array<std::string_view, N>& names) {
+  std::array<std::string_view, N> found{};
+  for_each_child(outline, parent, [&](size_t i) {
+    const OutlineEntry& member = outline[i];
+    const std::string unescaped =
+        member.name_escaped ? string_of("\"" + std::string(member.name) + "\"") : std::string();
+    const std::string_view name = member.name_escaped ? std::string_view(unescaped) : member.name;
+    for (size_t n = 0; n < N; ++n) {
+      if (name == names[n]) found[n] = member.text == "null" ? std::string_view() : member.text;
+    }
+  });
+  return found;
+}
+
+// The index of the entry whose text is `text` (a view found in the outline). Entries are in
+// document order, so their texts start further on each time: a binary search finds it (a
+// request of many messages must not cost a scan of the outline per message).
+size_t index_of(const Outline& outline, std::string_view text) {
+  const auto at = std::lower_bound(outline.begin(), outline.end(), text.data(),
+                                   [](const OutlineEntry& entry, const char* start) {
+                                     return std::less<>()(entry.text.data(), start);
+                                   });
+  return static_cast<size_t>(at - outline.begin());
+}
+
+// Where the model's value lies in `body`, for a proxy to swap: known when one member holds it
+// and no top-level name has escapes (which might spell "model" too).
+std::optional<RequestBody::Span> model_span(const Outline& outline, std::string_view body) {
+  std::optional<RequestBody::Span> span;
+  bool unsure = false;
+  for_each_child(outline, kTopLevel, [&](size_t i) {
+    const OutlineEntry& member = outline[i];
+    if (member.name_escaped || (member.name == "model" && span)) {
+      unsure = true;
+    } else if (member.name == "model") {
+      const auto begin = static_cast<size_t>(member.text.data() - body.data());
+      span = RequestBody::Span{begin, begin + member.text.size()};
+    }
+  });
+  if (unsure) return std::nullopt;
+  return span;
+}
+
+std::optional<Error> check_content(const Outline& outline, std::string_view content,
+                                   std::string_view role, size_t i) {
+  if (content.empty()) {
     if (role == "assistant") return std::nullopt;  // tool calls only
     const std::string param = message_param(i) + ".content";
     return invalid("'" + param + "' is required for role '" + std::string(role) + "'.", param);
   }
-  if (content->is_string()) return std::nullopt;
-  if (content->is_array()) {
-    for (size_t j = 0; j < content->size(); ++j) {
-      const Json& part = (*content)[j];
-      auto type = part.is_object() ? part.find("type") : part.end();
-      if (!part.is_object() || type == part.end() || !type->is_string()) {
-        const std::string part_param = message_param(i) + ".content[" + std::to_string(j) + "]";
-        return invalid("'" + part_param + "' must be an object with a string 'type'.", part_param);
-      }
-    }
-    return std::nullopt;
+  if (is_string(content)) return std::nullopt;
+  if (content.front() == '[') {
+    size_t j = 0;
+    std::optional<size_t> bad_part;
+    for_each_child(outline, index_of(outline, content), [&](size_t part) {
+      const std::string_view type = outline[part].text.front() == '{'
+                                        ? find_members<1>(outline, part, {"type"})[0]
+                                        : std::string_view();
+      if ((type.empty() || !is_string(type)) && !bad_part) bad_part = j;
+      ++j;
+    });
+    if (!bad_part) return std::nullopt;
+    const std::string part_param = message_param(i) + ".content[" + std::to_string(*bad_part) + "]";
+    return invalid("'" + part_param + "' must be an object with a string 'type'.", part_param);
   }
   const std::string param = message_param(i) + ".content";
   return invalid("'" + param + "' must be a string or an array of content parts, not " +
-                     type_name(*content) + ".",
+                     type_name(value_of(content)) + ".",
                  param);
 }
 
-Result<std::vector<ChatMessage>> decode_messages(const Json* messages) {
-  if (messages == nullptr) return invalid("'messages' is a required property.", "messages");
-  if (!messages->is_array() || messages->empty()) {
-    return invalid("'messages' must be a non-empty array.", "messages");
+std::optional<Error> check_messages(const Outline& outline, std::string_view messages) {
+  if (messages.empty()) return invalid("'messages' is a required property.", "messages");
+  size_t count = 0;
+  std::optional<Error> error;
+  if (messages.front() == '[') {
+    for_each_child(outline, index_of(outline, messages), [&](size_t m) {
+      const size_t i = count++;
+      if (error) return;
+      const std::string_view message = outline[m].text;
+      if (message.front() != '{') {
+        const std::string where = message_param(i);
+        error = invalid("'" + where + "' must be an object, not " + type_name(value_of(message)) + ".",
+                        where);
+        return;
+      }
+      const auto [role, content] = find_members<2>(outline, m, {"role", "content"});
+      const std::string role_name = !role.empty() && is_string(role) ? string_of(role) : std::string();
+      if (!is_known_role(role_name)) {
+        const std::string where = message_param(i);
+        error = invalid("'" + where + ".role' must be one of system, user, assistant, tool, developer.",
+                        where + ".role");
+        return;
+      }
+      error = check_content(outline, content, role_name, i);
+    });
   }
-  std::vector<ChatMessage> out;
-  out.reserve(messages->size());
-  for (size_t i = 0; i < messages->size(); ++i) {
-    const Json& message = (*messages)[i];
-    if (!message.is_object()) {
-      const std::string where = message_param(i);
-      return invalid("'" + where + "' must be an object, not " + type_name(message) + ".", where);
-    }
-    const Json* role = member(message, "role");
-    if (role == nullptr || !role->is_string() || !is_known_role(role->get_ref<const std::string&>())) {
-      const std::string where = message_param(i);
-      return invalid("'" + where +
-                         ".role' must be one of system, user, assistant, tool, developer.",
-                     where + ".role");
-    }
-    const auto& role_name = role->get_ref<const std::string&>();
-    const Json* content = member(message, "content");
-    if (auto error = check_content(content, role_name, i)) return *error;
-    out.push_back(ChatMessage{role_name, content ? *content : Json(nullptr)});
-  }
-  return out;
+  if (count == 0) return invalid("'messages' must be a non-empty array.", "messages");
+  return error;
 }
 
 bool is_token_array(const Json& value) {
@@ -155,40 +234,19 @@ std::optional<Error> check_prompt(const Json* prompt) {
                  "prompt");
 }
 
-// The top-level members decode_request reads, found in one pass over the body rather than a
-// map lookup each. A null member counts as absent.
-struct RequestMembers {
-  const Json* model = nullptr;
-  const Json* messages = nullptr;
-  const Json* prompt = nullptr;
-  const Json* stream = nullptr;
-  const Json* stream_options = nullptr;
-  const Json* max_tokens = nullptr;
-  const Json* max_completion_tokens = nullptr;
-  const Json* temperature = nullptr;
-  const Json* top_p = nullptr;
-  const Json* n = nullptr;
-};
-
-RequestMembers find_members(const Json& body) {
-  RequestMembers found;
-  for (const auto& [key, value] : body.get_ref<const Json::object_t&>()) {
-    if (value.is_null()) continue;
-    const std::string_view name = key;
-    const Json** slot = name == "model"                   ? &found.model
-                        : name == "messages"              ? &found.messages
-                        : name == "prompt"                ? &found.prompt
-                        : name == "stream"                ? &found.stream
-                        : name == "stream_options"        ? &found.stream_options
-                        : name == "max_tokens"            ? &found.max_tokens
-                        : name == "max_completion_tokens" ? &found.max_completion_tokens
-                        : name == "temperature"           ? &found.temperature
-                        : name == "top_p"                 ? &found.top_p
-                        : name == "n"                     ? &found.n
-                                                          : nullptr;
-    if (slot != nullptr) *slot = &value;
+// The error for a body that is not one JSON object: which of parse_json's verdicts it is.
+Error not_an_object(std::string_view body) {
+  std::optional<Json> parsed = parse_json(body, kMaxJsonDepth);
+  if (!parsed && json_too_deep(body, kMaxJsonDepth)) {
+    return invalid("The JSON body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels.",
+                   "");
   }
-  return found;
+  if (!parsed || parsed->is_object()) {  // an object only if the two readers disagreed
+    return make_error(ErrorCode::InvalidJson,
+                      "We could not parse the JSON body of your request. The API expects a "
+                      "JSON object in the body of a POST request.");
+  }
+  return invalid("The request body must be a JSON object, not " + type_name(*parsed) + ".", "");
 }
 
 }  // namespace
@@ -220,80 +278,75 @@ bool json_too_deep(std::string_view body, int max_depth) {
   return false;
 }
 
-Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body) {
-  std::optional<Json> parsed = parse_json(body, kMaxJsonDepth);
-  if (!parsed) {
-    if (json_too_deep(body, kMaxJsonDepth)) {
-      return invalid("The JSON body nests deeper than " + std::to_string(kMaxJsonDepth) +
-                         " levels.",
-                     "");
-    }
-    return make_error(ErrorCode::InvalidJson,
-                      "We could not parse the JSON body of your request. The API expects a "
-                      "JSON object in the body of a POST request.");
-  }
-  Json& json = *parsed;
-  if (!json.is_object()) {
-    return invalid("The request body must be a JSON object, not " + type_name(json) + ".", "");
-  }
+Result<ChatRequest> decode_request(Endpoint endpoint, std::string body) {
+  // Checked once, listing where its values lie; only the members decided on are read.
+  Outline outline;
+  outline.reserve(16);
+  if (!scan_json_object(body, kMaxJsonDepth, kOutlineDepth, outline)) return not_an_object(body);
+  static constexpr std::array<std::string_view, 10> kNames{
+      "model", "messages", "prompt", "stream", "stream_options", "max_tokens",
+      "max_completion_tokens", "temperature", "top_p", "n"};
+  const auto [model, messages, prompt, stream, stream_options, max_tokens, max_completion_tokens,
+              temperature, top_p, n] = find_members(outline, kTopLevel, kNames);
 
   ChatRequest request;
   request.endpoint = endpoint;
-  const RequestMembers members = find_members(json);
 
   // The model name.
-  const Json* model = members.model;
-  if (model == nullptr) return invalid("You must provide a model parameter.", "model");
-  if (!model->is_string() || model->get_ref<const std::string&>().empty()) {
-    return invalid("'model' must be a non-empty string.", "model");
-  }
-  request.model = model->get<std::string>();
+  if (model.empty()) return invalid("You must provide a model parameter.", "model");
+  if (is_string(model)) request.model = string_of(model);
+  if (request.model.empty()) return invalid("'model' must be a non-empty string.", "model");
 
   // What to complete.
   if (endpoint == Endpoint::ChatCompletions) {
-    auto messages = decode_messages(members.messages);
-    if (!messages) return std::move(messages).error();
-    request.messages = std::move(*messages);
-  } else if (auto error = check_prompt(members.prompt)) {
-    return *error;
+    if (auto error = check_messages(outline, messages)) return *error;
+  } else if (prompt.empty() || !is_string(prompt)) {
+    const Json value = prompt.empty() ? Json() : value_of(prompt);
+    if (auto error = check_prompt(prompt.empty() ? nullptr : &value)) return *error;
   }
 
   // Streaming.
-  if (const Json* stream = members.stream) {
-    if (!stream->is_boolean()) {
-      return invalid("'stream' must be a boolean, not " + type_name(*stream) + ".", "stream");
+  if (!stream.empty()) {
+    if (!is_boolean(stream)) {
+      return invalid("'stream' must be a boolean, not " + type_name(value_of(stream)) + ".",
+                     "stream");
     }
-    request.stream = stream->get<bool>();
+    request.stream = stream == "true";
   }
-  if (const Json* options = members.stream_options) {
-    if (!options->is_object()) {
+  if (!stream_options.empty()) {
+    if (stream_options.front() != '{') {
       return invalid("'stream_options' must be an object.", "stream_options");
     }
-    if (const Json* usage = member(*options, "include_usage")) {
-      if (!usage->is_boolean()) {
+    const size_t options = index_of(outline, stream_options);
+    if (const auto usage = find_members<1>(outline, options, {"include_usage"})[0]; !usage.empty()) {
+      if (!is_boolean(usage)) {
         return invalid("'stream_options.include_usage' must be a boolean.",
                        "stream_options.include_usage");
       }
-      request.include_usage = request.stream && usage->get<bool>();
+      request.include_usage = request.stream && usage == "true";
     }
   }
 
   // Sampling and length.
-  for (auto [name, value] : {std::pair{"max_tokens", members.max_tokens},
-                             std::pair{"max_completion_tokens", members.max_completion_tokens}}) {
-    if (value == nullptr) continue;
-    auto tokens = as_positive_int(*value);
+  for (auto [name, text] : {std::pair{"max_tokens", max_tokens},
+                            std::pair{"max_completion_tokens", max_completion_tokens}}) {
+    if (text.empty()) continue;
+    auto tokens = as_positive_int(value_of(text));
     if (!tokens) return invalid("'"s + name + "' must be a positive integer.", name);
     request.max_tokens = tokens;  // max_completion_tokens, checked last, wins
   }
-  if (auto error = check_number_range(members.temperature, "temperature", 0, 2)) return *error;
-  if (auto error = check_number_range(members.top_p, "top_p", 0, 1)) return *error;
-  if (const Json* n = members.n; n != nullptr && !as_positive_int(*n)) {
+  for (auto [name, text, high] : {std::tuple{"temperature", temperature, 2.0},
+                                  std::tuple{"top_p", top_p, 1.0}}) {
+    if (text.empty()) continue;
+    const Json value = value_of(text);
+    if (auto error = check_number_range(&value, name, 0, high)) return *error;
+  }
+  if (!n.empty() && !as_positive_int(value_of(n))) {
     return invalid("'n' must be an integer of at least 1.", "n");
   }
 
-  request.body = std::move(json);
-  request.body_text.assign(body);
+  const auto model_value = model_span(outline, body);
+  request.body = RequestBody::from_checked_text(std::move(body), model_value);
   return request;
 }
 

@@ -408,7 +408,7 @@ Task<void> Session::dispatch(Request& request, Exchange& ex) {
 
 Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint endpoint) {
   // Decode the body.
-  auto decoded = decode_request(endpoint, request.body());
+  auto decoded = decode_request(endpoint, std::move(request.body()));
   if (!decoded) {
     co_await respond_error(ex, decoded.error());
     co_return;

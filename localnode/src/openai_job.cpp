@@ -79,7 +79,7 @@ std::optional<Error> read_limits(const ChatRequest& request, DecodeLimits& limit
   } else {
     limits.max_tokens = 0;  // the context decides
   }
-  if (const Json* stop = member(request.body, "stop")) {
+  if (const Json* stop = member(request.body.json(), "stop")) {
     if (stop->is_string()) {
       limits.stop.push_back(stop->get<std::string>());
     } else if (stop->is_array() && stop->size() <= 4) {
@@ -112,16 +112,17 @@ Result<std::string> message_text(const Json& content, size_t index) {
 
 Result<std::vector<int32_t>> chat_prompt(const ChatRequest& request, const Tokenizer& tokenizer,
                                          const ChatTemplate& chat_template) {
-  if (const Json* tools = member(request.body, "tools"); tools != nullptr && !tools->empty()) {
+  if (const Json* tools = member(request.body.json(), "tools"); tools != nullptr && !tools->empty()) {
     return unsupported("does not call tools.", "tools");
   }
   std::vector<ChatTurn> turns;
-  for (size_t i = 0; i < request.messages.size(); ++i) {
-    const ChatMessage& m = request.messages[i];
+  const std::vector<ChatMessage> messages = chat_messages(request.body.json());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage& m = messages[i];
     auto text = message_text(m.content, i);
     if (!text) return std::move(text).error();
     // "developer" is OpenAI's newer name for the system role.
-    turns.push_back({m.role == "developer" ? "system" : m.role, std::move(text).value()});
+    turns.push_back({m.role == "developer" ? "system" : std::string(m.role), std::move(text).value()});
   }
   auto rendered = chat_template.render(turns, true);
   if (!rendered) {
@@ -133,7 +134,7 @@ Result<std::vector<int32_t>> chat_prompt(const ChatRequest& request, const Token
 }
 
 Result<std::vector<int32_t>> raw_prompt(const ChatRequest& request, const Tokenizer& tokenizer) {
-  const Json* prompt = member(request.body, "prompt");
+  const Json* prompt = member(request.body.json(), "prompt");
   if (prompt == nullptr) return invalid("'prompt' is a required property.", "prompt");
   const Json* one = prompt;
   if (prompt->is_array() && !prompt->empty() && !(*prompt)[0].is_number_integer()) {
@@ -160,10 +161,10 @@ Result<std::vector<int32_t>> raw_prompt(const ChatRequest& request, const Tokeni
 Result<GenerationJob> job_from_request(const ChatRequest& request, const Tokenizer& tokenizer,
                                        const ChatTemplate& chat_template, uint64_t seed) {
   GenerationJob job;
-  if (const Json* n = member(request.body, "n"); n != nullptr && !(n->is_number_integer() && n->get<int64_t>() == 1)) {
+  if (const Json* n = member(request.body.json(), "n"); n != nullptr && !(n->is_number_integer() && n->get<int64_t>() == 1)) {
     return unsupported("generates one choice per request (n = 1).", "n");
   }
-  if (auto e = read_sampling(request.body, job.sampling, seed)) return *e;
+  if (auto e = read_sampling(request.body.json(), job.sampling, seed)) return *e;
   if (auto e = read_limits(request, job.limits)) return *e;
   auto prompt = request.endpoint == Endpoint::ChatCompletions ? chat_prompt(request, tokenizer, chat_template)
                                                               : raw_prompt(request, tokenizer);

@@ -58,11 +58,11 @@ PolicyInput make_policy_input(const ChatRequest& request, std::string app, std::
     input.headers[lower] = value;
   }
 
-  for (const ChatMessage& message : request.messages) {
+  const Json& body = request.body.json();
+  for (const ChatMessage& message : chat_messages(body)) {
     add_content(message.content, input);
     if (message.role == "tool") input.has_tools = true;
   }
-  const Json& body = request.body;
   if (body.is_object()) {
     // Tool-call arguments an assistant wrote are read by the model too.
     if (auto messages = body.find("messages"); messages != body.end() && messages->is_array()) {

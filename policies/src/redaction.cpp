@@ -101,14 +101,11 @@ Result<RedactedRequest> redact_request(const ChatRequest& request, const Detecto
   const std::vector<std::string_view>& avoid = original.texts;
 
   // Redact the body (the bytes sent): message contents, tool-call arguments, a legacy prompt.
-  Json& body = out.request.body;
-  const Json* body_messages = nullptr;
+  // Edited on a copy: with nothing replaced, the body keeps the client's bytes, which may
+  // still travel as they came.
+  Json body = out.request.body.json();
   if (body.is_object()) {
     if (auto messages = body.find("messages"); messages != body.end() && messages->is_array()) {
-      body_messages = &*messages;
-      if (messages->size() != out.request.messages.size()) {
-        return make_error(ErrorCode::Internal, "the request's messages and body disagree; nothing is sent");
-      }
       for (Json& m : *messages) {
         if (!m.is_object()) continue;
         if (auto content = m.find("content"); content != m.end()) {
@@ -137,20 +134,8 @@ Result<RedactedRequest> redact_request(const ChatRequest& request, const Detecto
     }
   }
 
-  // The typed messages get the same redacted contents (and placeholders).
-  for (size_t i = 0; i < out.request.messages.size(); ++i) {
-    Json& content = out.request.messages[i].content;
-    if (body_messages != nullptr) {
-      const Json& m = (*body_messages)[i];
-      content = m.is_object() && m.contains("content") ? m["content"] : Json();
-    } else if (auto r = redact_content(content, detectors, classes, out.map, avoid); !r) {
-      return std::move(r).error();
-    }
-  }
-
-  // The client's bytes hold the originals: they must never be forwarded now. (With nothing
-  // replaced, the body is unchanged and its bytes may still travel as they came.)
-  if (!out.map.empty()) out.request.body_text = body.is_object() && !body.empty() ? dump_json(body) : std::string();
+  // The client's bytes hold the originals: they must never be forwarded now.
+  if (!out.map.empty()) out.request.body.edit() = std::move(body);
   return out;
 }
 

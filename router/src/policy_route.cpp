@@ -35,11 +35,11 @@ std::optional<ChatRequest> with_max_tokens_cap(const ChatRequest& request, int64
   ChatRequest capped = request;
   capped.max_tokens = cap;
   if (capped.body.is_object()) {
+    Json& body = capped.body.edit();
     const bool completion_tokens = request.endpoint == Endpoint::ChatCompletions &&
-                                   capped.body.contains("max_completion_tokens") &&
-                                   !capped.body["max_completion_tokens"].is_null();
-    capped.body[completion_tokens ? "max_completion_tokens" : "max_tokens"] = cap;
-    if (!capped.body_text.empty()) capped.body_text = dump_json(capped.body);
+                                   body.contains("max_completion_tokens") &&
+                                   !body["max_completion_tokens"].is_null();
+    body[completion_tokens ? "max_completion_tokens" : "max_tokens"] = cap;
   }
   return capped;
 }

@@ -20,13 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.problems.empty()) __builtin_trap();  // a refusal must say why
     return 0;
   }
-  ChatRequest request;
-  request.model = "m";
-  ChatMessage message;
-  message.role = "user";
-  message.content = text;
-  request.messages.push_back(std::move(message));
-  request.body = Json{{"model", "m"}, {"messages", Json::array({Json{{"role", "user"}, {"content", text}}})}};
+  const ChatRequest request{
+      .model = "m",
+      .max_tokens = {},
+      .body = Json{{"model", "m"}, {"messages", Json::array({Json{{"role", "user"}, {"content", text}}})}},
+      .cache = {}};
   const auto input = policies::make_policy_input(request, "app", "team", {{"x-data-class", "restricted"}});
   auto verdict = policies::decide(*parsed.policy, input);
   if (verdict && !verdict->redact_classes.empty()) {

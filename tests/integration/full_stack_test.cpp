@@ -87,10 +87,13 @@ class FullStackTest : public ::testing::Test {
 
 TEST_F(FullStackTest, PassesRequestsThroughAndRewritesTheModel) {
   start();
-  auto reply = post(R"({"model":"chat","messages":[{"role":"user","content":"hi"}],)"
-                    R"("tools":[{"type":"function","function":{"name":"f","parameters":{}}}],)"
-                    R"("response_format":{"type":"json_object"},"seed":3,"future_field":{"x":[1,2]}})");
+  const std::string tail = R"("messages":[{"role":"user","content":"hi"}], )"
+                           R"("tools":[{"type":"function","function":{"name":"f","parameters":{}}}],)"
+                           R"("response_format":{"type":"json_object"},"seed":3,"future_field":{"x":[1,2]}})";
+  auto reply = post(R"({ "model" : "chat", )" + tail);
   ASSERT_EQ(reply.status, 200) << reply.body;
+  // The client's bytes, only the model's value swapped.
+  EXPECT_EQ(primary_.last_request().body, R"({ "model" : "model-a", )" + tail);
   EXPECT_EQ(reply.header("x-hearth-route"), "upstream:primary");
   auto body = nlohmann::json::parse(reply.body);
   EXPECT_EQ(body["choices"][0]["message"]["content"], "Hello from the fake upstream.");

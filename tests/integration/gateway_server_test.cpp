@@ -330,7 +330,7 @@ TEST_F(GatewayServerTest, NonStreamCompletion) {
   EXPECT_EQ(context.team, "finance");
   EXPECT_EQ(context.request_id, id);
   EXPECT_EQ(source_.last_request().model, "default");
-  EXPECT_EQ(source_.last_request().messages.size(), 1u);
+  EXPECT_EQ(source_.last_request().body.json()["messages"].size(), 1u);
 
   // The same connection serves the next request, echoing the client's request id.
   Headers headers = bearer();

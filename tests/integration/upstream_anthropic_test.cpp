@@ -42,12 +42,12 @@ class AnthropicUpstreamTest : public ::testing::Test {
     request.model = "claude-3-5-haiku-latest";
     request.stream = stream;
     request.include_usage = include_usage;
-    request.body = {{"model", "default"},
+    request.body = Json{{"model", "default"},
                     {"messages",
                      {{{"role", "system"}, {"content", "Be brief."}},
                       {{"role", "user"}, {"content", "Hi"}}}},
                     {"temperature", 0.5}};
-    if (stream) request.body["stream"] = true;
+    if (stream) request.body.edit()["stream"] = true;
     return request;
   }
 
@@ -176,7 +176,7 @@ TEST_F(AnthropicUpstreamTest, StreamWithoutMessageStopIsUpstreamError) {
 
 TEST_F(AnthropicUpstreamTest, UntranslatableRequestFailsBeforeSending) {
   ChatRequest request = chat(false);
-  request.body["n"] = 3;
+  request.body.edit()["n"] = 3;
   RecordingSink sink;
   Status status = run(request, sink);
   ASSERT_FALSE(status.ok());

@@ -46,15 +46,15 @@ class OpenAiUpstreamTest : public ::testing::Test {
     request.model = "gpt-4o-mini";  // the router's rewrite of the public name
     request.stream = stream;
     request.include_usage = include_usage;
-    request.body = {{"model", "default"},
+    request.body = Json{{"model", "default"},
                     {"messages", {{{"role", "user"}, {"content", "Hi"}}}},
                     {"seed", 42},
                     {"logprobs", true},
                     {"response_format", {{"type", "json_object"}}},
                     {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}},
                     {"x_vendor_field", {{"nested", {1, 2, 3}}}}};
-    if (stream) request.body["stream"] = true;
-    if (include_usage) request.body["stream_options"] = {{"include_usage", true}};
+    if (stream) request.body.edit()["stream"] = true;
+    if (include_usage) request.body.edit()["stream_options"] = {{"include_usage", true}};
     return request;
   }
 
@@ -82,7 +82,7 @@ TEST_F(OpenAiUpstreamTest, PassesTheBodyThroughAndReturnsTheCompletion) {
   EXPECT_EQ(sent.header("authorization"), std::string("Bearer ") + kKey);
   EXPECT_EQ(sent.header("openai-organization"), "org-hearth");
   EXPECT_EQ(sent.header("content-type"), "application/json");
-  Json expected = chat(false).body;
+  Json expected = chat(false).body.json();
   expected["model"] = "gpt-4o-mini";
   EXPECT_EQ(sent.json, expected);
 
@@ -100,7 +100,7 @@ TEST_F(OpenAiUpstreamTest, SendsCompletionsToTheCompletionsPath) {
   ChatRequest request;
   request.endpoint = Endpoint::Completions;
   request.model = "gpt-3.5-turbo-instruct";
-  request.body = {{"model", "x"}, {"prompt", "Say hi"}, {"max_tokens", 5}};
+  request.body = Json{{"model", "x"}, {"prompt", "Say hi"}, {"max_tokens", 5}};
   RecordingSink sink;
   ASSERT_TRUE(run(request, sink).ok());
   EXPECT_EQ(fake.last_request().target, "/v1/completions");

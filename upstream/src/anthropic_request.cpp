@@ -251,7 +251,7 @@ Result<Json> prompt_messages(const Json& prompt) {
 }
 
 Result<Json> translate_request(const ChatRequest& request) {
-  const Json& body = request.body;
+  const Json& body = request.body.json();
   if (!body.is_object()) return invalid("the request body must be a JSON object", "");
   Json out = Json::object();
   out["model"] = request.model;

@@ -65,28 +65,21 @@ class OpenAiStreamConsumer final : public SseConsumer {
 };
 
 // Whether the client's bytes already say what this call needs about streaming, so that only
-// the model has to change in them.
+// the model has to change in them. While the body holds them, `stream` and `include_usage`
+// are what they say.
 bool text_says_enough(const ChatRequest& request, bool include_usage) {
-  if (request.body_text.empty()) return false;
-  auto stream = request.body.find("stream");
-  const bool body_streams = stream != request.body.end() && stream->is_boolean() && stream->get<bool>();
-  if (body_streams != request.stream) return false;
-  if (!include_usage) return true;
-  auto options = request.body.find("stream_options");
-  if (options == request.body.end() || !options->is_object()) return false;
-  auto usage = options->find("include_usage");
-  return usage != options->end() && usage->is_boolean() && usage->get<bool>();
+  return !request.body.wire_text().empty() && (!include_usage || request.include_usage);
 }
 
 // The body for the upstream: the client's bytes with the model spliced in where they say
 // enough, else the client's JSON with hearth's fields set.
 std::string upstream_body(const ChatRequest& request, std::string_view model, bool include_usage) {
   if (text_says_enough(request, include_usage)) {
-    if (auto spliced = with_string_member(request.body_text, "model", model)) {
-      return std::move(*spliced);
-    }
+    const std::string& text = request.body.wire_text();
+    if (const auto& at = request.body.model_value()) return with_string_at(text, at->begin, at->end, model);
+    if (auto spliced = with_string_member(text, "model", model)) return std::move(*spliced);
   }
-  Json body = request.body;
+  Json body = request.body.json();
   body["model"] = model;
   if (request.stream) {
     body["stream"] = true;

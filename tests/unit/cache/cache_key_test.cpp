@@ -12,11 +12,12 @@ constexpr const char* kRoute = "primary:model-a|backup:model-b";
 ChatRequest request_of(const std::string& body, Endpoint endpoint = Endpoint::ChatCompletions) {
   ChatRequest request;
   request.endpoint = endpoint;
-  request.body = Json::parse(body);
-  request.model = request.body.value("model", std::string());
+  const Json json = Json::parse(body);
+  request.body = json;
+  request.model = json.value("model", std::string());
   for (const char* name : {"max_tokens", "max_completion_tokens"}) {
-    if (request.body.contains(name) && request.body[name].is_number_integer()) {
-      request.max_tokens = request.body[name].get<int64_t>();
+    if (json.contains(name) && json[name].is_number_integer()) {
+      request.max_tokens = json[name].get<int64_t>();
     }
   }
   return request;

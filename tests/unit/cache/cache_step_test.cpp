@@ -141,11 +141,12 @@ class CacheStepTest : public ::testing::Test {
   StatusSink run(const std::string& body, const std::string& app = "billing", bool no_store = false,
                  bool no_cache = false, ResponseCache* cache = nullptr) {
     ChatRequest request;
-    request.body = Json::parse(body);
-    request.model = request.body["model"];
-    request.stream = request.body.value("stream", false);
-    request.include_usage = request.stream && request.body.contains("stream_options") &&
-                            request.body["stream_options"].value("include_usage", false);
+    const Json json = Json::parse(body);
+    request.body = json;
+    request.model = json["model"];
+    request.stream = json.value("stream", false);
+    request.include_usage = request.stream && json.contains("stream_options") &&
+                            json["stream_options"].value("include_usage", false);
     request.cache = {no_store, no_cache};
     CacheStep step(cache != nullptr ? *cache : memory_, options_, metrics_);
     StatusSink sink;

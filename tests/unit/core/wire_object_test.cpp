@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "hearth/core/completion.hpp"
+#include "hearth/core/json_parse.hpp"
 #include "hearth/core/json_splice.hpp"
 
 namespace hearth {
@@ -127,6 +128,12 @@ TEST(WithStringMember, QuotesEveryByteAsNlohmannDoes) {
   }
 }
 
+TEST(WithStringAt, ReplacesTheBytesGivenWithTheQuotedValue) {
+  const std::string text = R"({"model":"a","x":1})";
+  EXPECT_EQ(with_string_at(text, 9, 12, "gpt-\"4\""), R"({"model":"gpt-\"4\"","x":1})");
+  EXPECT_EQ(with_string_at(text, 9, 12, ""), R"({"model":"","x":1})");
+}
+
 TEST(WithStringMember, RefusesWhatItCannotEditSafely) {
   // A key with escapes might spell the name; better to let the caller parse.
   EXPECT_FALSE(with_string_member(R"({"mod\u0065l":"a"})", "model", "z"));
@@ -178,6 +185,57 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
       }
     }
   }
+}
+
+// Its depth limit and a leading byte order mark are parse_json's: a reader that checks with
+// one and parses with the other never meets a disagreement.
+TEST(ScanJsonObject, AgreesWithParseJsonOnDepthAndAByteOrderMark) {
+  for (int limit = 1; limit <= 4; ++limit) {
+    for (int depth = 1; depth <= 5; ++depth) {
+      std::string text = "{\"a\":";
+      for (int i = 1; i < depth; ++i) text += i % 2 ? "[" : "{\"b\":";
+      text += "0";
+      for (int i = depth - 1; i >= 1; --i) text += i % 2 ? "]" : "}";
+      text += "}";
+      EXPECT_EQ(scan_json_object(text, limit).has_value(), parse_json(text, limit).has_value())
+          << text << " within " << limit;
+    }
+  }
+  EXPECT_TRUE(scan_json_object("\xEF\xBB\xBF {}").has_value());
+  EXPECT_FALSE(scan_json_object("\xEF\xBB {}").has_value());
+}
+
+// The outline lists each value down to the depth asked, after the one that holds it, with
+// its name as written and its exact text.
+TEST(ScanJsonObject, OutlinesValuesDownToTheDepthAsked) {
+  const std::string text =
+      R"({"a":1, "m\u0065":[{"r":"x","c":[{"t":"y"}]}, "s"], "e":{}, "n":null})";
+  std::vector<OutlineEntry> outline;
+  ASSERT_TRUE(scan_json_object(text, 512, 3, outline).has_value());
+  struct Expected {
+    int depth;
+    std::string name;
+    bool escaped;
+    std::string text;
+  };
+  const std::vector<Expected> expected = {
+      {1, "a", false, "1"},
+      {1, "m\\u0065", true, R"([{"r":"x","c":[{"t":"y"}]}, "s"])"},
+      {2, "", false, R"({"r":"x","c":[{"t":"y"}]})"},
+      {3, "r", false, R"("x")"},
+      {3, "c", false, R"([{"t":"y"}])"},
+      {2, "", false, R"("s")"},
+      {1, "e", false, "{}"},
+      {1, "n", false, "null"}};
+  ASSERT_EQ(outline.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(outline[i].depth, expected[i].depth) << i;
+    EXPECT_EQ(outline[i].name, expected[i].name) << i;
+    EXPECT_EQ(outline[i].name_escaped, expected[i].escaped) << i;
+    EXPECT_EQ(outline[i].text, expected[i].text) << i;
+  }
+  outline.clear();
+  EXPECT_FALSE(scan_json_object(R"({"a":[1,}])", 512, 3, outline).has_value());
 }
 
 // Strings are scanned sixteen bytes a step: each byte that ends a plain run, or that is

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace hearth::gateway {
 namespace {
 
@@ -102,7 +105,39 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"prompt_empty_array", kText, R"({"model":"m","prompt":[]})",
                     ErrorCode::InvalidRequest, "prompt"},
         InvalidCase{"prompt_mixed_bad", kText, R"({"model":"m","prompt":["a",{}]})",
-                    ErrorCode::InvalidRequest, "prompt"}),
+                    ErrorCode::InvalidRequest, "prompt"},
+        // Read from the text, as the tree would have it: a later duplicate wins, null is
+        // absent, names may be spelled with escapes, and every part and message is looked at.
+        InvalidCase{"model_duplicate_null", kChat,
+                    R"({"model":"m","model":null,"messages":[{"role":"user","content":"a"}]})",
+                    ErrorCode::InvalidRequest, "model"},
+        InvalidCase{"stream_escaped_name", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":"a"}],"str\u0065am":1})",
+                    ErrorCode::InvalidRequest, "stream"},
+        InvalidCase{"role_null", kChat, R"({"model":"m","messages":[{"role":null,"content":"a"}]})",
+                    ErrorCode::InvalidRequest, "messages[0].role"},
+        InvalidCase{"role_number", kChat, R"({"model":"m","messages":[{"role":1,"content":"a"}]})",
+                    ErrorCode::InvalidRequest, "messages[0].role"},
+        InvalidCase{"content_object", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":{"type":"text"}}]})",
+                    ErrorCode::InvalidRequest, "messages[0].content"},
+        InvalidCase{"content_second_part_bad", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":[{"type":"text"},{"type":null},{"type":3}]}]})",
+                    ErrorCode::InvalidRequest, "messages[0].content[1]"},
+        InvalidCase{"content_part_not_object", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":[{"type":"text"},"x"]}]})",
+                    ErrorCode::InvalidRequest, "messages[0].content[1]"},
+        InvalidCase{"second_message_bad", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":"a"},[]]})",
+                    ErrorCode::InvalidRequest, "messages[1]"},
+        InvalidCase{"nested_too_deep", kChat,
+                    R"({"model":"m","messages":[{"role":"user","content":"a"}],"x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
+                    ErrorCode::InvalidRequest, ""},
+        InvalidCase{"bom_then_array", kChat, "\xEF\xBB\xBF[]", ErrorCode::InvalidRequest, ""},
+        InvalidCase{"two_values", kChat, R"({"model":"m"} {})", ErrorCode::InvalidJson, ""},
+        InvalidCase{"bad_utf8", kChat,
+                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xC3\"}]}",
+                    ErrorCode::InvalidJson, ""}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(DecodeRequest, ValidChatKeepsUnknownFieldsAndSetsTypedOnes) {
@@ -121,13 +156,14 @@ TEST(DecodeRequest, ValidChatKeepsUnknownFieldsAndSetsTypedOnes) {
   EXPECT_TRUE(request.stream);
   EXPECT_TRUE(request.include_usage);
   EXPECT_EQ(request.max_tokens, 32);
-  ASSERT_EQ(request.messages.size(), 4u);
-  EXPECT_EQ(request.messages[0].role, "system");
-  EXPECT_EQ(request.messages[0].content, "be brief");
-  EXPECT_TRUE(request.messages[1].content.is_array());
-  EXPECT_TRUE(request.messages[2].content.is_null());
-  EXPECT_EQ(request.body["seed"], 42);
-  EXPECT_EQ(request.body["tools"][0]["function"]["name"], "f");
+  const auto messages = chat_messages(request.body.json());
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[0].role, "system");
+  EXPECT_EQ(messages[0].content, "be brief");
+  EXPECT_TRUE(messages[1].content.is_array());
+  EXPECT_TRUE(messages[2].content.is_null());
+  EXPECT_EQ(request.body.json()["seed"], 42);
+  EXPECT_EQ(request.body.json()["tools"][0]["function"]["name"], "f");
 }
 
 TEST(DecodeRequest, IncludeUsageOnlyCountsWhenStreaming) {
@@ -155,7 +191,42 @@ TEST(DecodeRequest, CompletionPromptShapes) {
     ASSERT_TRUE(result.ok()) << prompt << ": " << result.error().message;
     EXPECT_EQ(result->endpoint, Endpoint::Completions);
     EXPECT_EQ(result->max_tokens, 5);
-    EXPECT_TRUE(result->messages.empty());
+    EXPECT_EQ(result->body.json()["prompt"], Json::parse(prompt));
+  }
+}
+
+// The body keeps the client's bytes; the tree made from them on demand is theirs.
+TEST(DecodeRequest, KeepsTheClientsBytesAndMakesTheTreeOnDemand) {
+  const std::string body =
+      "\xEF\xBB\xBF { \"messages\" : [ {\"role\":\"user\", \"content\":\"caf\xC3\xA9 \\u00e9\"} ],"
+      " \"model\" : \"m\\u00e9\", \"x\":{\"y\":[1,2.5,null]} } ";
+  auto result = decode_request(Endpoint::ChatCompletions, body);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->model, "m\xC3\xA9");
+  EXPECT_EQ(result->body.wire_text(), body);
+  EXPECT_TRUE(result->body.is_object());
+  EXPECT_EQ(result->body.json(), Json::parse(body));
+}
+
+// Where the model's value lies, for a proxy to swap, when that is certain.
+TEST(DecodeRequest, NotesWhereTheModelLiesWhenThatIsCertain) {
+  const std::string plain = R"({"messages":[{"role":"user","content":"a"}], "model" : "m\"x" })";
+  auto decoded = decode_request(Endpoint::ChatCompletions, plain);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_TRUE(decoded->body.model_value().has_value());
+  const auto [begin, end] = *decoded->body.model_value();
+  EXPECT_EQ(plain.substr(begin, end - begin), R"("m\"x")");
+
+  // Two members of the name, a name that may spell it with escapes: the proxy must look again.
+  const std::pair<std::string, std::string> unsure[] = {
+      {R"({"model":"a","messages":[{"role":"user","content":"a"}],"model":"b"})", "b"},
+      {R"({"model":"a","messages":[{"role":"user","content":"a"}],"\u006dodel":"b"})", "b"},
+      {R"({"model":"a","messages":[{"role":"user","content":"a"}],"x\n":1})", "a"}};
+  for (const auto& [body, model] : unsure) {
+    decoded = decode_request(Endpoint::ChatCompletions, body);
+    ASSERT_TRUE(decoded.ok()) << body;
+    EXPECT_EQ(decoded->model, model) << body;
+    EXPECT_FALSE(decoded->body.model_value().has_value()) << body;
   }
 }
 

@@ -32,9 +32,6 @@ ChatRequest request(Endpoint endpoint, Json body) {
   r.endpoint = endpoint;
   r.model = "tiny";
   if (body.contains("max_tokens")) r.max_tokens = body["max_tokens"].get<int64_t>();
-  if (body.contains("messages")) {
-    for (const auto& m : body["messages"]) r.messages.push_back({m["role"], m["content"]});
-  }
   r.body = std::move(body);
   return r;
 }

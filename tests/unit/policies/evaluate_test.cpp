@@ -58,7 +58,6 @@ ChatRequest request_from(const Json& body) {
   ChatRequest r;
   r.body = body;
   r.model = body.value("model", "");
-  for (const Json& m : body["messages"]) r.messages.push_back({m["role"].get<std::string>(), m.value("content", Json())});
   return r;
 }
 
@@ -183,7 +182,7 @@ TEST(PolicyInput, EstimatesTokensAndFindsTexts) {
 
   ChatRequest legacy;
   legacy.endpoint = Endpoint::Completions;
-  legacy.body = {{"model", "m"}, {"prompt", {"one", "two"}}};
+  legacy.body = Json{{"model", "m"}, {"prompt", {"one", "two"}}};
   EXPECT_EQ(make_policy_input(legacy, "", "", {}).texts, (std::vector<std::string_view>{"one", "two"}));
 }
 

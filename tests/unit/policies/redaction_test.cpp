@@ -1,5 +1,7 @@
 #include "hearth/policies/redaction.hpp"
 
+#include "hearth/core/wire_object.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -39,7 +41,7 @@ TEST(Redaction, SkipsPlaceholdersTheClientAlreadyWrote) {
 ChatRequest chat_request() {
   ChatRequest r;
   r.model = "m";
-  r.body = {{"model", "m"},
+  const Json body = {{"model", "m"},
             {"temperature", 0},
             {"messages",
              {{{"role", "system"}, {"content", "Reply to jane@corp.com"}},
@@ -48,25 +50,24 @@ ChatRequest chat_request() {
               {{"role", "assistant"},
                {"content", nullptr},
                {"tool_calls", {{{"function", {{"name", "send"}, {"arguments", "{\"to\":\"bob@corp.com\"}"}}}}}}}}}};
-  for (const Json& m : r.body["messages"]) r.messages.push_back({m["role"].get<std::string>(), m["content"]});
-  r.body_text = r.body.dump();
+  r.body = RequestBody::from_checked_text(body.dump());  // as it came over the wire
   return r;
 }
 
-TEST(Redaction, RequestBodyAndMessagesAreRedactedTogether) {
+TEST(Redaction, EveryTextInTheBodyIsRedacted) {
   const ChatRequest original = chat_request();
   auto r = redact_request(original, builtins(), {"email", "credit_card"});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  const ChatRequest& out = r->request;
-  EXPECT_EQ(out.messages[0].content, "Reply to [EMAIL_1]");
-  EXPECT_EQ(out.messages[1].content[0]["text"], "my card [CREDIT_CARD_1], mail [EMAIL_1]");
-  EXPECT_EQ(out.body["messages"][0]["content"], "Reply to [EMAIL_1]");
-  EXPECT_EQ(out.body["messages"][2]["tool_calls"][0]["function"]["arguments"], "{\"to\":\"[EMAIL_2]\"}");
-  EXPECT_EQ(out.body["temperature"], 0);
-  // The bytes that will be sent hold no original.
-  EXPECT_EQ(out.body_text.find("jane@corp.com"), std::string::npos);
-  EXPECT_EQ(out.body_text.find("4111"), std::string::npos);
-  EXPECT_EQ(Json::parse(out.body_text), out.body);
+  const Json& out = r->request.body.json();
+  EXPECT_EQ(out["messages"][0]["content"], "Reply to [EMAIL_1]");
+  EXPECT_EQ(out["messages"][1]["content"][0]["text"], "my card [CREDIT_CARD_1], mail [EMAIL_1]");
+  EXPECT_EQ(chat_messages(out)[1].content[0]["text"], "my card [CREDIT_CARD_1], mail [EMAIL_1]");
+  EXPECT_EQ(out["messages"][2]["tool_calls"][0]["function"]["arguments"], "{\"to\":\"[EMAIL_2]\"}");
+  EXPECT_EQ(out["temperature"], 0);
+  // The client's bytes hold the originals: they are let go, and what will be sent has none.
+  EXPECT_TRUE(r->request.body.wire_text().empty());
+  EXPECT_EQ(dump_json(out).find("jane@corp.com"), std::string::npos);
+  EXPECT_EQ(dump_json(out).find("4111"), std::string::npos);
   EXPECT_EQ(r->map.counts().at("email"), 3);
   EXPECT_EQ(r->map.counts().at("credit_card"), 1);
 }
@@ -75,7 +76,8 @@ TEST(Redaction, NoClassesLeavesTheRequestAlone) {
   const ChatRequest original = chat_request();
   auto r = redact_request(original, builtins(), {});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->request.body_text, original.body_text);
+  EXPECT_FALSE(original.body.wire_text().empty());
+  EXPECT_EQ(r->request.body.wire_text(), original.body.wire_text());
   EXPECT_TRUE(r->map.empty());
 }
 
@@ -83,24 +85,18 @@ TEST(Redaction, NothingFoundKeepsTheClientsBytes) {
   const ChatRequest original = chat_request();
   auto r = redact_request(original, builtins(), {"iban"});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->request.body_text, original.body_text);
+  EXPECT_FALSE(original.body.wire_text().empty());
+  EXPECT_EQ(r->request.body.wire_text(), original.body.wire_text());
   EXPECT_TRUE(r->map.empty());
-}
-
-TEST(Redaction, FailsClosedWhenMessagesAndBodyDisagree) {
-  ChatRequest broken = chat_request();
-  broken.messages.pop_back();
-  auto r = redact_request(broken, builtins(), {"email"});
-  EXPECT_FALSE(r.ok());
 }
 
 TEST(Redaction, LegacyPromptIsRedacted) {
   ChatRequest r;
   r.endpoint = Endpoint::Completions;
-  r.body = {{"model", "m"}, {"prompt", "write to a@b.io"}};
+  r.body = Json{{"model", "m"}, {"prompt", "write to a@b.io"}};
   auto out = redact_request(r, builtins(), {"email"});
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->request.body["prompt"], "write to [EMAIL_1]");
+  EXPECT_EQ(out->request.body.json()["prompt"], "write to [EMAIL_1]");
 }
 
 RedactionMap sample_map() {
@@ -154,7 +150,8 @@ TEST(Redaction, RoundTripThroughRestorer) {
   auto redacted = redact_request(original, builtins(), {"email", "credit_card"});
   ASSERT_TRUE(redacted.ok());
   // The model echoes the redacted user message back, in 3-byte chunks.
-  const std::string echoed = redacted->request.messages[1].content[0]["text"].get<std::string>();
+  const std::string echoed =
+      redacted->request.body.json()["messages"][1]["content"][0]["text"].get<std::string>();
   Restorer restorer(redacted->map);
   std::string out;
   for (size_t i = 0; i < echoed.size(); i += 3) out += restorer.feed(echoed.substr(i, 3));

@@ -61,9 +61,10 @@ class RouterCacheTest : public ::testing::Test {
 
   Status run(Router& router, const std::string& body, testing::RecordingSink& sink) {
     ChatRequest request;
-    request.body = Json::parse(body);
-    request.model = request.body["model"];
-    request.stream = request.body.value("stream", false);
+    const Json json = Json::parse(body);
+    request.body = json;
+    request.model = json["model"];
+    request.stream = json.value("stream", false);
     RequestContext context{"r", "app", "team", TimePoint::max(), {}, nullptr};
     boost::asio::io_context io;
     auto future = boost::asio::co_spawn(io, router.complete(request, context, sink), boost::asio::use_future);

@@ -51,7 +51,7 @@ Completion echo_of(const Json& body) {
 class EchoUpstream final : public CompletionSource {
  public:
   Task<Status> complete(const ChatRequest& request, const RequestContext& context, CompletionSink& sink) override {
-    std::string body = request.body_text.empty() ? dump_json(request.body) : request.body_text;
+    std::string body = request.body.wire_text().empty() ? dump_json(request.body.json()) : request.body.wire_text();
     if (context.egress_guard != nullptr) {
       const Egress egress{"https://api.example.com/v1/chat/completions",
                           target_model(request, context), body};
@@ -124,10 +124,9 @@ class RouterPolicyTest : public ::testing::Test {
     ChatRequest request;
     request.model = model;
     request.max_tokens = max_tokens;
-    request.messages = {{"user", content}};
-    request.body = Json{{"model", model}, {"messages", Json::array({Json{{"role", "user"}, {"content", content}}})}};
-    if (max_tokens) request.body["max_tokens"] = *max_tokens;
-    request.body_text = dump_json(request.body);
+    Json body{{"model", model}, {"messages", Json::array({Json{{"role", "user"}, {"content", content}}})}};
+    if (max_tokens) body["max_tokens"] = *max_tokens;
+    request.body = RequestBody::from_checked_text(dump_json(body));
     RequestContext context;
     context.request_id = "req-1";
     context.app = app;

@@ -3,6 +3,7 @@
 // forwards the client's bytes with only `model` changed, which is much cheaper than a
 // parse and a dump of the whole body.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,5 +16,10 @@ namespace hearth {
 // object, or a top-level key is written with escapes (it might spell `key`).
 std::optional<std::string> with_string_member(std::string_view object_text, std::string_view key,
                                               std::string_view value);
+
+// `text` with its bytes [begin, end) (one JSON value, found by a reader earlier) replaced by
+// the JSON string `value`.
+std::string with_string_at(std::string_view text, std::size_t begin, std::size_t end,
+                           std::string_view value);
 
 }  // namespace hearth

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hearth/core/chat.hpp"
 
@@ -26,9 +27,24 @@ struct ObjectScan {
   std::optional<Usage> usage;  // from a "usage" object member
 };
 
-// Checks that `text` is exactly one JSON object, without building a tree. nullopt when it
-// is not valid JSON or not an object.
-std::optional<ObjectScan> scan_json_object(std::string_view text);
+// Checks that `text` is exactly one JSON object, without building a tree: the verdict
+// parse_json(text, max_depth) gives, object or not. nullopt when it is not valid JSON, not an
+// object, or nests deeper than `max_depth` arrays and objects.
+std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth = 512);
+
+// One value of a JSON object's text, listed in document order by the scan that checks it:
+// what a reader that needs a few members takes instead of a tree.
+struct OutlineEntry {
+  int depth;              // 1 for the top-level object's members, 2 for what they hold, ...
+  std::string_view name;  // a member's name as written between its quotes; empty for an element
+  bool name_escaped;      // whether that name has escapes (decode it before comparing)
+  std::string_view text;  // the value's text
+};
+
+// scan_json_object, also listing in `outline` every value down to `outline_depth`, each after
+// the value that holds it (on nullopt, `outline` holds whatever was listed).
+std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
+                                           int outline_depth, std::vector<OutlineEntry>& outline);
 
 // Serialises the way hearth always does: compact, invalid UTF-8 replaced rather than thrown.
 std::string dump_json(const Json& value);

@@ -2,6 +2,7 @@
 // The OpenAI wire codec: request bodies in, response bodies out. Pure functions.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,8 +18,8 @@ inline constexpr int kMaxJsonDepth = 128;
 
 // Decodes and validates a request body for `endpoint`. Errors are InvalidJson (not JSON) or
 // InvalidRequest naming the offending field in `param` ("model", "messages[2].role").
-// Unknown fields are kept: ChatRequest::body is the client's JSON as sent.
-Result<ChatRequest> decode_request(Endpoint endpoint, std::string_view body);
+// Unknown fields are kept: ChatRequest::body holds the client's bytes as sent.
+Result<ChatRequest> decode_request(Endpoint endpoint, std::string body);
 
 // Whether `body` nests arrays/objects deeper than `max_depth` (strings are skipped).
 bool json_too_deep(std::string_view body, int max_depth);

@@ -46,13 +46,12 @@ std::string redact_text(std::string_view text, const std::vector<Finding>& findi
                         const std::vector<std::string_view>& avoid);
 
 struct RedactedRequest {
-  ChatRequest request;  // contents redacted; body and body_text rebuilt to match
+  ChatRequest request;  // contents redacted in its body, which no longer holds the client's bytes
   RedactionMap map;
 };
 
 // Redacts every text a model reads in `request` (message contents, text parts, tool-call
-// arguments, a legacy prompt) and rebuilds body and body_text, so that the bytes sent are
-// the redacted ones. Fail closed: a scan error, or a redacted class still found after
+// arguments, a legacy prompt) in its body, so that the bytes sent are the redacted ones. Fail closed: a scan error, or a redacted class still found after
 // redaction, is an error and no partial result is returned.
 [[nodiscard]] Result<RedactedRequest> redact_request(const ChatRequest& request, const DetectorSet& detectors,
                                                      const std::vector<std::string>& classes);
