@@ -42,8 +42,12 @@ class ObjectValidator {
   // Which top-level member a value belongs to, and which usage count a number fills.
   enum class Role { Other, Error, Usage, Count };
 
+  // Wire JSON is mostly compact: one compare tells a token from whitespace.
   void skip_space() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
   }
   bool eat(char c) {
     if (p_ == end_ || *p_ != c) return false;
@@ -110,7 +114,9 @@ class ObjectValidator {
         if (key == "total_tokens") saw_total_ = true;
         role = count_ != nullptr ? Role::Count : Role::Other;
       }
-      if (!listed_value(depth, role, name, name_escaped)) return false;
+      if (!(listing(depth) ? listed_value(depth, role, name, name_escaped) : value(depth, role))) {
+        return false;
+      }
       skip_space();
       if (eat('}')) return true;
       if (!eat(',')) return false;
@@ -118,9 +124,11 @@ class ObjectValidator {
     }
   }
 
-  // A value, listed in the outline when one is kept this deep.
+  // Whether values this deep go into an outline.
+  bool listing(int depth) const { return outline_ != nullptr && depth <= outline_depth_; }
+
+  // A value, listed in the outline.
   bool listed_value(int depth, Role role, std::string_view name, bool name_escaped) {
-    if (outline_ == nullptr || depth > outline_depth_) return value(depth, role);
     const std::size_t at = outline_->size();
     const char* begin = p_;
     outline_->push_back(OutlineEntry{depth, name, name_escaped, {}});
@@ -134,7 +142,10 @@ class ObjectValidator {
     skip_space();
     if (eat(']')) return true;
     while (true) {
-      if (!listed_value(depth, Role::Other, {}, false)) return false;
+      if (!(listing(depth) ? listed_value(depth, Role::Other, {}, false)
+                           : value(depth, Role::Other))) {
+        return false;
+      }
       skip_space();
       if (eat(']')) return true;
       if (!eat(',')) return false;
