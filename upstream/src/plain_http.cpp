@@ -19,14 +19,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "hearth/core/find_either.hpp"
 #include "hearth/core/http_io.hpp"
 #include "hearth/core/watchdog.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
+#include "response_parser.hpp"
 
 namespace hearth::upstream {
 
@@ -298,7 +297,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
   }
 
   // The head, past any interim (1xx) responses.
-  std::optional<http::response_parser<http::buffer_body>> parser;
+  std::optional<ResponseParser> parser;
   for (;;) {
     parser.emplace();
     parser->header_limit(kHeaderLimit);
@@ -315,19 +314,11 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
       co_return Exchange{failed(ec, deadlines.first_byte, what), false,
                          nothing_came && closed && !watchdog.fired() && !cancelled(cancellation)};
     }
-    const int status = parser->get().result_int();
+    const int status = parser->head().status;
     if (status >= 200 || status == 101) break;
   }
 
-  HttpResponseHead response_head;
-  response_head.status = parser->get().result_int();
-  response_head.headers.reserve(16);
-  for (const auto& field : parser->get()) {
-    std::string name(field.name_string());
-    for (char& ch : name) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
-    response_head.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  if (Status status = co_await handler.on_head(std::move(response_head)); !status) {
+  if (Status status = co_await handler.on_head(std::move(parser->head())); !status) {
     co_return Exchange{std::move(status), false, false};
   }
 
@@ -337,15 +328,12 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     if (cancelled(cancellation)) co_return Exchange{cancelled_error(), false, false};
     Limit limit = deadlines.next_chunk(last_data);
     if (finished_at) limit = earliest(limit, {*finished_at + kFinishedGrace, "grace", kFinishedGrace});
-    auto& piece = parser->get().body();
-    piece.data = c.piece.data();
-    piece.size = c.piece.size();
+    parser->fill(c.piece);
     watchdog.watch(limit.at, cancel_socket);
     auto ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Progress);
     watchdog.disarm();
-    const std::size_t got = c.piece.size() - piece.size;
-    if (got > 0) {
-      Status status = co_await handler.on_body(std::string_view(c.piece.data(), got));
+    if (const std::string_view got = parser->filled(); !got.empty()) {
+      Status status = co_await handler.on_body(got);
       if (!status) co_return Exchange{std::move(status), false, false};
       // Time spent waiting on a slow consumer is not upstream silence.
       last_data = SteadyClock::now();
