@@ -2,15 +2,21 @@
 // and timeouts, through both transports (Beast for http://, which the gateway uses, and
 // libcurl, which https:// uses: the same contract, so the same tests).
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <thread>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include "fakes/fake_upstream.hpp"
@@ -67,6 +73,57 @@ Status run(asio::io_context& io, Task<Status> task) {
   return std::move(*result);
 }
 
+// Answers one connection with `response`, byte for byte, once the request has come: for
+// what the fake upstream does not say (interim responses).
+class CannedServer {
+ public:
+  explicit CannedServer(std::string response)
+      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}),
+        thread_([this, response = std::move(response)] { serve(response); }) {}
+  ~CannedServer() {
+    // Unblocks an accept that no client reached.
+    boost::system::error_code ec;
+    asio::ip::tcp::socket knock(io_);
+    knock.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+  }
+  std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1";
+  }
+
+ private:
+  void serve(const std::string& response) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket(io_);
+    acceptor_.accept(socket, ec);
+    std::string request;
+    char buffer[4096];
+    while (!ec && !complete(request)) {
+      const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+      request.append(buffer, n);
+    }
+    if (ec) return;
+    asio::write(socket, asio::buffer(response), ec);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
+  // The head and as many body bytes as its Content-Length says.
+  static bool complete(std::string request) {
+    const std::size_t head_end = request.find("\r\n\r\n");
+    if (head_end == std::string::npos) return false;
+    std::transform(request.begin(), request.end(), request.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::size_t length = request.find("content-length:");
+    const std::size_t body = length == std::string::npos || length > head_end
+                                 ? 0
+                                 : std::stoul(request.substr(length + 15));
+    return request.size() >= head_end + 4 + body;
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
 HttpRequest post(const FakeUpstream& fake, Json body) {
   HttpRequest request;
   request.url = fake.base_url() + "/chat/completions";
@@ -103,6 +160,27 @@ TEST_P(HttpClientTest, DeliversTheHeadThenTheWholeBody) {
   EXPECT_EQ(handler.head_.header("content-type"), "application/json");
   EXPECT_FALSE(handler.head_.header("missing").has_value());
   EXPECT_EQ(Json::parse(handler.body_)["error"]["message"], "teapot");
+}
+
+// An interim (1xx) response is passed over: its headers are not the response's.
+TEST_P(HttpClientTest, PassesOverAnInterimResponse) {
+  CannedServer server(
+      "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Final: yes\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n1}\n\r\n0\r\n\r\n");
+  asio::io_context io;
+  HttpClient client(io.get_executor(), options());
+  HttpRequest request;
+  request.url = server.base_url() + "/chat/completions";
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = R"({"model":"m"})";
+  request.timeouts = {Duration(1000), Duration(2000), Duration(2000), Duration(10000)};
+  CollectingHandler handler;
+  ASSERT_TRUE(run(io, client.send(request, handler)).ok());
+  EXPECT_EQ(handler.head_.status, 200);
+  EXPECT_EQ(handler.head_.header("x-final"), "yes");
+  EXPECT_FALSE(handler.head_.header("link").has_value());
+  EXPECT_EQ(handler.body_, "{\"a\":1}\n");
 }
 
 TEST_P(HttpClientTest, PausesForASlowHandlerAndLosesNothing) {
