@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "hearth/core/find_either.hpp"
 #include "hearth/core/wire_object.hpp"
-#include "plain_run.hpp"
 
 namespace hearth {
 namespace {
@@ -20,14 +20,11 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
 }
 
 // `pos` is at an opening quote; returns the position after the closing one. Jumps from one
-// quote or backslash to the next, sixteen bytes a step: strings (message contents) are most
-// of a body's bytes.
+// quote or backslash to the next: strings (message contents) are most of a body's bytes.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
-  const char* const end = text.data() + text.size();
-  for (const char* p = text.data() + pos + 1; p < end; p += 2) {
-    p = quote_or_backslash(p, end);
-    if (p == end) break;
-    if (*p == '"') return static_cast<std::size_t>(p - text.data()) + 1;
+  for (pos = find_either(text, '"', '\\', pos + 1); pos != kNone;
+       pos = find_either(text, '"', '\\', pos + 2)) {
+    if (text[pos] == '"') return pos + 1;
   }
   return kNone;
 }

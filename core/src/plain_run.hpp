@@ -32,21 +32,4 @@ inline const char* plain_run_end(const char* p, const char* end) {
   return p;
 }
 
-// The first quote or backslash at or after `p` (or `end`): where a string of valid JSON may
-// end. Skipping strings in text already checked needs no more than that.
-inline const char* quote_or_backslash(const char* p, const char* end) {
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  for (; end - p >= 16; p += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
-    if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
-      return p + __builtin_ctz(static_cast<unsigned>(mask));
-    }
-  }
-#endif
-  while (p != end && *p != '"' && *p != '\\') ++p;
-  return p;
-}
-
 }  // namespace hearth

@@ -40,8 +40,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     ec = boost::beast::http::error::bad_method;  // a response parser never sees a request line
   }
   void on_response_impl(int code, string_view, int, error_code&) override {
-    head_.status = code;
-    head_.headers.clear();
+    head_.status = code;  // each response, interim ones included, gets a parser of its own
     head_.headers.reserve(16);
   }
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
