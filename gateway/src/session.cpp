@@ -1,8 +1,6 @@
 #include "session.hpp"
 
 #include <array>
-#include <cctype>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,8 +14,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "hearth/core/http_io.hpp"
 #include "hearth/core/watchdog.hpp"
@@ -27,6 +23,7 @@
 #include "hearth/gateway/routes.hpp"
 #include "http_response.hpp"
 #include "http_sink.hpp"
+#include "request_parser.hpp"
 
 namespace hearth::gateway::detail {
 namespace {
@@ -41,9 +38,6 @@ constexpr size_t kMaxLingerBytes = 1u << 20;
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
 
-using Request = http::request<http::string_body>;
-using RequestParser = http::request_parser<http::string_body>;
-
 double seconds_between(TimePoint from, TimePoint to) {
   return std::chrono::duration<double>(to - from).count();
 }
@@ -54,20 +48,6 @@ int64_t millis_between(TimePoint from, TimePoint to) {
 
 bool is_http_error(const boost::system::error_code& ec) {
   return ec.category() == make_error_code(http::error::end_of_stream).category();
-}
-
-// The headers a policy may look at: the client's x-* headers (x-data-class, x-team, …),
-// names lower-cased. Only these, so that credentials never reach a rule or a log.
-std::map<std::string, std::string> policy_headers(const Request& request) {
-  std::map<std::string, std::string> headers;
-  for (const auto& field : request) {
-    const std::string_view name = field.name_string();
-    if (name.size() < 2 || (name[0] != 'x' && name[0] != 'X') || name[1] != '-') continue;
-    std::string lower(name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    headers[std::move(lower)] = std::string(field.value());
-  }
-  return headers;
 }
 
 // Runs the source, turning an escaped exception (a cancelled operation, say) into an error.
@@ -160,14 +140,14 @@ class Session {
   Task<void> reject(const Error& error);
   Task<void> linger();
 
-  Task<bool> handle(Request& request);
-  Task<void> dispatch(Request& request, Exchange& ex);
-  Task<void> serve_completion(Request& request, Exchange& ex, Endpoint endpoint);
+  Task<bool> handle(ClientRequest& request);
+  Task<void> dispatch(ClientRequest& request, Exchange& ex);
+  Task<void> serve_completion(ClientRequest& request, Exchange& ex, Endpoint endpoint);
   void watch_client(const std::shared_ptr<Race>& race);
   Task<void> end_race(const std::shared_ptr<Race>& race);
   Task<void> stop_read(Race& race);
 
-  Exchange begin(const Request* request);
+  Exchange begin(const ClientRequest* request);
   void finish(const Exchange& ex);
   ResponseHead head_for(const Exchange& ex, unsigned status) const;
   Task<void> respond(Exchange& ex, const ResponseHead& head, std::string_view body);
@@ -180,6 +160,7 @@ class Session {
   Connection conn_;
   Watchdog deadline_watch_;  // the request deadline, one timer for all the connection's requests
   std::shared_ptr<Race> next_read_;  // a race whose read goes on as the wait for the next request
+  ClientRequest request_;            // the request being served, its strings reused for the next
   std::optional<RequestParser> parser_;
   std::string out_;
   TimePoint request_start_;
@@ -223,7 +204,7 @@ Task<void> Session::run() {
     }
 
     // Handle it; go on only if the connection can carry another request.
-    if (!co_await handle(parser_->get())) break;
+    if (!co_await handle(request_)) break;
     if (state_->draining.load()) break;
   }
   if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(*race);
@@ -250,7 +231,7 @@ Task<bool> Session::wait_for_request() {
 
 Task<ReadResult> Session::read_request() {
   request_start_ = std::chrono::steady_clock::now();
-  parser_.emplace();
+  parser_.emplace(request_);
   parser_->header_limit(limits_.max_header_bytes);
   parser_->body_limit(limits_.max_body_bytes);
 
@@ -258,10 +239,11 @@ Task<ReadResult> Session::read_request() {
   conn_.enter(Phase::Reading, limits_.header_timeout);
   auto ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
   if (ec) co_return read_failure(ec, "headers", limits_.header_timeout);
+  request_.keep_alive = parser_->keep_alive();
 
   // The body, if any.
   if (!parser_->is_done()) {
-    if (parser_->get()[http::field::expect] == "100-continue") {
+    if (request_.expects_continue) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       const auto buffer = asio::buffer(kContinue);
       co_await http_io::write(conn_.socket, buffer);
@@ -304,7 +286,7 @@ ReadResult Session::read_failure(const boost::system::error_code& ec, std::strin
 
 Task<void> Session::reject(const Error& error) {
   const bool header_read = parser_ && parser_->is_header_done();
-  Exchange ex = begin(header_read ? &parser_->get() : nullptr);
+  Exchange ex = begin(header_read ? &request_ : nullptr);
   ex.keep_alive = false;
   co_await respond_error(ex, error);
   finish(ex);
@@ -326,26 +308,26 @@ Task<void> Session::linger() {
   }
 }
 
-Exchange Session::begin(const Request* request) {
+Exchange Session::begin(const ClientRequest* request) {
   Exchange ex;
   ex.start = request_start_;
-  ex.request_id = worker_.ids.pick(request ? (*request)["x-hearth-request-id"] : "");
+  ex.request_id = worker_.ids.pick(request ? request->request_id : "");
   if (request != nullptr) {
-    ex.method = request->method_string();
-    ex.path = target_path(request->target());
-    ex.keep_alive = request->keep_alive() && !state_->draining.load();
-    ex.http10 = request->version() == 10;
-    if (auto route = match_route(ex.method, request->target())) ex.route = *route;
+    ex.method = request->method;
+    ex.path = target_path(request->target);
+    ex.keep_alive = request->keep_alive && !state_->draining.load();
+    ex.http10 = request->version == 10;
+    if (auto route = match_route(ex.method, request->target)) ex.route = *route;
   }
   state_->metrics.request_started();
   return ex;
 }
 
-Task<bool> Session::handle(Request& request) {
+Task<bool> Session::handle(ClientRequest& request) {
   Exchange ex = begin(&request);
   if (!ex.route) {
     // Unknown path or wrong method.
-    auto route = match_route(ex.method, request.target());
+    auto route = match_route(ex.method, request.target);
     std::string_view allow;
     if (route.error().code == ErrorCode::MethodNotAllowed) {
       allow = route_method(*route_for_path(ex.path));
@@ -358,7 +340,7 @@ Task<bool> Session::handle(Request& request) {
   co_return ex.keep_alive;
 }
 
-Task<void> Session::dispatch(Request& request, Exchange& ex) {
+Task<void> Session::dispatch(ClientRequest& request, Exchange& ex) {
   auto& services = state_->services;
   switch (*ex.route) {
     case Route::Healthz:
@@ -388,8 +370,7 @@ Task<void> Session::dispatch(Request& request, Exchange& ex) {
   // The /v1 routes: authenticate first.
   const bool completion = *ex.route != Route::Models;
   if (completion) ex.upstream_route = "none";
-  auto identity = services.auth.authenticate(request[http::field::authorization],
-                                             request["x-api-key"]);
+  auto identity = services.auth.authenticate(request.authorization, request.api_key);
   if (!identity) {
     co_await respond_error(ex, identity.error());
     co_return;
@@ -406,22 +387,22 @@ Task<void> Session::dispatch(Request& request, Exchange& ex) {
                                                                 : Endpoint::Completions);
 }
 
-Task<void> Session::serve_completion(Request& request, Exchange& ex, Endpoint endpoint) {
+Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpoint endpoint) {
   // Decode the body.
-  auto decoded = decode_request(endpoint, std::move(request.body()));
+  auto decoded = decode_request(endpoint, std::move(request.body));
   if (!decoded) {
     co_await respond_error(ex, decoded.error());
     co_return;
   }
   ex.model = decoded->model;
-  decoded->cache = parse_cache_control(request[http::field::cache_control]);
+  decoded->cache = parse_cache_control(request.cache_control);
   ex.stream = decoded->stream;
   RequestContext context;
   context.request_id = ex.request_id;
   context.app = ex.identity.app;
   context.team = ex.identity.team;
   context.deadline = ex.start + limits_.request_deadline;
-  context.headers = policy_headers(request);
+  context.headers = std::move(request.policy_headers);
 
   // Race the router against the client going away and the request deadline (see Race).
   HttpSink sink(conn_.socket, head_for(ex, 200), decoded->stream);

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <future>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -755,6 +756,84 @@ TEST_F(GatewayServerTest, Http10ClientGetsAClosedConnection) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 200);
   EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(GatewayServerTest, Http10KeepAliveKeepsTheConnection) {
+  start();
+  TestClient client(port());
+  for (int i = 0; i < 2; ++i) {
+    client.send("GET /healthz HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+    auto response = client.read();
+    ASSERT_TRUE(response) << "request " << i;
+    EXPECT_EQ(response->result_int(), 200);
+    EXPECT_TRUE(response->keep_alive());
+  }
+}
+
+TEST_F(GatewayServerTest, AChunkedBodyAndTheHeadersHearthReads) {
+  start();
+  TestClient client(port());
+  const std::string body = chat_body(false);
+  const size_t half = body.size() / 2;
+  std::ostringstream raw;
+  raw << "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      << "X-API-Key: " << kKey << "\r\nX-Hearth-Request-Id: trace-7\r\n"
+      << "X-Data-Class: Secret\r\nx-team: ops\r\nX-Data-Class: public\r\n"
+      << "Transfer-Encoding: chunked\r\n\r\n"
+      << std::hex << half << "\r\n" << body.substr(0, half) << "\r\n"
+      << std::hex << body.size() - half << "\r\n" << body.substr(half) << "\r\n0\r\n\r\n";
+  client.send(raw.str());
+  auto response = client.read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200);
+  EXPECT_EQ((*response)["x-hearth-request-id"], "trace-7");
+  EXPECT_EQ(source_.last_request().body.wire_text(), body);
+
+  // Policies see the x-* headers, lower-cased, the last of a repeated one; never the key.
+  auto headers = source_.last_context().headers;
+  EXPECT_EQ(headers["x-data-class"], "public");
+  EXPECT_EQ(headers["x-team"], "ops");
+  EXPECT_EQ(headers["x-hearth-request-id"], "trace-7");
+  EXPECT_EQ(headers.count("x-api-key"), 0u);
+  EXPECT_EQ(headers.size(), 3u);
+}
+
+TEST_F(GatewayServerTest, ExpectContinueGetsA100BeforeTheBody) {
+  start();
+  TestClient client(port());
+  const std::string body = chat_body(false);
+  client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+              std::string(kKey) + "\r\nExpect: 100-Continue\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n");
+  auto interim = client.read();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->result_int(), 100);
+  client.send(body);
+  auto response = client.read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200);
+  EXPECT_EQ(source_.calls(), 1);
+}
+
+TEST_F(GatewayServerTest, AmbiguousBodyLengthsAre400) {
+  start();
+  const std::string body = chat_body(false);
+  const std::string auth = "Authorization: Bearer " + std::string(kKey) + "\r\n";
+  const std::string heads[] = {
+      // Content-Length with chunked: the classic request-smuggling pair.
+      "Content-Length: " + std::to_string(body.size()) + "\r\nTransfer-Encoding: chunked\r\n",
+      // Two lengths that disagree.
+      "Content-Length: " + std::to_string(body.size()) + "\r\nContent-Length: 3\r\n",
+  };
+  for (const auto& head : heads) {
+    TestClient client(port());
+    client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\n" + auth + head + "\r\n" + body);
+    auto response = client.read();
+    ASSERT_TRUE(response) << head;
+    EXPECT_EQ(response->result_int(), 400) << head;
+    EXPECT_TRUE(client.closed_by_server()) << head;
+  }
+  EXPECT_EQ(source_.calls(), 0);
 }
 
 TEST_F(GatewayServerTest, ConnectionsBeyondTheLimitAreRefused) {
