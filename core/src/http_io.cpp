@@ -21,27 +21,34 @@ std::size_t read_size(const boost::beast::flat_buffer& buffer) {
 }  // namespace
 
 template <bool isRequest>
-Task<boost::system::error_code> read(asio::ip::tcp::socket& socket,
-                                     boost::beast::flat_buffer& buffer,
-                                     http::basic_parser<isRequest>& parser, Until until) {
+bool parse_buffered(boost::beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser,
+                    Until until, boost::system::error_code& ec) {
+  ec = {};
   if (until == Until::Header) parser.eager(false);
   if (until == Until::Message) parser.eager(true);
   auto satisfied = [&] {
     return until == Until::Header ? parser.is_header_done() : parser.is_done();
   };
-  if (until != Until::Progress && satisfied()) co_return boost::system::error_code{};
+  if (until != Until::Progress && satisfied()) return true;
+  while (buffer.size() > 0) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) break;
+    if (ec || until == Until::Progress || satisfied()) return true;
+    if (used == 0) break;
+    // A piece parsed (the head, say): parse on from the buffer.
+  }
+  ec = {};
+  return false;
+}
 
+template <bool isRequest>
+Task<boost::system::error_code> read(asio::ip::tcp::socket& socket,
+                                     boost::beast::flat_buffer& buffer,
+                                     http::basic_parser<isRequest>& parser, Until until) {
   boost::system::error_code ec;
   for (;;) {
-    if (buffer.size() > 0) {
-      const std::size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec != http::error::need_more) {
-        if (ec || until == Until::Progress || satisfied()) co_return ec;
-        if (used > 0) continue;  // a piece parsed: parse on from the buffer
-      }
-      ec = {};
-    }
+    if (parse_buffered(buffer, parser, until, ec)) co_return ec;
     const std::size_t size = read_size(buffer);
     if (size == 0) co_return http::error::buffer_overflow;
     auto [read_ec, n] =
@@ -56,6 +63,10 @@ Task<boost::system::error_code> read(asio::ip::tcp::socket& socket,
   }
 }
 
+template bool parse_buffered<true>(boost::beast::flat_buffer&, http::basic_parser<true>&, Until,
+                                   boost::system::error_code&);
+template bool parse_buffered<false>(boost::beast::flat_buffer&, http::basic_parser<false>&, Until,
+                                    boost::system::error_code&);
 template Task<boost::system::error_code> read<true>(asio::ip::tcp::socket&,
                                                     boost::beast::flat_buffer&,
                                                     http::basic_parser<true>&, Until);

@@ -114,10 +114,16 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
     size_t written = 0;
     if (last) {
       const auto buffers = boost::beast::buffers_cat(head, chunk, http::make_chunk_last());
-      std::tie(ec, written) = co_await http_io::write(socket_, buffers);
+      written = http_io::write_now(socket_, buffers, ec);
+      if (!ec && written < asio::buffer_size(buffers)) {
+        std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
+      }
     } else {
       const auto buffers = boost::beast::buffers_cat(head, chunk);
-      std::tie(ec, written) = co_await http_io::write(socket_, buffers);
+      written = http_io::write_now(socket_, buffers, ec);
+      if (!ec && written < asio::buffer_size(buffers)) {
+        std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
+      }
     }
     head_text_.clear();
     if (ec) status = failure(ec);
@@ -128,7 +134,11 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
 
 Task<Status> HttpSink::write_out(std::string_view head, std::string_view body) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  auto [ec, written] = co_await http_io::write(socket_, buffers);
+  boost::system::error_code ec;
+  const size_t written = http_io::write_now(socket_, buffers, ec);
+  if (!ec && written < head.size() + body.size()) {
+    std::tie(ec, std::ignore) = co_await http_io::write(socket_, buffers, written);
+  }
   head_text_.clear();
   if (ec) co_return failure(ec);
   co_return Status{};

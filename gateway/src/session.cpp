@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include <array>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,20 +51,20 @@ bool is_http_error(const boost::system::error_code& ec) {
   return ec.category() == make_error_code(http::error::end_of_stream).category();
 }
 
-// Runs the source, turning an escaped exception (a cancelled operation, say) into an error.
-Task<Status> complete_guarded(CompletionSource& source, const ChatRequest& request,
-                              const RequestContext& context, CompletionSink& sink, Logger& log) {
+// An exception that escaped a source (a cancelled operation, say), as an error.
+Status escaped_error(const std::exception_ptr& escaped, const RequestContext& context,
+                     Logger& log) {
   try {
-    co_return co_await source.complete(request, context, sink);
+    std::rethrow_exception(escaped);
   } catch (const boost::system::system_error& e) {
     if (e.code() == asio::error::operation_aborted) {
-      co_return make_error(ErrorCode::Cancelled, "the request was cancelled");
+      return make_error(ErrorCode::Cancelled, "the request was cancelled");
     }
     log.error("completion_exception", {{"request_id", context.request_id}, {"what", e.what()}});
   } catch (const std::exception& e) {
     log.error("completion_exception", {{"request_id", context.request_id}, {"what", e.what()}});
   }
-  co_return make_error(ErrorCode::Internal, "The route failed unexpectedly.");
+  return make_error(ErrorCode::Internal, "The route failed unexpectedly.");
 }
 
 // What one request did, filled in as it goes; it closes the metrics and the access log.
@@ -237,7 +238,10 @@ Task<ReadResult> Session::read_request() {
 
   // The request line and headers.
   conn_.enter(Phase::Reading, limits_.header_timeout);
-  auto ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
+  boost::system::error_code ec;
+  if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Header, ec)) {
+    ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
+  }
   if (ec) co_return read_failure(ec, "headers", limits_.header_timeout);
   request_.keep_alive = parser_->keep_alive();
 
@@ -249,9 +253,10 @@ Task<ReadResult> Session::read_request() {
       co_await http_io::write(conn_.socket, buffer);
     }
     conn_.enter(Phase::Reading, limits_.body_timeout);
-    auto body_ec =
-        co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Message);
-    if (body_ec) co_return read_failure(body_ec, "body", limits_.body_timeout);
+    if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Message, ec)) {
+      ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Message);
+    }
+    if (ec) co_return read_failure(ec, "body", limits_.body_timeout);
   }
   conn_.enter(Phase::Handling, Duration::max());
   co_return ReadResult{};
@@ -414,7 +419,12 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   // unwind without it, the session (and its watchdog) goes at once after.
   deadline_watch_.watch(context.deadline, [r = race.get()] { r->stop(Race::Stop::Deadline); });
   watch_client(race);
-  Status result = co_await complete_guarded(source, *decoded, context, sink, state_->services.log);
+  Status result;
+  try {
+    result = co_await source.complete(*decoded, context, sink);
+  } catch (...) {
+    result = escaped_error(std::current_exception(), context, state_->services.log);
+  }
   // A stop leaves this coroutine's cancellation state set, and its next co_await would
   // throw: clear it first.
   co_await asio::this_coro::reset_cancellation_state();
@@ -527,7 +537,11 @@ Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_
   append_head(out_, head, BodyFraming::ContentLength, body.size());
   conn_.enter(Phase::Writing, limits_.idle_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body)};
-  auto [ec, n] = co_await http_io::write(conn_.socket, buffers);
+  boost::system::error_code ec;
+  const size_t n = http_io::write_now(conn_.socket, buffers, ec);
+  if (!ec && n < out_.size() + body.size()) {
+    std::tie(ec, std::ignore) = co_await http_io::write(conn_.socket, buffers, n);
+  }
   conn_.enter(Phase::Handling, Duration::max());
   if (ec) ex.keep_alive = false;
 }

@@ -35,9 +35,9 @@ class CollectingHandler final : public HttpStreamHandler {
  public:
   explicit CollectingHandler(Duration delay = Duration(0)) : delay_(delay) {}
 
-  Task<Status> on_head(HttpResponseHead head) override {
+  Status on_head(HttpResponseHead head) override {
     head_ = std::move(head);
-    co_return Status{};
+    return Status{};
   }
 
   Task<Status> on_body(std::string_view bytes) override {

@@ -158,7 +158,7 @@ Task<Status> run_transfer(HttpClient::Driver& driver, CurlTransfer& transfer,
     // Hand over what arrived: the head, then body bytes, then the outcome.
     if (transfer.head_ready && !head_delivered) {
       head_delivered = true;
-      Status status = co_await handler.on_head(transfer.head);
+      Status status = handler.on_head(transfer.head);
       if (!status) co_return abort_with(std::move(status).error());
       continue;
     }

@@ -185,8 +185,12 @@ Task<Status> PlainHttp::send(const HttpUrl& url, const HttpRequest& request,
   Host& host = *slot;
 
   for (bool retried = false;; retried = true) {
-    Result<Lease> lease = co_await acquire(host, url, deadlines);
-    if (!lease) co_return std::move(lease).error();
+    std::optional<Lease> lease = take_idle(host);
+    if (!lease) {
+      Result<Lease> got = co_await acquire(host, url, deadlines);
+      if (!got) co_return std::move(got).error();
+      lease = std::move(*got);
+    }
     Exchange result = co_await exchange(*lease->connection, *head, request.body, handler, deadlines);
     const bool retry = result.stale && lease->reused && !retried;
     release(host, std::move(lease->connection), result.reusable);
@@ -195,20 +199,25 @@ Task<Status> PlainHttp::send(const HttpUrl& url, const HttpRequest& request,
   }
 }
 
+std::optional<PlainHttp::Lease> PlainHttp::take_idle(Host& host) {
+  while (!host.idle.empty()) {
+    std::unique_ptr<Connection> connection = std::move(host.idle.back());
+    host.idle.pop_back();
+    --idle_total_;
+    const auto idle = SteadyClock::now() - connection->idle_since;
+    if (idle < kIdleMaxAge && (idle < kCheckIdleAfter || still_open(connection->socket))) {
+      return Lease{std::move(connection), true};
+    }
+    --host.open;
+  }
+  return std::nullopt;
+}
+
 Task<Result<PlainHttp::Lease>> PlainHttp::acquire(Host& host, const HttpUrl& url,
                                                   const Deadlines& deadlines) {
   auto cancellation = co_await asio::this_coro::cancellation_state;
   for (;;) {
-    while (!host.idle.empty()) {
-      std::unique_ptr<Connection> connection = std::move(host.idle.back());
-      host.idle.pop_back();
-      --idle_total_;
-      const auto idle = SteadyClock::now() - connection->idle_since;
-      if (idle < kIdleMaxAge && (idle < kCheckIdleAfter || still_open(connection->socket))) {
-        co_return Lease{std::move(connection), true};
-      }
-      --host.open;
-    }
+    if (std::optional<Lease> lease = take_idle(host)) co_return std::move(*lease);
     if (host.open < options_.max_host_connections) co_return co_await connect(host, url, deadlines);
     // Every connection to this host is busy: wait for one to come back or close.
     asio::steady_timer wait(executor_, deadlines.first_byte.at);
@@ -280,20 +289,33 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     boost::system::error_code ignored;
     socket.cancel(ignored);
   };
+  // The connection's watchdog may remember a fire from its last exchange: only a watch of this
+  // one counts. (Steps that need no wait, a write the socket takes at once say, watch nothing.)
+  bool watched = false;
+  auto watch = [&](TimePoint at) {
+    watched = true;
+    watchdog.watch(at, cancel_socket);
+  };
+  auto fired = [&] { return watched && watchdog.fired(); };
   // An operation's error, as the transfer's outcome.
-  auto failed = [&](const boost::system::error_code& ec, const Limit& limit, const char* what) -> Error {
-    if (watchdog.fired()) return timed_out(limit);
+  auto failed = [&](const boost::system::error_code& ec, const Limit& limit,
+                    const char* what) -> Error {
+    if (fired()) return timed_out(limit);
     if (cancelled(cancellation)) return cancelled_error();
     return make_error(ErrorCode::UpstreamError, std::string(what) + ec.message());
   };
 
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
-  watchdog.watch(deadlines.first_byte.at, cancel_socket);
-  auto [write_ec, written] = co_await http_io::write(socket, request);
-  watchdog.disarm();
+  boost::system::error_code write_ec;
+  const std::size_t written = http_io::write_now(socket, request, write_ec);
+  if (!write_ec && written < head.size() + body.size()) {
+    watch(deadlines.first_byte.at);
+    std::tie(write_ec, std::ignore) = co_await http_io::write(socket, request, written);
+    watchdog.disarm();
+  }
   if (write_ec) {
-    co_return Exchange{failed(write_ec, deadlines.first_byte, "upstream connection failed: "), false,
-                       !watchdog.fired() && !cancelled(cancellation)};
+    co_return Exchange{failed(write_ec, deadlines.first_byte, "upstream connection failed: "),
+                       false, !fired() && !cancelled(cancellation)};
   }
 
   // The head, past any interim (1xx) responses.
@@ -302,7 +324,7 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     parser.emplace();
     parser->header_limit(kHeaderLimit);
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    watchdog.watch(deadlines.first_byte.at, cancel_socket);
+    watch(deadlines.first_byte.at);
     auto ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Header);
     watchdog.disarm();
     if (ec) {
@@ -312,13 +334,13 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
       const char* what = closed || !parser->got_some() ? "upstream connection failed: "
                                                        : "upstream sent a malformed response head: ";
       co_return Exchange{failed(ec, deadlines.first_byte, what), false,
-                         nothing_came && closed && !watchdog.fired() && !cancelled(cancellation)};
+                         nothing_came && closed && !fired() && !cancelled(cancellation)};
     }
     const int status = parser->head().status;
     if (status >= 200 || status == 101) break;
   }
 
-  if (Status status = co_await handler.on_head(std::move(parser->head())); !status) {
+  if (Status status = handler.on_head(std::move(parser->head())); !status) {
     co_return Exchange{std::move(status), false, false};
   }
 
@@ -329,9 +351,12 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     Limit limit = deadlines.next_chunk(last_data);
     if (finished_at) limit = earliest(limit, {*finished_at + kFinishedGrace, "grace", kFinishedGrace});
     parser->fill(c.piece);
-    watchdog.watch(limit.at, cancel_socket);
-    auto ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Progress);
-    watchdog.disarm();
+    boost::system::error_code ec;
+    if (!http_io::parse_buffered(c.buffer, *parser, http_io::Until::Progress, ec)) {
+      watch(limit.at);
+      ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Progress);
+      watchdog.disarm();
+    }
     if (const std::string_view got = parser->filled(); !got.empty()) {
       Status status = co_await handler.on_body(got);
       if (!status) co_return Exchange{std::move(status), false, false};

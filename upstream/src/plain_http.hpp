@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -35,6 +36,9 @@ class PlainHttp {
   struct Deadlines;
 
  private:
+  // An idle connection that is still fit for use, if the host has one: the usual case,
+  // without a coroutine frame. acquire connects or waits for one.
+  std::optional<Lease> take_idle(Host& host);
   Task<Result<Lease>> acquire(Host& host, const HttpUrl& url, const Deadlines& deadlines);
   Task<Result<Lease>> connect(Host& host, const HttpUrl& url, const Deadlines& deadlines);
   Task<Exchange> exchange(Connection& connection, const std::string& head, const std::string& body,

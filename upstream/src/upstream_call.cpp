@@ -21,12 +21,12 @@ class ExchangeHandler final : public HttpStreamHandler {
     if (consumer_ != nullptr) events_.reserve(kEventsPerRead);
   }
 
-  Task<Status> on_head(HttpResponseHead head) override {
+  Status on_head(HttpResponseHead head) override {
     head_ = std::move(head);
     auto content_type = head_.header("content-type").value_or("");
     // Some servers answer a streamed request with one JSON body (often an error).
     json_instead_ = consumer_ != nullptr && content_type.find("json") != std::string_view::npos;
-    co_return Status{};
+    return Status{};
   }
 
   Task<Status> on_body(std::string_view bytes) override {

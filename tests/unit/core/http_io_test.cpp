@@ -77,6 +77,38 @@ TEST_F(HttpIoTest, AMessageAlreadyBufferedIsParsedWithoutReading) {
   EXPECT_EQ(buffer_.size(), 0u);
 }
 
+TEST_F(HttpIoTest, ParseBufferedSaysWhetherTheBufferWasEnough) {
+  const std::string_view head = kRequest.substr(0, kRequest.size() - 5);
+  asio::buffer_copy(buffer_.prepare(head.size() + 3), asio::buffer(kRequest));
+  buffer_.commit(head.size() + 3);  // the head and "hel"
+  http::request_parser<http::string_body> parser;
+  boost::system::error_code ec;
+
+  EXPECT_TRUE(parse_buffered(buffer_, parser, Until::Header, ec));
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(parser.is_header_done());
+  EXPECT_FALSE(parse_buffered(buffer_, parser, Until::Message, ec));  // "lo" has not come
+  EXPECT_FALSE(ec);
+  EXPECT_FALSE(parser.is_done());
+
+  // What is missing comes from the socket: read takes over where the buffer ended.
+  send("lo");
+  EXPECT_FALSE(run(read(ours_, buffer_, parser, Until::Message)));
+  ASSERT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.get().body(), "hello");
+  EXPECT_TRUE(parse_buffered(buffer_, parser, Until::Message, ec));  // done already
+}
+
+TEST_F(HttpIoTest, ParseBufferedReturnsTheParsersError) {
+  constexpr std::string_view kBad = "NOT HTTP\r\n\r\n";
+  asio::buffer_copy(buffer_.prepare(kBad.size()), asio::buffer(kBad));
+  buffer_.commit(kBad.size());
+  http::request_parser<http::string_body> parser;
+  boost::system::error_code ec;
+  EXPECT_TRUE(parse_buffered(buffer_, parser, Until::Header, ec));
+  EXPECT_TRUE(ec);
+}
+
 TEST_F(HttpIoTest, AMessageSentInPiecesIsWaitedFor) {
   send("POST /v1/chat/completions HTTP/1.1\r\nHo");
   http::request_parser<http::string_body> parser;
@@ -152,6 +184,30 @@ TEST_F(HttpIoTest, AWriteLargerThanTheSocketTakesAtOnceIsFinishedOnceThereIsRoom
   auto [ec, written] = run(write(ours_, buffers));
   reader.join();
   EXPECT_FALSE(ec);
+  EXPECT_EQ(written, big.size());
+  EXPECT_EQ(received, big);
+}
+
+TEST_F(HttpIoTest, WriteNowTakesWhatTheSocketTakesAndWriteFinishesTheRest) {
+  const std::string small = "a small response";
+  boost::system::error_code ec;
+  EXPECT_EQ(write_now(ours_, asio::buffer(small), ec), small.size());
+  EXPECT_FALSE(ec);
+  std::string got(small.size(), '\0');
+  asio::read(theirs_, asio::buffer(got));
+  EXPECT_EQ(got, small);
+
+  const std::string big(8 << 20, 'y');  // far past the loopback socket's buffers
+  const auto buffers = asio::buffer(big);
+  const std::size_t now = write_now(ours_, buffers, ec);
+  EXPECT_FALSE(ec);  // a full socket is no failure
+  EXPECT_GT(now, 0u);
+  EXPECT_LT(now, big.size());
+  std::string received(big.size(), '\0');
+  std::thread reader([&] { asio::read(theirs_, asio::buffer(received)); });
+  auto [rest_ec, written] = run(write(ours_, buffers, now));
+  reader.join();
+  EXPECT_FALSE(rest_ec);
   EXPECT_EQ(written, big.size());
   EXPECT_EQ(received, big);
 }

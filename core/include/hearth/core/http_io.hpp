@@ -34,6 +34,22 @@ enum class Until {
   Progress,  // whatever one parse of new bytes yields (a body piece, or need_buffer)
 };
 
+// Parses what `buffer` holds, without reading the socket. Returns true when that was enough:
+// `until` is satisfied, or the parse failed (the error in `ec`; for Progress, need_buffer too).
+// Returns false when the parser needs bytes that have not come yet: then call read. Callers try
+// this first so that a message already buffered costs no coroutine frame.
+template <bool isRequest>
+bool parse_buffered(boost::beast::flat_buffer& buffer,
+                    boost::beast::http::basic_parser<isRequest>& parser, Until until,
+                    boost::system::error_code& ec);
+
+extern template bool parse_buffered<true>(boost::beast::flat_buffer&,
+                                          boost::beast::http::basic_parser<true>&, Until,
+                                          boost::system::error_code&);
+extern template bool parse_buffered<false>(boost::beast::flat_buffer&,
+                                           boost::beast::http::basic_parser<false>&, Until,
+                                           boost::system::error_code&);
+
 // Parses what `buffer` holds, reading more from `socket` only when the parser needs it.
 // Errors are Beast's: end_of_stream when the peer closed before any byte, partial_message
 // when it closed mid-message, buffer_overflow when the buffer is full, the parser's own.
@@ -50,22 +66,32 @@ extern template Task<boost::system::error_code> read<false>(
     boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
     boost::beast::http::basic_parser<false>&, Until);
 
-// Writes all of `buffers`: at once where the socket takes them, else waiting for room. The
-// buffers must outlive the call (name them: GCC 12 may destroy temporaries inside co_await
-// twice). Returns the error, if any, and the bytes written.
+// Writes what the socket takes now, without waiting. Returns the bytes written; `ec` is set
+// for a failure only, not for a socket that is full. Callers try this first, and wait with
+// write only for what is left, so that a write the socket takes at once costs no coroutine
+// frame.
 template <class ConstBuffers>
-Task<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::ip::tcp::socket& socket,
-                                                               const ConstBuffers& buffers) {
+std::size_t write_now(boost::asio::ip::tcp::socket& socket, const ConstBuffers& buffers,
+                      boost::system::error_code& ec) {
   namespace asio = boost::asio;
-  boost::system::error_code ec;
   // A socket not in non-blocking mode would make write_some wait for room.
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  const std::size_t total = asio::buffer_size(buffers);
   const std::size_t written = ec ? 0 : socket.write_some(buffers, ec);
-  if (written == total && !ec) co_return std::tuple{ec, written};
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    co_return std::tuple{ec, written};
-  }
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  return written;
+}
+
+// Writes all of `buffers` past the first `written` bytes (what write_now took), waiting for
+// room. The buffers must outlive the call (name them: GCC 12 may destroy temporaries inside
+// co_await twice). Returns the error, if any, and the bytes written in all.
+template <class ConstBuffers>
+Task<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::ip::tcp::socket& socket,
+                                                               const ConstBuffers& buffers,
+                                                               std::size_t written = 0) {
+  namespace asio = boost::asio;
+  boost::system::error_code ec;
+  if (written == 0) written = write_now(socket, buffers, ec);
+  if (ec || written == asio::buffer_size(buffers)) co_return std::tuple{ec, written};
   boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(written);
   auto [wait_ec, more] =

@@ -42,7 +42,7 @@ struct HttpResponseHead {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
-// Receives one response as it arrives. Both calls run on the client's executor and may
+// Receives one response as it arrives. Both calls run on the client's executor; on_body may
 // suspend (to write to a slow client, say): the client buffers meanwhile, pausing the
 // transfer beyond HttpClientOptions::max_buffered_bytes. An error from either call aborts
 // the transfer at once and becomes the result of send().
@@ -50,8 +50,9 @@ class HttpStreamHandler {
  public:
   virtual ~HttpStreamHandler() = default;
 
-  // Called once, before any body bytes. The head is the handler's to keep.
-  virtual Task<Status> on_head(HttpResponseHead head) = 0;
+  // Called once, before any body bytes. The head is the handler's to keep. (Not a coroutine:
+  // no handler needs to wait here, and each call would cost a frame.)
+  virtual Status on_head(HttpResponseHead head) = 0;
 
   // Called with body bytes in order; `bytes` is valid only during the call.
   virtual Task<Status> on_body(std::string_view bytes) = 0;
