@@ -82,8 +82,9 @@ std::size_t write_now(boost::asio::ip::tcp::socket& socket, const ConstBuffers& 
 }
 
 // Writes all of `buffers` past the first `written` bytes (what write_now took), waiting for
-// room. The buffers must outlive the call (name them: GCC 12 may destroy temporaries inside
-// co_await twice). Returns the error, if any, and the bytes written in all.
+// room; with `written` 0 it first tries at once, as write_now. The buffers must outlive the
+// call (name them: GCC 12 may destroy temporaries inside co_await twice). Returns the error,
+// if any, and the bytes written in all.
 template <class ConstBuffers>
 Task<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::ip::tcp::socket& socket,
                                                                const ConstBuffers& buffers,
