@@ -6,6 +6,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "hearth/core/ascii.hpp"
+
 namespace hearth::gateway {
 namespace {
 
@@ -18,8 +20,7 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }

@@ -114,14 +114,12 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
     size_t written = 0;
     if (last) {
       const auto buffers = boost::beast::buffers_cat(head, chunk, http::make_chunk_last());
-      written = http_io::write_now(socket_, buffers, ec);
-      if (!ec && written < asio::buffer_size(buffers)) {
+      if (!http_io::write_now(socket_, buffers, written, ec)) {
         std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
       }
     } else {
       const auto buffers = boost::beast::buffers_cat(head, chunk);
-      written = http_io::write_now(socket_, buffers, ec);
-      if (!ec && written < asio::buffer_size(buffers)) {
+      if (!http_io::write_now(socket_, buffers, written, ec)) {
         std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
       }
     }
@@ -135,8 +133,8 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
 Task<Status> HttpSink::write_out(std::string_view head, std::string_view body) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   boost::system::error_code ec;
-  const size_t written = http_io::write_now(socket_, buffers, ec);
-  if (!ec && written < head.size() + body.size()) {
+  size_t written = 0;
+  if (!http_io::write_now(socket_, buffers, written, ec)) {
     std::tie(ec, std::ignore) = co_await http_io::write(socket_, buffers, written);
   }
   head_text_.clear();

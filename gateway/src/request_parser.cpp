@@ -3,14 +3,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "hearth/core/ascii.hpp"
+
 namespace hearth::gateway::detail {
 namespace {
 
 namespace http = boost::beast::http;
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 void assign(std::string& to, boost::beast::string_view from) {
   to.assign(from.data(), from.size());
@@ -75,9 +73,11 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
   if (boost::beast::iequals(name_string, "x-hearth-request-id")) {
     keep_first(request_.request_id, seen.request_id, value);
   }
-  std::string lower(name_string.data(), name_string.size());
-  for (char& c : lower) c = ascii_lower(c);
-  assign(request_.policy_headers[std::move(lower)], value);
+  assign(request_.policy_headers[ascii_lowered(name_string)], value);
+}
+
+void RequestParser::on_header_impl(error_code&) {
+  request_.keep_alive = keep_alive();  // the head is done: the Connection tokens are known
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,

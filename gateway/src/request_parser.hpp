@@ -22,7 +22,7 @@ struct ClientRequest {
   std::string method;
   std::string target;
   int version = 11;               // 10 or 11
-  bool keep_alive = false;        // known once the head is parsed
+  bool keep_alive = false;        // set once the head is parsed
   bool expects_continue = false;  // Expect: 100-continue
   // The first of each, as a field container's lookup gave; empty when absent.
   std::string authorization;
@@ -51,7 +51,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_response_impl(int, string_view, int, error_code& ec) override;
   void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
                      error_code&) override;
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code&) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          error_code&) override;
   std::size_t on_body_impl(string_view body, error_code&) override;

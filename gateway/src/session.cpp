@@ -243,7 +243,6 @@ Task<ReadResult> Session::read_request() {
     ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
   }
   if (ec) co_return read_failure(ec, "headers", limits_.header_timeout);
-  request_.keep_alive = parser_->keep_alive();
 
   // The body, if any.
   if (!parser_->is_done()) {
@@ -538,9 +537,9 @@ Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_
   conn_.enter(Phase::Writing, limits_.idle_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body)};
   boost::system::error_code ec;
-  const size_t n = http_io::write_now(conn_.socket, buffers, ec);
-  if (!ec && n < out_.size() + body.size()) {
-    std::tie(ec, std::ignore) = co_await http_io::write(conn_.socket, buffers, n);
+  size_t written = 0;
+  if (!http_io::write_now(conn_.socket, buffers, written, ec)) {
+    std::tie(ec, std::ignore) = co_await http_io::write(conn_.socket, buffers, written);
   }
   conn_.enter(Phase::Handling, Duration::max());
   if (ec) ex.keep_alive = false;

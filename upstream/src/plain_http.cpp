@@ -307,8 +307,8 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
 
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
   boost::system::error_code write_ec;
-  const std::size_t written = http_io::write_now(socket, request, write_ec);
-  if (!write_ec && written < head.size() + body.size()) {
+  std::size_t written = 0;
+  if (!http_io::write_now(socket, request, written, write_ec)) {
     watch(deadlines.first_byte.at);
     std::tie(write_ec, std::ignore) = co_await http_io::write(socket, request, written);
     watchdog.disarm();

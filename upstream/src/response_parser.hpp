@@ -15,6 +15,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "hearth/core/ascii.hpp"
 #include "hearth/upstream/http_client.hpp"
 
 namespace hearth::upstream {
@@ -45,9 +46,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   }
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
                      error_code&) override {
-    std::string lower(name.data(), name.size());
-    for (char& ch : lower) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
-    head_.headers.emplace_back(std::move(lower), std::string(value.data(), value.size()));
+    head_.headers.emplace_back(ascii_lowered(name), std::string(value.data(), value.size()));
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}

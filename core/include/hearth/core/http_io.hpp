@@ -66,19 +66,21 @@ extern template Task<boost::system::error_code> read<false>(
     boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
     boost::beast::http::basic_parser<false>&, Until);
 
-// Writes what the socket takes now, without waiting. Returns the bytes written; `ec` is set
-// for a failure only, not for a socket that is full. Callers try this first, and wait with
-// write only for what is left, so that a write the socket takes at once costs no coroutine
-// frame.
+// Writes what the socket takes now, without waiting, and sets `written` to the bytes it took.
+// Returns true when that was all of `buffers` or the write failed (the error in `ec`; a full
+// socket is no failure); false when the rest must wait for room: then call write with
+// `written`. Callers try this first, so that a write the socket takes at once costs no
+// coroutine frame.
 template <class ConstBuffers>
-std::size_t write_now(boost::asio::ip::tcp::socket& socket, const ConstBuffers& buffers,
-                      boost::system::error_code& ec) {
+bool write_now(boost::asio::ip::tcp::socket& socket, const ConstBuffers& buffers,
+               std::size_t& written, boost::system::error_code& ec) {
   namespace asio = boost::asio;
+  ec = {};
   // A socket not in non-blocking mode would make write_some wait for room.
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  const std::size_t written = ec ? 0 : socket.write_some(buffers, ec);
+  written = ec ? 0 : socket.write_some(buffers, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-  return written;
+  return ec || written == asio::buffer_size(buffers);
 }
 
 // Writes all of `buffers` past the first `written` bytes (what write_now took), waiting for
@@ -91,8 +93,7 @@ Task<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::ip::
                                                                std::size_t written = 0) {
   namespace asio = boost::asio;
   boost::system::error_code ec;
-  if (written == 0) written = write_now(socket, buffers, ec);
-  if (ec || written == asio::buffer_size(buffers)) co_return std::tuple{ec, written};
+  if (written == 0 && write_now(socket, buffers, written, ec)) co_return std::tuple{ec, written};
   boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(written);
   auto [wait_ec, more] =
