@@ -20,18 +20,17 @@ std::size_t read_size(const boost::beast::flat_buffer& buffer) {
 
 }  // namespace
 
-template <bool isRequest>
-bool parse_buffered(boost::beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser,
-                    Until until, boost::system::error_code& ec) {
+bool parse_buffered(boost::beast::flat_buffer& buffer, HttpParser& parser, Until until,
+                    boost::system::error_code& ec) {
   ec = {};
-  if (until == Until::Header) parser.eager(false);
-  if (until == Until::Message) parser.eager(true);
   auto satisfied = [&] {
     return until == Until::Header ? parser.is_header_done() : parser.is_done();
   };
   if (until != Until::Progress && satisfied()) return true;
   while (buffer.size() > 0) {
-    const std::size_t used = parser.put(buffer.data(), ec);
+    const auto bytes = buffer.data();
+    const std::size_t used =
+        parser.put(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), ec);
     buffer.consume(used);
     if (ec == http::error::need_more) break;
     if (ec || until == Until::Progress || satisfied()) return true;
@@ -42,10 +41,9 @@ bool parse_buffered(boost::beast::flat_buffer& buffer, http::basic_parser<isRequ
   return false;
 }
 
-template <bool isRequest>
 Task<boost::system::error_code> read(asio::ip::tcp::socket& socket,
-                                     boost::beast::flat_buffer& buffer,
-                                     http::basic_parser<isRequest>& parser, Until until) {
+                                     boost::beast::flat_buffer& buffer, HttpParser& parser,
+                                     Until until) {
   boost::system::error_code ec;
   for (;;) {
     if (parse_buffered(buffer, parser, until, ec)) co_return ec;
@@ -62,16 +60,5 @@ Task<boost::system::error_code> read(asio::ip::tcp::socket& socket,
     if (read_ec) co_return read_ec;
   }
 }
-
-template bool parse_buffered<true>(boost::beast::flat_buffer&, http::basic_parser<true>&, Until,
-                                   boost::system::error_code&);
-template bool parse_buffered<false>(boost::beast::flat_buffer&, http::basic_parser<false>&, Until,
-                                    boost::system::error_code&);
-template Task<boost::system::error_code> read<true>(asio::ip::tcp::socket&,
-                                                    boost::beast::flat_buffer&,
-                                                    http::basic_parser<true>&, Until);
-template Task<boost::system::error_code> read<false>(asio::ip::tcp::socket&,
-                                                     boost::beast::flat_buffer&,
-                                                     http::basic_parser<false>&, Until);
 
 }  // namespace hearth::http_io

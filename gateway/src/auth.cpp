@@ -17,14 +17,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -37,7 +29,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   authorization = trim(authorization);
   constexpr std::string_view kScheme = "bearer";
   if (authorization.size() <= kScheme.size() ||
-      !iequals(authorization.substr(0, kScheme.size()), kScheme) ||
+      !ascii_iequals(authorization.substr(0, kScheme.size()), kScheme) ||
       (authorization[kScheme.size()] != ' ' && authorization[kScheme.size()] != '\t')) {
     return std::nullopt;
   }

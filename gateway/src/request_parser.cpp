@@ -1,24 +1,15 @@
 #include "request_parser.hpp"
 
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/error.hpp>
-
 #include "hearth/core/ascii.hpp"
 
 namespace hearth::gateway::detail {
 namespace {
 
-namespace http = boost::beast::http;
-
-void assign(std::string& to, boost::beast::string_view from) {
-  to.assign(from.data(), from.size());
-}
-
 // Keeps the first of a repeated field, as a field container's lookup returns it.
-void keep_first(std::string& to, bool& seen, boost::beast::string_view from) {
+void keep_first(std::string& to, bool& seen, std::string_view from) {
   if (seen) return;
   seen = true;
-  assign(to, from);
+  to.assign(from);
 }
 
 }  // namespace
@@ -37,63 +28,45 @@ void ClientRequest::clear() {
   body.clear();
 }
 
-void RequestParser::on_request_impl(http::verb, string_view method, string_view target, int version,
-                                    error_code&) {
-  assign(request_.method, method);
-  assign(request_.target, target);
+void RequestParser::on_request(std::string_view method, std::string_view target, int version,
+                               error_code&) {
+  request_.method.assign(method);
+  request_.target.assign(target);
   request_.version = version;
 }
 
-void RequestParser::on_response_impl(int, string_view, int, error_code& ec) {
-  ec = http::error::bad_version;  // a request parser never sees a status line
-}
-
-void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value,
-                                  error_code&) {
+void RequestParser::on_field(std::string_view name, std::string_view value, error_code&) {
   auto& seen = seen_;
-  switch (name) {
-    case http::field::authorization:
-      keep_first(request_.authorization, seen.authorization, value);
+  if (name_is(name, "authorization")) {
+    keep_first(request_.authorization, seen.authorization, value);
+  } else if (name_is(name, "cache-control")) {
+    keep_first(request_.cache_control, seen.cache_control, value);
+  } else if (name_is(name, "expect")) {
+    if (!seen.expect) request_.expects_continue = ascii_iequals(value, "100-continue");
+    seen.expect = true;
+  } else if (name.size() >= 2 && ascii_lower(name[0]) == 'x' && name[1] == '-') {
+    if (name_is(name, "x-api-key")) {
+      keep_first(request_.api_key, seen.api_key, value);
       return;
-    case http::field::cache_control:
-      keep_first(request_.cache_control, seen.cache_control, value);
-      return;
-    case http::field::expect:
-      if (!seen.expect) request_.expects_continue = boost::beast::iequals(value, "100-continue");
-      seen.expect = true;
-      return;
-    default:
-      break;
+    }
+    if (name_is(name, "x-hearth-request-id")) {
+      keep_first(request_.request_id, seen.request_id, value);
+    }
+    request_.policy_headers[ascii_lowered(name)].assign(value);
   }
-  if (name_string.size() < 2 || ascii_lower(name_string[0]) != 'x' || name_string[1] != '-') return;
-  if (boost::beast::iequals(name_string, "x-api-key")) {
-    keep_first(request_.api_key, seen.api_key, value);
-    return;
-  }
-  if (boost::beast::iequals(name_string, "x-hearth-request-id")) {
-    keep_first(request_.request_id, seen.request_id, value);
-  }
-  assign(request_.policy_headers[ascii_lowered(name_string)], value);
 }
 
-void RequestParser::on_header_impl(error_code&) {
+void RequestParser::on_header(error_code&) {
   request_.keep_alive = keep_alive();  // the head is done: the Connection tokens are known
+  // The parser has already held the length to the body limit.
+  if (const auto length = content_length()) {
+    request_.body.reserve(static_cast<std::size_t>(*length));
+  }
 }
 
-void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                                      error_code&) {
-  // The basic parser has already held the length to the body limit.
-  if (content_length) request_.body.reserve(static_cast<std::size_t>(*content_length));
-}
-
-std::size_t RequestParser::on_body_impl(string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
-  return body.size();
-}
-
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
-  return body.size();
+std::size_t RequestParser::on_body(std::string_view piece, error_code&) {
+  request_.body.append(piece);
+  return piece.size();
 }
 
 }  // namespace hearth::gateway::detail

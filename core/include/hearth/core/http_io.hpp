@@ -1,5 +1,5 @@
 #pragma once
-// Reading HTTP messages into Beast parsers, and writing to sockets, without a trip through the
+// Reading HTTP messages into hearth's parser, and writing to sockets, without a trip through the
 // scheduler when nothing has to be waited for.
 //
 // Beast's async_read family posts its completion whenever the buffer already held what was
@@ -20,17 +20,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 
 #include "hearth/core/completion_source.hpp"
+#include "hearth/core/http_parser.hpp"
 
 namespace hearth::http_io {
 
 // How much of the message a read waits for, as Beast's async_read_header, async_read and
 // async_read_some do.
 enum class Until {
-  Header,    // the head (the parser stops there: not eager)
-  Message,   // the whole message (eager)
+  Header,    // the head
+  Message,   // the whole message
   Progress,  // whatever one parse of new bytes yields (a body piece, or need_buffer)
 };
 
@@ -38,33 +38,15 @@ enum class Until {
 // `until` is satisfied, or the parse failed (the error in `ec`; for Progress, need_buffer too).
 // Returns false when the parser needs bytes that have not come yet: then call read. Callers try
 // this first so that a message already buffered costs no coroutine frame.
-template <bool isRequest>
-bool parse_buffered(boost::beast::flat_buffer& buffer,
-                    boost::beast::http::basic_parser<isRequest>& parser, Until until,
+bool parse_buffered(boost::beast::flat_buffer& buffer, HttpParser& parser, Until until,
                     boost::system::error_code& ec);
-
-extern template bool parse_buffered<true>(boost::beast::flat_buffer&,
-                                          boost::beast::http::basic_parser<true>&, Until,
-                                          boost::system::error_code&);
-extern template bool parse_buffered<false>(boost::beast::flat_buffer&,
-                                           boost::beast::http::basic_parser<false>&, Until,
-                                           boost::system::error_code&);
 
 // Parses what `buffer` holds, reading more from `socket` only when the parser needs it.
 // Errors are Beast's: end_of_stream when the peer closed before any byte, partial_message
 // when it closed mid-message, buffer_overflow when the buffer is full, the parser's own.
-template <bool isRequest>
 Task<boost::system::error_code> read(boost::asio::ip::tcp::socket& socket,
-                                     boost::beast::flat_buffer& buffer,
-                                     boost::beast::http::basic_parser<isRequest>& parser,
+                                     boost::beast::flat_buffer& buffer, HttpParser& parser,
                                      Until until);
-
-extern template Task<boost::system::error_code> read<true>(
-    boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
-    boost::beast::http::basic_parser<true>&, Until);
-extern template Task<boost::system::error_code> read<false>(
-    boost::asio::ip::tcp::socket&, boost::beast::flat_buffer&,
-    boost::beast::http::basic_parser<false>&, Until);
 
 // Writes what the socket takes now, without waiting, and sets `written` to the bytes it took.
 // Returns true when that was all of `buffers` or the write failed (the error in `ec`; a full
