@@ -18,7 +18,7 @@ namespace {
 using error = boost::beast::http::error;
 constexpr error kOk{};  // no error: Beast's codes start at 1
 
-// A chunk's size line (size and extensions) may be at most this long.
+// A chunk's size line (size and extensions, without its CRLF) may be at most this long.
 constexpr std::size_t kChunkLineLimit = 4096;
 
 // Byte classes of RFC 9110's grammar, for what is checked a byte at a time.
@@ -117,6 +117,7 @@ const char* find_lf(const char* p, const char* end) {
     }
   }
 #endif
+  if (p == end) return end;
   const void* lf_at = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
   return lf_at != nullptr ? static_cast<const char*>(lf_at) : end;
 }
@@ -222,11 +223,13 @@ std::size_t HttpParser::parse_head(std::string_view bytes, error& fail, error_co
     }
   }
   // Find the blank line that ends the head before parsing any of it, so that no field is
-  // handed on twice; lines already searched are not searched again.
+  // handed on twice; lines already searched are not searched again. Only the bytes within the
+  // limit are searched, so that what a head past it gets does not depend on how it arrived.
+  const std::string_view window = bytes.substr(0, header_limit_);
   std::size_t from = std::max(start, scanned_);
   std::size_t end = std::string_view::npos;
-  while (from < bytes.size()) {
-    const std::size_t cr = line_end(bytes, from, fail);
+  while (from < window.size()) {
+    const std::size_t cr = line_end(window, from, fail);
     if (fail != kOk) return 0;
     if (cr == std::string_view::npos) break;
     if (cr == from) {
@@ -241,14 +244,10 @@ std::size_t HttpParser::parse_head(std::string_view bytes, error& fail, error_co
   }
   if (end == std::string_view::npos) {
     scanned_ = from;
-    fail = bytes.size() > header_limit_ ? error::header_limit : error::need_more;
+    fail = bytes.size() >= header_limit_ ? error::header_limit : error::need_more;
     return 0;
   }
   const std::size_t used = end + 2;
-  if (used > header_limit_) {
-    fail = error::header_limit;
-    return 0;
-  }
   scanned_ = 0;
 
   // Every line ends in CRLF now: the first LF from a line's start ends it.
@@ -433,14 +432,10 @@ std::size_t HttpParser::deliver(std::string_view piece, error_code& ec) {
 
 std::size_t HttpParser::parse_chunk_size(std::string_view bytes, error& fail) {
   // chunk-size [chunk-ext] CRLF, where chunk-ext is *( BWS ";" BWS name [ BWS "=" BWS value ] )
-  const std::size_t cr = line_end(bytes, 0, fail);
+  const std::size_t cr = line_end(bytes.substr(0, kChunkLineLimit + 2), 0, fail);
   if (fail != kOk) return 0;
   if (cr == std::string_view::npos) {
-    if (bytes.size() > kChunkLineLimit) fail = error::bad_chunk;
-    return 0;
-  }
-  if (cr > kChunkLineLimit) {
-    fail = error::bad_chunk;
+    if (bytes.size() >= kChunkLineLimit + 2) fail = error::bad_chunk;
     return 0;
   }
   const std::string_view line = bytes.substr(0, cr);
@@ -481,22 +476,20 @@ std::size_t HttpParser::parse_chunk_size(std::string_view bytes, error& fail) {
 
 std::size_t HttpParser::parse_trailer(std::string_view bytes, error& fail) {
   // *( field-line CRLF ) CRLF: checked as fields are, and dropped (hearth reads no trailer).
-  std::size_t from = scanned_;
+  // Searched within the limit only, as the head is.
+  const std::string_view window = bytes.substr(0, header_limit_);
+  std::size_t from = std::min(scanned_, window.size());
   while (true) {
-    const std::size_t cr = line_end(bytes, from, fail);
+    const std::size_t cr = line_end(window, from, fail);
     if (fail != kOk) return 0;
     if (cr == std::string_view::npos) {
       scanned_ = from;
-      if (bytes.size() > header_limit_) fail = error::header_limit;
+      if (bytes.size() >= header_limit_) fail = error::header_limit;
       return 0;
     }
     const bool blank = cr == from;
     from = cr + 2;
     if (blank) break;
-  }
-  if (from > header_limit_) {
-    fail = error::header_limit;
-    return 0;
   }
   scanned_ = 0;
   for (std::size_t at = 0; at + 2 < from;) {
