@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <deque>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,6 +21,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "hearth/core/ascii.hpp"
 #include "hearth/core/find_either.hpp"
 #include "hearth/core/http_io.hpp"
 #include "hearth/core/watchdog.hpp"
@@ -32,6 +33,7 @@ namespace hearth::upstream {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -52,12 +54,8 @@ constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 bool owned_header(std::string_view name) {
   static constexpr std::array<std::string_view, 5> kOwned = {"host", "content-length", "connection",
                                                              "transfer-encoding", "expect"};
-  return std::any_of(kOwned.begin(), kOwned.end(), [&](std::string_view owned) {
-    return name.size() == owned.size() &&
-           std::equal(name.begin(), name.end(), owned.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
-  });
+  return std::any_of(kOwned.begin(), kOwned.end(),
+                     [&](std::string_view owned) { return ascii_iequals(name, owned); });
 }
 
 bool has_line_break(std::string_view text) {
@@ -70,8 +68,8 @@ Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request)
   }
   std::string head;
   head.reserve(256 + request.headers.size() * 64);
-  head.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
-  head.append(url.authority()).append("\r\n");
+  head.append(request.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\nHost: "sv);
+  head.append(url.authority()).append("\r\n"sv);
   for (const auto& [name, value] : request.headers) {
     if (owned_header(name)) continue;
     // Values are credentials and config: never echo them into the error.
@@ -80,12 +78,12 @@ Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request)
                                                  (has_line_break(name) ? std::string("?") : name) +
                                                  "' contains a line break or colon");
     }
-    head.append(name).append(": ").append(value).append("\r\n");
+    head.append(name).append(": "sv).append(value).append("\r\n"sv);
   }
   if (request.method != "GET" || !request.body.empty()) {
-    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+    head.append("Content-Length: "sv).append(std::to_string(request.body.size())).append("\r\n"sv);
   }
-  head.append("\r\n");
+  head.append("\r\n"sv);
   return head;
 }
 
