@@ -2,9 +2,9 @@
 // hearth's HTTP/1.1 message parser (RFC 9112), for the requests clients send and the responses
 // upstreams send back.
 //
-// Why not Beast's basic_parser: it cost about 3,450 instructions a message on the proxy path
-// (a field-name hash per field, a per-byte state machine), a sixth of a proxied request. This
-// one finds the head's end first, then walks its lines once; nothing is allocated.
+// Why not Beast's basic_parser: on the proxy path it took about 3,450 instructions a message
+// (a field-name hash per field, a byte-at-a-time state machine), this one about 2,800 with its
+// callbacks. It finds the head's end first, then walks its lines once; it allocates nothing.
 //
 // It is strict where laxness lets two parsers disagree about a message's bounds (request
 // smuggling): CRLF line ends only, no whitespace before a field's colon, no obs-fold, one
