@@ -182,14 +182,6 @@ bool HttpParser::name_is(std::string_view name, std::string_view lower) {
   return true;
 }
 
-void HttpParser::on_request(std::string_view, std::string_view, int, error_code& ec) {
-  ec = error::bad_method;  // not expected: this parser reads responses
-}
-
-void HttpParser::on_response(int, std::string_view, int, error_code& ec) {
-  ec = error::bad_version;  // not expected: this parser reads requests
-}
-
 bool HttpParser::keep_alive() const {
   if (to_close_) return false;
   return version_ >= 11 ? !close_ : keep_alive_ && !close_;

@@ -68,10 +68,11 @@ class HttpParser {
   ~HttpParser() = default;
 
   // The request line (Kind::Request); `version` is 10 or 11.
-  virtual void on_request(std::string_view method, std::string_view target, int version,
-                          error_code& ec);
+  virtual void on_request(std::string_view /*method*/, std::string_view /*target*/,
+                          int /*version*/, error_code&) {}
   // The status line (Kind::Response).
-  virtual void on_response(int status, std::string_view reason, int version, error_code& ec);
+  virtual void on_response(int /*status*/, std::string_view /*reason*/, int /*version*/,
+                           error_code&) {}
   // Each header field, in order, the framing ones included; the value without surrounding
   // whitespace.
   virtual void on_field(std::string_view name, std::string_view value, error_code& ec) = 0;
