@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <map>
 #include <string>
-
 #include <string_view>
 
 #include "hearth/core/http_parser.hpp"
