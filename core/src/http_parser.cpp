@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
-
 #include <boost/beast/http/error.hpp>
+#include <cstring>
 
 #include "hearth/core/ascii.hpp"
 
@@ -25,12 +24,13 @@ constexpr std::size_t kChunkLineLimit = 4096;
 struct ByteClasses {
   std::array<bool, 256> token{};       // tchar: a method, a field name, a coding
   std::array<bool, 256> field_text{};  // field-vchar, SP and HTAB: a field value, a reason
+  std::array<bool, 256> visible{};     // visible ASCII: a request target
 };
 
 constexpr ByteClasses make_byte_classes() {
   ByteClasses c;
   for (int b = 0x21; b < 0x7F; ++b) {
-    c.field_text[b] = true;
+    c.field_text[b] = c.visible[b] = true;
     c.token[b] = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
   }
   for (char b : std::string_view("!#$%&'*+-.^_`|~")) c.token[static_cast<unsigned char>(b)] = true;
@@ -85,24 +85,15 @@ bool vector_check(const char* floor, std::string_view text) {
 }
 #endif
 
-bool is_field_text(const char* floor, std::string_view text) {
+// Whether `text` is all field text (a value, a reason) or, with `visible`, all visible ASCII
+// (a request target).
+bool is_text(const char* floor, std::string_view text, bool visible = false) {
 #ifdef __SSE2__
-  return vector_check<non_field_text>(floor, text);
+  return visible ? vector_check<non_visible>(floor, text)
+                 : vector_check<non_field_text>(floor, text);
 #else
   (void)floor;
-  return all_of(kClasses.field_text, text);
-#endif
-}
-
-bool is_visible(const char* floor, std::string_view text) {
-#ifdef __SSE2__
-  return vector_check<non_visible>(floor, text);
-#else
-  (void)floor;
-  for (char c : text) {
-    if (c < 0x21 || c > 0x7E) return false;
-  }
-  return true;
+  return all_of(visible ? kClasses.visible : kClasses.field_text, text);
 #endif
 }
 
@@ -122,12 +113,8 @@ const char* find_lf(const char* p, const char* end) {
   return lf_at != nullptr ? static_cast<const char*>(lf_at) : end;
 }
 
-inline bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-inline std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
 }
 
 // Calls `each` with every element of a comma-separated list (RFC 9110 §5.6.1), trimmed, empty
@@ -136,11 +123,25 @@ template <class Each>
 void for_each_element(std::string_view list, Each each) {
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
-    const std::string_view element = trim(list.substr(0, comma));
+    const std::string_view element = trim_ows(list.substr(0, comma));
     if (!element.empty()) each(element);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
+}
+
+// A field line's name and value (trimmed): field-name ":" OWS field-value OWS.
+inline error split_field(const char* floor, std::string_view line, std::string_view& name,
+                         std::string_view& value) {
+  const std::size_t colon = line.find(':');
+  name = line.substr(0, colon);
+  if (colon == std::string_view::npos || name.empty() || !all_of(kClasses.token, name)) {
+    // A line that starts with whitespace folds onto the one before (or is space before the
+    // first field); anything else before the colon, a space say, makes no name.
+    return !line.empty() && is_space(line[0]) ? error::bad_obs_fold : error::bad_field;
+  }
+  value = trim_ows(line.substr(colon + 1));
+  return is_text(floor, value) ? kOk : error::bad_value;
 }
 
 // "HTTP/1.0" or "HTTP/1.1" as 10 or 11; 0 for anything else.
@@ -267,7 +268,8 @@ HttpParser::error HttpParser::parse_start_line(const char* floor, std::string_vi
     }
     const std::size_t sp2 = line.find(' ', sp1 + 1);
     const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (sp2 == std::string_view::npos || target.empty() || !is_visible(floor, target)) {
+    if (sp2 == std::string_view::npos || target.empty() ||
+        !is_text(floor, target, /*visible=*/true)) {
       return error::bad_target;
     }
     version_ = parse_version(line.substr(sp2 + 1));
@@ -286,27 +288,15 @@ HttpParser::error HttpParser::parse_start_line(const char* floor, std::string_vi
   }
   status_ = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
   const std::string_view reason = line.size() > 13 ? line.substr(13) : std::string_view();
-  if (!is_field_text(floor, reason)) return error::bad_reason;
+  if (!is_text(floor, reason)) return error::bad_reason;
   on_response(status_, reason, version_, ec);
   return kOk;
 }
 
 HttpParser::error HttpParser::parse_field(const char* floor, std::string_view line,
                                           error_code& ec) {
-  // field-name ":" OWS field-value OWS
-  const void* colon_at = std::memchr(line.data(), ':', line.size());
-  if (colon_at == nullptr || colon_at == line.data()) {
-    // A line that starts with whitespace folds onto the one before (or is space before the
-    // first field).
-    return !line.empty() && is_space(line[0]) ? error::bad_obs_fold : error::bad_field;
-  }
-  const std::string_view name(line.data(),
-                              static_cast<std::size_t>(static_cast<const char*>(colon_at) - line.data()));
-  if (!all_of(kClasses.token, name)) {
-    return is_space(line[0]) ? error::bad_obs_fold : error::bad_field;  // a space before the colon, say
-  }
-  const std::string_view value = trim(line.substr(name.size() + 1));
-  if (!is_field_text(floor, value)) return error::bad_value;
+  std::string_view name, value;
+  if (const error fail = split_field(floor, line, name, value); fail != kOk) return fail;
 
   // The fields that frame the message (told apart by length first: most fields are none).
   if (name.size() == 14 && name_is(name, "content-length")) {
@@ -381,7 +371,8 @@ std::size_t HttpParser::parse_body(std::string_view bytes, error& fail, error_co
     switch (state_) {
       case State::Length:
       case State::ChunkData: {
-        const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, rest.size()));
+        const auto size =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, rest.size()));
         if (size == 0) break;
         n = deliver(rest.substr(0, size), ec);
         remaining_ -= n;
@@ -395,7 +386,9 @@ std::size_t HttpParser::parse_body(std::string_view bytes, error& fail, error_co
           n = deliver(rest, ec);
         }
         break;
-      case State::ChunkSize: n = parse_chunk_size(rest, fail); break;
+      case State::ChunkSize:
+        n = parse_chunk_size(rest, fail);
+        break;
       case State::ChunkEnd:
         if (rest.size() < 2) break;
         if (rest[0] != '\r' || rest[1] != '\n') {
@@ -405,9 +398,12 @@ std::size_t HttpParser::parse_body(std::string_view bytes, error& fail, error_co
         n = 2;
         state_ = State::ChunkSize;
         break;
-      case State::Trailer: n = parse_trailer(rest, fail); break;
+      case State::Trailer:
+        n = parse_trailer(rest, fail);
+        break;
       case State::Head:
-      case State::Done: break;
+      case State::Done:
+        break;
     }
     used += n;
     if (n == 0) break;  // nothing more to take from these bytes
@@ -451,7 +447,7 @@ std::size_t HttpParser::parse_chunk_size(std::string_view bytes, error& fail) {
     return 0;
   }
   // Extensions mean nothing to hearth; they need only be text without controls.
-  const std::string_view extensions = trim(line.substr(i));
+  const std::string_view extensions = trim_ows(line.substr(i));
   if (!extensions.empty() &&
       (extensions.front() != ';' || !all_of(kClasses.field_text, extensions))) {
     fail = error::bad_chunk_extension;
@@ -484,19 +480,11 @@ std::size_t HttpParser::parse_trailer(std::string_view bytes, error& fail) {
     if (blank) break;
   }
   scanned_ = 0;
+  std::string_view name, value;
   for (std::size_t at = 0; at + 2 < from;) {
     const std::size_t cr = bytes.find("\r\n", at);
-    const std::string_view line = bytes.substr(at, cr - at);
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 ||
-        !all_of(kClasses.token, line.substr(0, colon))) {
-      fail = error::bad_field;
-      return 0;
-    }
-    if (!all_of(kClasses.field_text, line.substr(colon + 1))) {
-      fail = error::bad_value;
-      return 0;
-    }
+    fail = split_field(bytes.data(), bytes.substr(at, cr - at), name, value);
+    if (fail != kOk) return 0;
     at = cr + 2;
   }
   state_ = State::Done;

@@ -11,12 +11,6 @@
 namespace hearth::gateway {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -26,14 +20,14 @@ int hex_value(char c) {
 
 // The key from "Bearer <key>", or nullopt when the header uses another scheme.
 std::optional<std::string_view> bearer_token(std::string_view authorization) {
-  authorization = trim(authorization);
+  authorization = trim_ows(authorization);
   constexpr std::string_view kScheme = "bearer";
   if (authorization.size() <= kScheme.size() ||
       !ascii_iequals(authorization.substr(0, kScheme.size()), kScheme) ||
       (authorization[kScheme.size()] != ' ' && authorization[kScheme.size()] != '\t')) {
     return std::nullopt;
   }
-  return trim(authorization.substr(kScheme.size()));
+  return trim_ows(authorization.substr(kScheme.size()));
 }
 
 Error missing_key() {
@@ -89,10 +83,10 @@ Result<Identity> Authenticator::authenticate(std::string_view authorization,
   if (auto token = bearer_token(authorization)) {
     key = *token;
   } else {
-    key = trim(x_api_key);
+    key = trim_ows(x_api_key);
   }
   if (key.empty()) {
-    return trim(authorization).empty() ? missing_key() : invalid_key();
+    return trim_ows(authorization).empty() ? missing_key() : invalid_key();
   }
 
   // Compare against every key, without an early exit, so timing says nothing about which.

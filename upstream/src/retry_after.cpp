@@ -2,20 +2,15 @@
 #include <charconv>
 #include <ctime>
 
+#include "hearth/core/ascii.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 
 namespace hearth::upstream {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::optional<double> parse_number(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.empty()) return std::nullopt;
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -36,7 +31,7 @@ std::optional<int> parse_int(std::string_view text) {
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  text = trim(text);
+  text = trim_ows(text);
   if (text.size() != 29 || text[3] != ',' || text.substr(26) != "GMT") return std::nullopt;
   auto day = parse_int(text.substr(5, 2));
   auto year = parse_int(text.substr(12, 4));

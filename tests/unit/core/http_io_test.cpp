@@ -29,8 +29,6 @@ class BodyParser final : public HttpParser {
   const std::string& body() const { return body_; }
 
  private:
-  void on_request(std::string_view, std::string_view, int, error_code&) override {}
-  void on_response(int, std::string_view, int, error_code&) override {}
   void on_field(std::string_view, std::string_view, error_code&) override {}
   std::size_t on_body(std::string_view piece, error_code&) override {
     body_.append(piece);

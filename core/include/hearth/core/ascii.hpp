@@ -1,6 +1,7 @@
 #pragma once
-// ASCII letter case, for protocol names (HTTP header names are ASCII by their grammar).
-// Unlike std::tolower, no locale is consulted and no other byte changes.
+// ASCII text helpers for protocol fields: letter case (HTTP header names are ASCII by their
+// grammar) and HTTP's optional whitespace. Unlike std::tolower and std::isspace, no locale is
+// consulted and no other byte counts.
 
 #include <cstddef>
 #include <string>
@@ -25,6 +26,13 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) {
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
+}
+
+// `text` without the optional whitespace (SP and HTAB, RFC 9110 §5.6.3) around it.
+inline std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
 }
 
 }  // namespace hearth
