@@ -10,7 +10,7 @@
 
 namespace hearth {
 
-inline const char* plain_run_end(const char* p, const char* end) {
+[[gnu::always_inline]] inline const char* plain_run_end(const char* p, const char* end) {
 #ifdef __SSE2__
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
   const __m128i below_space = _mm_set1_epi8(0x20);

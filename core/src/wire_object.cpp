@@ -16,22 +16,29 @@ namespace {
 // nlohmann's parser accepts), that builds nothing and only notes the top-level "error" and
 // "usage" members. nlohmann's SAX parser still lexes every token into a string, which made
 // checking an upstream's chunks the proxy's largest cost.
+//
+// Each reader takes the position of its token and returns the position after it, or nullptr
+// where the text is not valid: the position stays in a register, not in a member that every
+// call would store and load. It recurses per container only: a member's value, a string's
+// plain bytes and a number are read inline in the container's loop, the rare (escapes, UTF-8)
+// out of line.
 class ObjectValidator {
  public:
   ObjectValidator(std::string_view text, int max_depth, int outline_depth = 0,
                   std::vector<OutlineEntry>* outline = nullptr)
-      : p_(text.data()),
+      : begin_(text.data()),
         end_(text.data() + text.size()),
         max_depth_(max_depth),
-        outline_depth_(outline_depth),
+        outline_depth_(outline != nullptr ? outline_depth : 0),
         outline_(outline) {}
 
   std::optional<ObjectScan> run() {
-    if (end_ - p_ >= 3 && std::string_view(p_, 3) == "\xEF\xBB\xBF") p_ += 3;  // as parse_json
-    skip_space();
-    if (!object(1)) return std::nullopt;
-    skip_space();
-    if (p_ != end_) return std::nullopt;
+    const char* p = begin_;
+    if (end_ - p >= 3 && std::string_view(p, 3) == "\xEF\xBB\xBF") p += 3;  // as parse_json
+    p = skip_space(p);
+    if (p == end_ || *p != '{') return std::nullopt;
+    p = object(p + 1, 1, false);
+    if (p == nullptr || skip_space(p) != end_) return std::nullopt;
     if (scan_.usage && !saw_total_) {
       scan_.usage->total_tokens = scan_.usage->prompt_tokens + scan_.usage->completion_tokens;
     }
@@ -42,115 +49,171 @@ class ObjectValidator {
   // Which top-level member a value belongs to, and which usage count a number fills.
   enum class Role { Other, Error, Usage, Count };
 
+  // A string's text between its quotes, and whether it has escapes.
+  struct Text {
+    std::string_view raw;
+    bool escaped = false;
+  };
+
   // Wire JSON is mostly compact: one compare tells a token from whitespace.
-  void skip_space() {
-    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
-           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
-      ++p_;
+  const char* skip_space(const char* p) const {
+    while (p != end_ && static_cast<unsigned char>(*p) <= ' ' &&
+           (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+      ++p;
     }
+    return p;
   }
-  bool eat(char c) {
-    if (p_ == end_ || *p_ != c) return false;
-    ++p_;
-    return true;
-  }
-  bool literal(std::string_view word) {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
-        std::string_view(p_, word.size()) != word) {
-      return false;
+  const char* literal(const char* p, std::string_view word) const {
+    if (static_cast<std::size_t>(end_ - p) < word.size() ||
+        std::string_view(p, word.size()) != word) {
+      return nullptr;
     }
-    p_ += word.size();
-    return true;
+    return p + word.size();
   }
 
-  bool value(int depth, Role role) {
-    if (p_ == end_) return false;
-    switch (*p_) {
-      case '{':
-        if (role == Role::Error) scan_.has_error = true;
-        return object(depth + 1, role == Role::Usage);
-      case '[':
-        if (role == Role::Error) scan_.has_error = true;
-        return array(depth + 1);
-      case '"':
-        if (role == Role::Error) scan_.has_error = true;
-        return string(nullptr);
-      case 't':
-        if (role == Role::Error) scan_.has_error = true;
-        return literal("true");
-      case 'f':
-        if (role == Role::Error) scan_.has_error = true;
-        return literal("false");
-      case 'n': return literal("null");
-      default:
-        if (role == Role::Error) scan_.has_error = true;
-        return number(role == Role::Count ? count_ : nullptr);
+  // A value at `p`, before the end. `depth` is its container's.
+  [[gnu::always_inline]] const char* value(const char* p, int depth, Role role) {
+    if (role == Role::Error && *p != 'n') scan_.has_error = true;  // anything but null
+    Text ignored;
+    switch (*p) {
+      case '"': return string(p + 1, ignored);
+      case '{': return object(p + 1, depth + 1, role == Role::Usage);
+      case '[': return array(p + 1, depth + 1);
+      case 't': return literal(p, "true");
+      case 'f': return literal(p, "false");
+      case 'n': return literal(p, "null");
+      default: return number(p, role == Role::Count ? count_ : nullptr);
     }
   }
 
-  // `depth` counts the containers open, this one included: the top-level object is depth 1.
-  bool object(int depth, bool is_usage = false) {
-    if (depth > max_depth_ || !eat('{')) return false;
-    if (is_usage) scan_.usage = Usage{};
-    skip_space();
-    if (eat('}')) return true;
-    std::string_view key;
-    while (true) {
-      const bool track = depth == 1 || is_usage;
-      if (p_ == end_ || *p_ != '"' || !string(track ? &key : nullptr)) return false;
-      const std::string_view name = raw_;
-      const bool name_escaped = escaped_;
-      skip_space();
-      if (!eat(':')) return false;
-      skip_space();
-      Role role = Role::Other;
-      if (depth == 1) {
-        role = key == "error" ? Role::Error : key == "usage" ? Role::Usage : Role::Other;
-      } else if (is_usage) {
-        count_ = key == "prompt_tokens"       ? &scan_.usage->prompt_tokens
-                 : key == "completion_tokens" ? &scan_.usage->completion_tokens
-                 : key == "total_tokens"      ? &scan_.usage->total_tokens
-                                              : nullptr;
-        if (key == "total_tokens") saw_total_ = true;
-        role = count_ != nullptr ? Role::Count : Role::Other;
-      }
-      if (!(listing(depth) ? listed_value(depth, role, name, name_escaped) : value(depth, role))) {
-        return false;
-      }
-      skip_space();
-      if (eat('}')) return true;
-      if (!eat(',')) return false;
-      skip_space();
-    }
-  }
-
-  // Whether values this deep go into an outline.
-  bool listing(int depth) const { return outline_ != nullptr && depth <= outline_depth_; }
-
-  // A value, listed in the outline.
-  bool listed_value(int depth, Role role, std::string_view name, bool name_escaped) {
+  // A value that goes into the outline: its entry is listed before what it holds.
+  [[gnu::always_inline]] const char* listed_value(const char* p, int depth, Role role,
+                                                  Text name) {
     const std::size_t at = outline_->size();
-    const char* begin = p_;
-    outline_->push_back(OutlineEntry{depth, name, name_escaped, {}});
-    if (!value(depth, role)) return false;
-    (*outline_)[at].text = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
-    return true;
+    outline_->push_back(OutlineEntry{depth, name.raw, name.escaped, {}});
+    const char* after = value(p, depth, role);
+    if (after != nullptr) (*outline_)[at].text = std::string_view(p, after - p);
+    return after;
   }
 
-  bool array(int depth) {
-    if (depth > max_depth_ || !eat('[')) return false;
-    skip_space();
-    if (eat(']')) return true;
+  // An object's members, from after its '{'. `depth` counts the containers open, this one
+  // included: the top-level object is depth 1.
+  const char* object(const char* p, int depth, bool is_usage) {
+    if (depth > max_depth_) return nullptr;
+    if (is_usage) scan_.usage = Usage{};
+    p = skip_space(p);
+    if (p != end_ && *p == '}') return p + 1;
+    const bool listing = depth <= outline_depth_;
+    const bool roles = depth == 1 || is_usage;
     while (true) {
-      if (!(listing(depth) ? listed_value(depth, Role::Other, {}, false)
-                           : value(depth, Role::Other))) {
-        return false;
-      }
-      skip_space();
-      if (eat(']')) return true;
-      if (!eat(',')) return false;
-      skip_space();
+      if (p == end_ || *p != '"') return nullptr;
+      Text name;
+      if ((p = string(p + 1, name)) == nullptr) return nullptr;
+      p = skip_space(p);
+      if (p == end_ || *p != ':') return nullptr;
+      p = skip_space(p + 1);
+      if (p == end_) return nullptr;
+      const Role role = roles ? role_of(depth, name) : Role::Other;
+      p = listing ? listed_value(p, depth, role, name) : value(p, depth, role);
+      if (p == nullptr) return nullptr;
+      p = skip_space(p);
+      if (p == end_) return nullptr;
+      if (*p != ',') return *p == '}' ? p + 1 : nullptr;
+      p = skip_space(p + 1);
     }
+  }
+
+  // An array's elements, from after its '['.
+  const char* array(const char* p, int depth) {
+    if (depth > max_depth_) return nullptr;
+    p = skip_space(p);
+    if (p != end_ && *p == ']') return p + 1;
+    const bool listing = depth <= outline_depth_;
+    while (true) {
+      if (p == end_) return nullptr;
+      p = listing ? listed_value(p, depth, Role::Other, {}) : value(p, depth, Role::Other);
+      if (p == nullptr) return nullptr;
+      p = skip_space(p);
+      if (p == end_) return nullptr;
+      if (*p != ',') return *p == ']' ? p + 1 : nullptr;
+      p = skip_space(p + 1);
+    }
+  }
+
+  // The role of a member of the top-level object (depth 1) or of its "usage" object.
+  [[gnu::noinline]] Role role_of(int depth, Text name) {
+    const std::string_view key = name.escaped ? unescape(name.raw) : name.raw;
+    if (depth == 1) return key == "error" ? Role::Error : key == "usage" ? Role::Usage : Role::Other;
+    count_ = key == "prompt_tokens"       ? &scan_.usage->prompt_tokens
+             : key == "completion_tokens" ? &scan_.usage->completion_tokens
+             : key == "total_tokens"      ? &scan_.usage->total_tokens
+                                          : nullptr;
+    if (key == "total_tokens") saw_total_ = true;
+    return count_ != nullptr ? Role::Count : Role::Other;
+  }
+
+  // A name spelled with escapes (rare), decoded by nlohmann; valid until the next one.
+  std::string_view unescape(std::string_view raw) {
+    std::string quoted;
+    quoted.reserve(raw.size() + 2);
+    quoted += '"';
+    quoted += raw;
+    quoted += '"';
+    unescaped_ = Json::parse(quoted).get<std::string>();
+    return unescaped_;
+  }
+
+  // A string, from after its opening quote. Most strings are plain bytes up to the closing
+  // quote.
+  [[gnu::always_inline]] const char* string(const char* begin, Text& text) const {
+    const char* p = plain_run_end(begin, end_);
+    if (p != end_ && *p == '"') [[likely]] {
+      text = Text{std::string_view(begin, p - begin), false};
+      return p + 1;
+    }
+    return string_rest(begin, p, text);
+  }
+
+  // The rest of a string that stopped at `p`: an escape, a byte >= 0x80, a control byte or the
+  // end.
+  [[gnu::noinline]] const char* string_rest(const char* begin, const char* p, Text& text) const {
+    bool escaped = false;
+    while (true) {
+      if (p == end_) return nullptr;
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"') break;
+      if (c < 0x20) return nullptr;
+      if (c == '\\') {
+        escaped = true;
+        p = escape(p + 1);
+      } else if (c >= 0x80) {
+        p = utf8(p);
+      } else {
+        ++p;
+      }
+      if (p == nullptr) return nullptr;
+      p = plain_run_end(p, end_);
+    }
+    text = Text{std::string_view(begin, p - begin), escaped};
+    return p + 1;
+  }
+
+  // An escape, from after its backslash.
+  const char* escape(const char* p) const {
+    if (p == end_) return nullptr;
+    const char e = *p++;
+    if (e != 'u') {
+      const bool known = e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                         e == 'r' || e == 't';
+      return known ? p : nullptr;
+    }
+    unsigned unit = 0;
+    if ((p = hex4(p, unit)) == nullptr) return nullptr;
+    if (unit >= 0xDC00 && unit <= 0xDFFF) return nullptr;  // a lone low surrogate
+    if (unit < 0xD800 || unit > 0xDBFF) return p;
+    unsigned second = 0;
+    if ((p = literal(p, "\\u")) == nullptr || (p = hex4(p, second)) == nullptr) return nullptr;
+    return second >= 0xDC00 && second <= 0xDFFF ? p : nullptr;
   }
 
   static int hex(char c) {
@@ -159,131 +222,72 @@ class ObjectValidator {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   }
-  bool hex4(unsigned& out) {
-    if (end_ - p_ < 4) return false;
+  const char* hex4(const char* p, unsigned& out) const {
+    if (end_ - p < 4) return nullptr;
     out = 0;
     for (int i = 0; i < 4; ++i) {
-      const int digit = hex(p_[i]);
-      if (digit < 0) return false;
+      const int digit = hex(p[i]);
+      if (digit < 0) return nullptr;
       out = out * 16 + static_cast<unsigned>(digit);
     }
-    p_ += 4;
-    return true;
+    return p + 4;
   }
 
   // One UTF-8 sequence starting at a byte >= 0x80: well-formed, shortest form, no surrogates.
-  bool utf8() {
+  const char* utf8(const char* p) const {
     const std::size_t length = detail::utf8_sequence_length(
-        reinterpret_cast<const unsigned char*>(p_), static_cast<std::size_t>(end_ - p_));
-    p_ += length;
-    return length != 0;
+        reinterpret_cast<const unsigned char*>(p), static_cast<std::size_t>(end_ - p));
+    return length != 0 ? p + length : nullptr;
   }
 
-  // A string; `out` gets its text when asked (a key we look at): the bytes between the quotes,
-  // or, for a key spelled with escapes (rare), its decoding by nlohmann, valid until the next
-  // key is decoded.
-  bool string(std::string_view* out) {
-    const char* begin = ++p_;
-    bool escaped = false;
-    while (true) {
-      p_ = plain_run_end(p_, end_);
-      if (p_ == end_) return false;
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') break;
-      if (c < 0x20) return false;
-      if (c == '\\') {
-        escaped = true;
-        if (++p_ == end_) return false;
-        const char e = *p_++;
-        if (e == 'u') {
-          unsigned unit = 0;
-          if (!hex4(unit)) return false;
-          if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a lone low surrogate
-          if (unit >= 0xD800 && unit <= 0xDBFF) {
-            unsigned second = 0;
-            if (!literal("\\u") || !hex4(second) || second < 0xDC00 || second > 0xDFFF) {
-              return false;
-            }
-          }
-        } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' &&
-                   e != 'r' && e != 't') {
-          return false;
-        }
-        continue;
-      }
-      if (c >= 0x80) {
-        if (!utf8()) return false;
-        continue;
-      }
-      ++p_;
-    }
-    const std::string_view raw(begin, static_cast<std::size_t>(p_ - begin));
-    raw_ = raw;
-    escaped_ = escaped;
-    ++p_;
-    if (out != nullptr) {
-      if (!escaped) {
-        *out = raw;
-      } else {
-        std::string quoted;
-        quoted.reserve(raw.size() + 2);
-        quoted += '"';
-        quoted += raw;
-        quoted += '"';
-        unescaped_ = Json::parse(quoted).get<std::string>();
-        *out = unescaped_;
-      }
-    }
-    return true;
+  // One or more digits.
+  const char* digits(const char* p) const {
+    const char* begin = p;
+    while (p != end_ && *p >= '0' && *p <= '9') ++p;
+    return p != begin ? p : nullptr;
   }
 
-  bool number(int64_t* count) {
-    const char* begin = p_;
-    eat('-');
-    if (p_ == end_) return false;
-    if (*p_ == '0') {
-      ++p_;
-    } else if (*p_ >= '1' && *p_ <= '9') {
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+  // A number; `count`, when given, gets its value.
+  const char* number(const char* p, int64_t* count) const {
+    const char* begin = p;
+    if (*p == '-' && ++p == end_) return nullptr;
+    if (*p == '0') {
+      ++p;
+    } else if (*p < '1' || *p > '9') {
+      return nullptr;
     } else {
-      return false;
+      p = digits(p);
     }
     bool integral = true;
-    if (p_ != end_ && *p_ == '.') {
+    if (p != end_ && *p == '.') {
       integral = false;
-      ++p_;
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      if ((p = digits(p + 1)) == nullptr) return nullptr;
     }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+    if (p != end_ && (*p == 'e' || *p == 'E')) {
       integral = false;
-      ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      if (++p != end_ && (*p == '+' || *p == '-')) ++p;
+      if ((p = digits(p)) == nullptr) return nullptr;
     }
     if (count != nullptr) {
       if (integral) {
         int64_t n = 0;
-        if (std::from_chars(begin, p_, n).ec == std::errc{}) *count = n;
+        if (std::from_chars(begin, p, n).ec == std::errc{}) *count = n;
       } else {
-        *count = static_cast<int64_t>(std::strtod(std::string(begin, p_).c_str(), nullptr));
+        *count = static_cast<int64_t>(std::strtod(std::string(begin, p).c_str(), nullptr));
       }
     }
-    return true;
+    return p;
   }
 
-  const char* p_;
-  const char* end_;
+  const char* const begin_;
+  const char* const end_;
   const int max_depth_;
-  const int outline_depth_;
+  const int outline_depth_;  // 0 when no outline is kept
   std::vector<OutlineEntry>* outline_;
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
-  std::string unescaped_;  // the last key that had escapes, decoded
-  std::string_view raw_;   // the last string's text between its quotes
-  bool escaped_ = false;   // whether it had escapes
+  std::string unescaped_;  // the last name that had escapes, decoded
 };
 
 }  // namespace
