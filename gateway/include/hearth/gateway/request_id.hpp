@@ -3,7 +3,6 @@
 // 128-bit hex id.
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <string_view>
 
@@ -20,13 +19,15 @@ class RequestIdGenerator {
   RequestIdGenerator();  // seeded from std::random_device
   explicit RequestIdGenerator(uint64_t seed);
 
-  std::string next();  // 32 lowercase hex digits
+  std::string next();  // 32 lowercase hex digits: two draws
 
   // The client's id if valid, else next().
   std::string pick(std::string_view client_id);
 
  private:
-  std::mt19937_64 engine_;
+  uint64_t draw();
+
+  uint64_t state_;
 };
 
 }  // namespace hearth::gateway
