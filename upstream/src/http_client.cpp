@@ -9,15 +9,29 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "curl_multi_driver.hpp"
+#include "hearth/core/ascii.hpp"
 #include "hearth/upstream/http_url.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
 #include "plain_http.hpp"
 
 namespace hearth::upstream {
 
+void HttpResponseHead::add(std::string_view name, std::string_view value) {
+  if (fields_.capacity() == 0) fields_.reserve(256);
+  const std::size_t at = fields_.size();
+  fields_.append(name).append(1, ':').append(value).append(1, '\n');
+  for (std::size_t i = at; i < at + name.size(); ++i) fields_[i] = ascii_lower(fields_[i]);
+}
+
 std::optional<std::string_view> HttpResponseHead::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (key == name) return std::string_view(value);
+  const std::string_view fields = fields_;
+  for (std::size_t at = 0; at < fields.size();) {
+    const std::size_t end = fields.find('\n', at);
+    const std::string_view field = fields.substr(at, end - at);
+    if (field.size() > name.size() && field[name.size()] == ':' && field.starts_with(name)) {
+      return field.substr(name.size() + 1);
+    }
+    at = end + 1;
   }
   return std::nullopt;
 }
@@ -38,7 +52,7 @@ size_t on_header_line(char* data, size_t size, size_t count, void* userp) {
   std::string_view line(data, n);
   if (line.rfind("HTTP/", 0) == 0) {
     // A new response head (after a 1xx, or the first one).
-    transfer->head.headers.clear();
+    transfer->head.clear_fields();
     return n;
   }
   line = trim(line);
@@ -55,10 +69,7 @@ size_t on_header_line(char* data, size_t size, size_t count, void* userp) {
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name(trim(line.substr(0, colon)));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  transfer->head.headers.emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
+  transfer->head.add(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
   return n;
 }
 

@@ -10,7 +10,6 @@
 
 #include <boost/beast/http/error.hpp>
 
-#include "hearth/core/ascii.hpp"
 #include "hearth/core/http_parser.hpp"
 #include "hearth/upstream/http_client.hpp"
 
@@ -33,11 +32,9 @@ class ResponseParser final : public HttpParser {
  private:
   void on_response(int code, std::string_view, int, error_code&) override {
     head_.status = code;  // each response, interim ones included, gets a parser of its own
-    head_.headers.reserve(16);
   }
   void on_field(std::string_view name, std::string_view value, error_code&) override {
-    auto& [lower, text] = head_.headers.emplace_back(name, value);
-    for (char& c : lower) c = ascii_lower(c);
+    head_.add(name, value);
   }
   std::size_t on_body(std::string_view body, error_code& ec) override {
     const std::size_t n = std::min(body.size(), piece_.size() - filled_);

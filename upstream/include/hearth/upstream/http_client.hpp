@@ -34,12 +34,21 @@ struct HttpRequest {
 };
 
 // The final (non-1xx) response head. Header names are lower-cased, values trimmed.
-struct HttpResponseHead {
+class HttpResponseHead {
+ public:
   int status = 0;
-  HttpHeaders headers;
 
-  // The first header with this (lower-case) name.
+  // Keeps a field; `name` is lower-cased, `value` must hold no line break.
+  void add(std::string_view name, std::string_view value);
+  void clear_fields() { fields_.clear(); }
+
+  // The first field with this (lower-case) name.
   std::optional<std::string_view> header(std::string_view name) const;
+
+ private:
+  // Every field as "name:value\n", in order: one buffer, not two strings per field (most
+  // responses are read for one or two of their fields).
+  std::string fields_;
 };
 
 // Receives one response as it arrives. Both calls run on the client's executor; on_body may
