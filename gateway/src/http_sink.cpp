@@ -83,7 +83,11 @@ Task<Status> HttpSink::send_completion(const Completion& completion) {
   const std::string& body = completion.body.text();
   commit(BodyFraming::ContentLength);
   append_head(head_text_, head_, framing_, body.size());
-  auto status = co_await write_out(head_text_, body);
+  Status status;
+  size_t written = 0;
+  if (!write_now(head_text_, body, written, status)) {
+    status = co_await write_out(head_text_, body, written);
+  }
   finished_ = status.ok();
   co_return status;
 }
@@ -104,7 +108,10 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
   if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
   Status status;
   if (framing_ == BodyFraming::UntilClose) {
-    status = co_await write_out(head_text_, payload);
+    size_t written = 0;
+    if (!write_now(head_text_, payload, written, status)) {
+      status = co_await write_out(head_text_, payload, written);
+    }
   } else {
     // The head (first write only), the chunk, and on the last write the terminating chunk.
     // The buffer sequences are named: GCC 12 may destroy temporaries inside co_await twice.
@@ -130,13 +137,20 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
   co_return status;
 }
 
-Task<Status> HttpSink::write_out(std::string_view head, std::string_view body) {
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+bool HttpSink::write_now(std::string_view head, std::string_view body, size_t& written,
+                         Status& status) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   boost::system::error_code ec;
-  size_t written = 0;
-  if (!http_io::write_now(socket_, buffers, written, ec)) {
-    std::tie(ec, std::ignore) = co_await http_io::write(socket_, buffers, written);
-  }
+  if (!http_io::write_now(socket_, buffers, written, ec)) return false;
+  head_text_.clear();
+  status = ec ? failure(ec) : Status{};
+  return true;
+}
+
+Task<Status> HttpSink::write_out(std::string_view head, std::string_view body, size_t written) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  boost::system::error_code ec;
+  std::tie(ec, std::ignore) = co_await http_io::write(socket_, buffers, written);
   head_text_.clear();
   if (ec) co_return failure(ec);
   co_return Status{};

@@ -53,7 +53,11 @@ class HttpSink final : public CompletionSink {
  private:
   void commit(BodyFraming framing);
   Task<Status> write_chunk(std::string_view payload, bool last);
-  Task<Status> write_out(std::string_view head, std::string_view body);
+  // Writes head and body at once where the socket takes them: true, with `status`, when that
+  // finished the write; false, with `written` the bytes it took, when write_out must go on
+  // (a response that does not wait for room costs no coroutine frame).
+  bool write_now(std::string_view head, std::string_view body, size_t& written, Status& status);
+  Task<Status> write_out(std::string_view head, std::string_view body, size_t written);
   Status failure(const boost::system::error_code& ec);
 
   boost::asio::ip::tcp::socket& socket_;

@@ -135,6 +135,10 @@ class Session {
 
  private:
   Task<bool> wait_for_request();
+  void start_request();
+  // Parses the request from the buffer alone; true when that decided it (it was all there, or
+  // it failed), false when read_request must go on from where it stopped.
+  bool request_from_buffer(ReadResult& result);
   Task<ReadResult> read_request();
   ReadResult read_failure(const boost::system::error_code& ec, std::string_view what,
                           Duration limit);
@@ -196,8 +200,11 @@ Task<void> Session::run() {
     // Wait for the next request, unless a pipelined one is already buffered.
     if ((next_read_ || conn_.buffer.size() == 0) && !co_await wait_for_request()) break;
 
-    // Read it under the header and body limits.
-    auto read = co_await read_request();
+    // Read it under the header and body limits: from the buffer alone when it holds all of
+    // it, as it mostly does (a coroutine's frame fewer per request).
+    start_request();
+    ReadResult read;
+    if (!request_from_buffer(read)) read = co_await read_request();
     if (read.status == ReadStatus::Close) break;
     if (read.status == ReadStatus::Reply) {
       co_await reject(read.error);
@@ -230,14 +237,38 @@ Task<bool> Session::wait_for_request() {
   co_return !ec;
 }
 
-Task<ReadResult> Session::read_request() {
+void Session::start_request() {
   request_start_ = std::chrono::steady_clock::now();
   parser_.emplace(request_);
   parser_->header_limit(limits_.max_header_bytes);
   parser_->body_limit(limits_.max_body_bytes);
-
-  // The request line and headers.
   conn_.enter(Phase::Reading, limits_.header_timeout);
+}
+
+bool Session::request_from_buffer(ReadResult& result) {
+  boost::system::error_code ec;
+  if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Header, ec)) return false;
+  if (ec) {
+    result = read_failure(ec, "headers", limits_.header_timeout);
+    return true;
+  }
+  if (request_.expects_continue) return false;  // read_request sends the 100 Continue
+  if (!parser_->is_done()) {
+    if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Message, ec)) {
+      conn_.enter(Phase::Reading, limits_.body_timeout);  // read_request goes on from here
+      return false;
+    }
+    if (ec) {
+      result = read_failure(ec, "body", limits_.body_timeout);
+      return true;
+    }
+  }
+  conn_.enter(Phase::Handling, Duration::max());
+  return true;
+}
+
+Task<ReadResult> Session::read_request() {
+  // The request line and headers.
   boost::system::error_code ec;
   if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Header, ec)) {
     ec = co_await http_io::read(conn_.socket, conn_.buffer, *parser_, http_io::Until::Header);
