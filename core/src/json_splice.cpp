@@ -1,5 +1,6 @@
 #include "hearth/core/json_splice.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -76,33 +77,44 @@ const char* short_escape(char c) {
   }
 }
 
-// `text` as a JSON string. Names are ASCII as a rule: those are escaped here, as nlohmann
-// would, without building a JSON value to dump (most of a splice's cost when it was one).
-// Anything else goes to nlohmann, which also replaces invalid UTF-8.
-std::string quoted_json(std::string_view text) {
+// Appends `text` as a JSON string. Names are ASCII as a rule: those are escaped here, as
+// nlohmann would, without building a JSON value to dump (most of a splice's cost when it was
+// one), and their plain runs copied whole. Anything else goes to nlohmann, which also replaces
+// invalid UTF-8.
+void append_quoted_json(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
+  const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  if (std::any_of(text.begin(), text.end(), non_ascii)) {
+    out += dump_json(Json(std::string(text)));
+    return;
+  }
   out += '"';
-  for (const char c : text) {
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x80) return dump_json(Json(std::string(text)));
-    if (c == '"' || c == '\\') {
+    if (byte >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain_from, i - plain_from));
+    plain_from = i + 1;
+    if (byte >= 0x20) {
       out += '\\';
       out += c;
-    } else if (byte < 0x20) {
-      if (const char* short_form = short_escape(c)) {
-        out += short_form;
-        continue;
-      }
+    } else if (const char* short_form = short_escape(c)) {
+      out += short_form;
+    } else {
       out += "\\u00";
       out += kHex[byte >> 4];
       out += kHex[byte & 0xF];
-    } else {
-      out += c;
     }
   }
+  out.append(text.substr(plain_from));
   out += '"';
+}
+
+std::string quoted_json(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_quoted_json(out, text);
   return out;
 }
 
@@ -170,11 +182,10 @@ std::optional<std::string> with_string_member(std::string_view object_text, std:
 
 std::string with_string_at(std::string_view text, std::size_t begin, std::size_t end,
                            std::string_view value) {
-  const std::string quoted = quoted_json(value);
   std::string out;
-  out.reserve(text.size() - (end - begin) + quoted.size());
+  out.reserve(text.size() - (end - begin) + value.size() + 2);
   out.append(text.substr(0, begin));
-  out += quoted;
+  append_quoted_json(out, value);
   out.append(text.substr(end));
   return out;
 }
