@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -80,6 +81,32 @@ std::string message_param(size_t i) {
 // A value's tree, for a small member's checks: `text` has passed scan_json_object.
 Json value_of(std::string_view text) {
   return parse_json(text, kMaxJsonDepth).value_or(Json());
+}
+
+// A positive integer's value, read straight from checked JSON text where it is one; anything
+// else (a fraction, a negative, not a number) goes to the tree's checks.
+std::optional<int64_t> positive_int_of(std::string_view text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  if (const auto [at, ec] = std::from_chars(text.data(), end, v);
+      ec == std::errc{} && at == end && v > 0) {
+    return v;
+  }
+  return as_positive_int(value_of(text));
+}
+
+// check_number_range for a member's checked JSON text: a number in range is read straight
+// from it, without building a tree.
+std::optional<Error> check_number_text(std::string_view text, const char* name, double low,
+                                       double high) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  if (const auto [at, ec] = std::from_chars(text.data(), end, v);
+      ec == std::errc{} && at == end && v >= low && v <= high) {
+    return std::nullopt;
+  }
+  const Json value = value_of(text);
+  return check_number_range(&value, name, low, high);
 }
 
 // A checked JSON string's text, decoded: its bytes between the quotes when it has no escapes.
@@ -331,17 +358,16 @@ Result<ChatRequest> decode_request(Endpoint endpoint, std::string body) {
   for (auto [name, text] : {std::pair{"max_tokens", max_tokens},
                             std::pair{"max_completion_tokens", max_completion_tokens}}) {
     if (text.empty()) continue;
-    auto tokens = as_positive_int(value_of(text));
+    auto tokens = positive_int_of(text);
     if (!tokens) return invalid("'"s + name + "' must be a positive integer.", name);
     request.max_tokens = tokens;  // max_completion_tokens, checked last, wins
   }
   for (auto [name, text, high] : {std::tuple{"temperature", temperature, 2.0},
                                   std::tuple{"top_p", top_p, 1.0}}) {
     if (text.empty()) continue;
-    const Json value = value_of(text);
-    if (auto error = check_number_range(&value, name, 0, high)) return *error;
+    if (auto error = check_number_text(text, name, 0, high)) return *error;
   }
-  if (!n.empty() && !as_positive_int(value_of(n))) {
+  if (!n.empty() && !positive_int_of(n)) {
     return invalid("'n' must be an integer of at least 1.", "n");
   }
 
