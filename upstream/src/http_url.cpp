@@ -31,12 +31,16 @@ bool valid_host_char(char c) {
 
 std::string HttpUrl::authority() const {
   std::string out;
-  const bool bracket = host.find(':') != std::string::npos;
-  if (bracket) out.push_back('[');
-  out.append(host);
-  if (bracket) out.push_back(']');
-  if (port != (tls ? "443" : "80")) out.append(1, ':').append(port);
+  append_authority(out);
   return out;
+}
+
+void HttpUrl::append_authority(std::string& out) const {
+  const bool bracket = host.find(':') != std::string::npos;
+  if (bracket) out += '[';
+  out.append(host);
+  if (bracket) out += ']';
+  if (port != (tls ? "443" : "80")) out.append(1, ':').append(port);
 }
 
 std::optional<HttpUrl> parse_http_url(std::string_view url) {

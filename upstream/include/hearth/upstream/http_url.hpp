@@ -14,6 +14,7 @@ struct HttpUrl {
   std::string port;    // always set: the URL's, or 80 / 443
   std::string target;  // path and query, at least "/"; never the fragment
   std::string authority() const;  // host[:port] as a Host header wants it
+  void append_authority(std::string& out) const;
 };
 
 // Nothing for another scheme, user info (credentials belong in headers), an empty or
