@@ -19,8 +19,12 @@ namespace hearth::upstream {
 void HttpResponseHead::add(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(256);
   const std::size_t at = fields_.size();
-  fields_.append(name).append(1, ':').append(value).append(1, '\n');
-  for (std::size_t i = at; i < at + name.size(); ++i) fields_[i] = ascii_lower(fields_[i]);
+  fields_.resize(at + name.size() + value.size() + 2);
+  char* out = fields_.data() + at;
+  for (const char c : name) *out++ = ascii_lower(c);
+  *out++ = ':';
+  value.copy(out, value.size());
+  out[value.size()] = '\n';
 }
 
 std::optional<std::string_view> HttpResponseHead::header(std::string_view name) const {

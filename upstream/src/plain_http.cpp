@@ -22,6 +22,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "hearth/core/ascii.hpp"
+#include "hearth/core/find_either.hpp"
 #include "hearth/core/http_io.hpp"
 #include "hearth/core/watchdog.hpp"
 #include "hearth/upstream/upstream_errors.hpp"
@@ -57,10 +58,8 @@ bool owned_header(std::string_view name) {
                      [&](std::string_view owned) { return ascii_iequals(name, owned); });
 }
 
-// A byte at a time: these are a method and header names and values, a few dozen bytes each,
-// where two memchr calls cost more.
 bool has_line_break(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; });
+  return find_either(text, '\r', '\n') != std::string_view::npos;
 }
 
 Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request) {
