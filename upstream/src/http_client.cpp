@@ -184,8 +184,9 @@ Task<Status> run_transfer(HttpClient::Driver& driver, CurlTransfer& transfer,
         transfer.paused = false;
         curl_easy_pause(transfer.easy, CURLPAUSE_CONT);  // may refill transfer.body at once
       }
-      Status status = co_await handler.on_body(bytes);
-      if (!status) co_return abort_with(std::move(status).error());
+      std::optional<Status> status = handler.on_body_now(bytes);
+      if (!status) status = co_await handler.on_body(bytes);
+      if (!*status) co_return abort_with(std::move(*status).error());
       // Time spent waiting on a slow consumer is not upstream silence.
       transfer.last_data = std::max(transfer.last_data, Clock::now());
       if (!finished_at && handler.finished()) finished_at = Clock::now();

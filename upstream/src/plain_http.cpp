@@ -357,8 +357,9 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
       watchdog.disarm();
     }
     if (const std::string_view got = parser->filled(); !got.empty()) {
-      Status status = co_await handler.on_body(got);
-      if (!status) co_return Exchange{std::move(status), false, false};
+      std::optional<Status> status = handler.on_body_now(got);
+      if (!status) status = co_await handler.on_body(got);
+      if (!*status) co_return Exchange{std::move(*status), false, false};
       // Time spent waiting on a slow consumer is not upstream silence.
       last_data = SteadyClock::now();
       if (!finished_at && handler.finished()) finished_at = last_data;

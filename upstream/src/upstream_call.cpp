@@ -29,10 +29,13 @@ class ExchangeHandler final : public HttpStreamHandler {
     return Status{};
   }
 
+  std::optional<Status> on_body_now(std::string_view bytes) override {
+    if (!succeeded() || consumer_ == nullptr || json_instead_) return collect(bytes);
+    return std::nullopt;
+  }
+
   Task<Status> on_body(std::string_view bytes) override {
-    if (!succeeded() || consumer_ == nullptr || json_instead_) {
-      co_return collect(bytes);
-    }
+    if (std::optional<Status> now = on_body_now(bytes)) co_return std::move(*now);
     if (consumer_->finished()) co_return Status{};
     events_.clear();
     Status parsed = parser_.feed(bytes, events_);

@@ -66,6 +66,11 @@ class HttpStreamHandler {
   // Called with body bytes in order; `bytes` is valid only during the call.
   virtual Task<Status> on_body(std::string_view bytes) = 0;
 
+  // Offered body bytes first, before on_body: a handler that takes them without waiting
+  // (collects them, say) returns its status, and on_body is not called for them; nullopt
+  // passes them to on_body. (Most bodies then cost no coroutine frame.)
+  virtual std::optional<Status> on_body_now(std::string_view /*bytes*/) { return std::nullopt; }
+
   // True once the handler has all it wants (an end-of-stream marker seen): the client then
   // waits only briefly (kFinishedGrace) for the body to end, to keep the connection reusable,
   // and returns ok, whatever happens to the transfer afterwards.
