@@ -17,7 +17,7 @@
 namespace hearth::upstream {
 
 void HttpResponseHead::add(std::string_view name, std::string_view value) {
-  if (fields_.capacity() == 0) fields_.reserve(256);
+  if (fields_.empty()) fields_.reserve(256);  // one allocation for a usual head
   const std::size_t at = fields_.size();
   fields_.resize(at + name.size() + value.size() + 2);
   char* out = fields_.data() + at;
