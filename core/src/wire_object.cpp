@@ -180,16 +180,15 @@ class ObjectValidator {
     bool escaped = false;
     while (true) {
       if (p == end_) return nullptr;
+      // plain_run_end stops only at a quote, a control byte, a backslash or a byte >= 0x80.
       const auto c = static_cast<unsigned char>(*p);
       if (c == '"') break;
       if (c < 0x20) return nullptr;
       if (c == '\\') {
         escaped = true;
         p = escape(p + 1);
-      } else if (c >= 0x80) {
-        p = utf8(p);
       } else {
-        ++p;
+        p = utf8(p);  // c >= 0x80
       }
       if (p == nullptr) return nullptr;
       p = plain_run_end(p, end_);

@@ -255,8 +255,7 @@ bool Session::request_from_buffer(ReadResult& result) {
   if (request_.expects_continue) return false;  // read_request sends the 100 Continue
   if (!parser_->is_done()) {
     if (!http_io::parse_buffered(conn_.buffer, *parser_, http_io::Until::Message, ec)) {
-      conn_.enter(Phase::Reading, limits_.body_timeout);  // read_request goes on from here
-      return false;
+      return false;  // read_request waits for the rest under the body timeout
     }
     if (ec) {
       result = read_failure(ec, "body", limits_.body_timeout);
