@@ -48,8 +48,8 @@ bool all_of(const std::array<bool, 256>& table, std::string_view text) {
 }
 
 // The checks below look at sixteen bytes a step where SSE2 is there. A text's last bytes are
-// looked at in a load that ends where the text ends and may begin before it (never before
-// `floor`, the start of the bytes given to put), its lanes before the text ignored.
+// looked at in a load that ends where the text ends and may begin before it (never before the
+// start of `all`, the bytes given to put), its lanes before the text ignored.
 #ifdef __SSE2__
 // Lanes that are not field text: controls but HTAB, and DEL (obs-text is let pass).
 int non_field_text(__m128i v) {
@@ -64,9 +64,20 @@ int non_visible(__m128i v) {
   const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x21));
   return _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
 }
+// Lanes that are not a letter, a digit or '-', the bytes of nearly every field name. OR-ing
+// 0x20 maps the letters, and only them, onto 'a' to 'z'; bytes from 0x80 stay negative.
+int non_name_byte(__m128i v) {
+  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                       _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  const __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+  return ~_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), dash)) & 0xFFFF;
+}
 
 template <int (*Reject)(__m128i)>
-bool vector_check(const char* floor, std::string_view text) {
+bool vector_check(std::string_view all, std::string_view text) {
   const char* p = text.data();
   const char* end = p + text.size();
   for (; end - p >= 16; p += 16) {
@@ -74,7 +85,7 @@ bool vector_check(const char* floor, std::string_view text) {
   }
   const auto tail = static_cast<int>(end - p);
   if (tail == 0) return true;
-  if (end - floor >= 16) {
+  if (end - all.data() >= 16) {
     const int mask = Reject(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)));
     return (static_cast<unsigned>(mask) >> (16 - tail)) == 0;
   }
@@ -87,14 +98,35 @@ bool vector_check(const char* floor, std::string_view text) {
 
 // Whether `text` is all field text (a value, a reason) or, with `visible`, all visible ASCII
 // (a request target).
-bool is_text(const char* floor, std::string_view text, bool visible = false) {
+bool is_text(std::string_view all, std::string_view text, bool visible = false) {
 #ifdef __SSE2__
-  return visible ? vector_check<non_visible>(floor, text)
-                 : vector_check<non_field_text>(floor, text);
+  return visible ? vector_check<non_visible>(all, text) : vector_check<non_field_text>(all, text);
 #else
-  (void)floor;
+  (void)all;
   return all_of(visible ? kClasses.visible : kClasses.field_text, text);
 #endif
+}
+
+// The offset of the colon that ends `line`'s name when the name is letters, digits and '-'
+// (checked in the same pass); npos where it is not, or where `all` leaves too few bytes to
+// load past it: the name is then looked at byte by byte.
+std::size_t plain_name_end(std::string_view all, std::string_view line) {
+#ifdef __SSE2__
+  const char* begin = line.data();
+  const char* ceiling = all.data() + all.size();
+  // The line's CR, in `all`, stops the scan at the latest.
+  for (const char* p = begin; ceiling - p >= 16; p += 16) {
+    if (const int mask = non_name_byte(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))) {
+      const char* stop = p + __builtin_ctz(static_cast<unsigned>(mask));
+      return *stop == ':' && stop != begin ? static_cast<std::size_t>(stop - begin)
+                                           : std::string_view::npos;
+    }
+  }
+#else
+  (void)all;
+  (void)line;
+#endif
+  return std::string_view::npos;
 }
 
 // The first LF from `p`, or `end`.
@@ -131,17 +163,21 @@ void for_each_element(std::string_view list, Each each) {
 }
 
 // A field line's name and value (trimmed): field-name ":" OWS field-value OWS.
-inline error split_field(const char* floor, std::string_view line, std::string_view& name,
+inline error split_field(std::string_view all, std::string_view line, std::string_view& name,
                          std::string_view& value) {
-  const std::size_t colon = line.find(':');
-  name = line.substr(0, colon);
-  if (colon == std::string_view::npos || name.empty() || !all_of(kClasses.token, name)) {
-    // A line that starts with whitespace folds onto the one before (or is space before the
-    // first field); anything else before the colon, a space say, makes no name.
-    return !line.empty() && is_space(line[0]) ? error::bad_obs_fold : error::bad_field;
+  std::size_t colon = plain_name_end(all, line);
+  if (colon == std::string_view::npos) {
+    colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        !all_of(kClasses.token, line.substr(0, colon))) {
+      // A line that starts with whitespace folds onto the one before (or is space before the
+      // first field); anything else before the colon, a space say, makes no name.
+      return !line.empty() && is_space(line[0]) ? error::bad_obs_fold : error::bad_field;
+    }
   }
+  name = line.substr(0, colon);
   value = trim_ows(line.substr(colon + 1));
-  return is_text(floor, value) ? kOk : error::bad_value;
+  return is_text(all, value) ? kOk : error::bad_value;
 }
 
 // "HTTP/1.0" or "HTTP/1.1" as 10 or 11; 0 for anything else.
@@ -218,8 +254,13 @@ std::size_t HttpParser::parse_head(std::string_view bytes, error& fail, error_co
   // Find the blank line that ends the head before parsing any of it, so that no field is
   // handed on twice; lines already searched are not searched again. Only the bytes within the
   // limit are searched, so that what a head past it gets does not depend on how it arrived.
+  // The line ends found are kept for the parse (unless the head came in pieces, or has more
+  // lines than are kept), which then need not find them again.
   const std::string_view window = bytes.substr(0, header_limit_);
   std::size_t from = std::max(start, scanned_);
+  std::array<std::size_t, 32> line_ends;  // each line's CR
+  std::size_t lines = 0;
+  bool all_kept = from == start;
   std::size_t end = std::string_view::npos;
   while (from < window.size()) {
     const std::size_t cr = line_end(window, from, fail);
@@ -233,6 +274,11 @@ std::size_t HttpParser::parse_head(std::string_view bytes, error& fail, error_co
       end = cr;
       break;
     }
+    if (lines < line_ends.size()) {
+      line_ends[lines++] = cr;
+    } else {
+      all_kept = false;
+    }
     from = cr + 2;
   }
   if (end == std::string_view::npos) {
@@ -244,20 +290,26 @@ std::size_t HttpParser::parse_head(std::string_view bytes, error& fail, error_co
   scanned_ = 0;
 
   // Every line ends in CRLF now: the first LF from a line's start ends it.
-  const char* floor = bytes.data();
+  std::size_t line = 0;
+  auto cr_from = [&](std::size_t at) {
+    if (all_kept) return line_ends[line++];
+    return static_cast<std::size_t>(find_lf(bytes.data() + at, bytes.data() + used) -
+                                    bytes.data()) -
+           1;
+  };
   std::size_t at = start;
-  std::size_t lf = static_cast<std::size_t>(find_lf(floor + at, floor + end) - floor);
-  fail = parse_start_line(floor, bytes.substr(at, lf - 1 - at), ec);
-  for (at = lf + 1; fail == kOk && !ec && at < end; at = lf + 1) {
-    lf = static_cast<std::size_t>(find_lf(floor + at, floor + used) - floor);
-    fail = parse_field(floor, bytes.substr(at, lf - 1 - at), ec);
+  std::size_t cr = cr_from(at);
+  fail = parse_start_line(bytes, bytes.substr(at, cr - at), ec);
+  for (at = cr + 2; fail == kOk && !ec && at < end; at = cr + 2) {
+    cr = cr_from(at);
+    fail = parse_field(bytes, bytes.substr(at, cr - at), ec);
   }
   if (fail == kOk && !ec) fail = frame();
   if (fail == kOk && !ec) on_header(ec);
   return fail == kOk && !ec ? used : 0;
 }
 
-HttpParser::error HttpParser::parse_start_line(const char* floor, std::string_view line,
+HttpParser::error HttpParser::parse_start_line(std::string_view all, std::string_view line,
                                                error_code& ec) {
   if (kind_ == Kind::Request) {
     // method SP request-target SP HTTP-version
@@ -269,7 +321,7 @@ HttpParser::error HttpParser::parse_start_line(const char* floor, std::string_vi
     const std::size_t sp2 = line.find(' ', sp1 + 1);
     const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (sp2 == std::string_view::npos || target.empty() ||
-        !is_text(floor, target, /*visible=*/true)) {
+        !is_text(all, target, /*visible=*/true)) {
       return error::bad_target;
     }
     version_ = parse_version(line.substr(sp2 + 1));
@@ -288,15 +340,15 @@ HttpParser::error HttpParser::parse_start_line(const char* floor, std::string_vi
   }
   status_ = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
   const std::string_view reason = line.size() > 13 ? line.substr(13) : std::string_view();
-  if (!is_text(floor, reason)) return error::bad_reason;
+  if (!is_text(all, reason)) return error::bad_reason;
   on_response(status_, reason, version_, ec);
   return kOk;
 }
 
-HttpParser::error HttpParser::parse_field(const char* floor, std::string_view line,
+HttpParser::error HttpParser::parse_field(std::string_view all, std::string_view line,
                                           error_code& ec) {
   std::string_view name, value;
-  if (const error fail = split_field(floor, line, name, value); fail != kOk) return fail;
+  if (const error fail = split_field(all, line, name, value); fail != kOk) return fail;
 
   // The fields that frame the message (told apart by length first: most fields are none).
   if (name.size() == 14 && name_is(name, "content-length")) {
@@ -483,7 +535,7 @@ std::size_t HttpParser::parse_trailer(std::string_view bytes, error& fail) {
   std::string_view name, value;
   for (std::size_t at = 0; at + 2 < from;) {
     const std::size_t cr = bytes.find("\r\n", at);
-    fail = split_field(bytes.data(), bytes.substr(at, cr - at), name, value);
+    fail = split_field(bytes, bytes.substr(at, cr - at), name, value);
     if (fail != kOk) return 0;
     at = cr + 2;
   }

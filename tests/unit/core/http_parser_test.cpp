@@ -417,6 +417,30 @@ TEST(HttpParser, RefusesAFieldWithABadName) {
   }
 }
 
+TEST(HttpParser, FindsABadByteAnywhereInALongNameAndTakesEveryTokenByte) {
+  // Names of letters, digits and '-' are checked sixteen bytes a step, and the rest a byte at a
+  // time: put the byte at every offset of a name longer than two steps, with bytes after it.
+  const std::string good = "X-" + std::string(38, 'n');
+  const std::string rest = ": v\r\nHost: h\r\nX-Pad: " + std::string(32, 'p') + "\r\n\r\n";
+  for (std::size_t at = 1; at < good.size(); ++at) {
+    for (const char bad : {'(', '@', '{', '/', '"', '\x01', '\x7f', '\xe9'}) {
+      std::string name = good;
+      name[at] = bad;
+      expect_request_error("GET / HTTP/1.1\r\n" + name + rest, http::error::bad_field);
+    }
+    for (const char fine :
+         {'!', '#', '$', '%', '&', '\'', '*', '+', '.', '^', '_', '`', '|', '~', 'Z', '0', '9'}) {
+      std::string name = good;
+      name[at] = fine;
+      RecordingParser parser(Kind::Request);
+      const std::string request = "GET / HTTP/1.1\r\n" + name + rest;
+      EXPECT_TRUE(feed(parser, request).done) << shown(request);
+      ASSERT_EQ(parser.message().fields.size(), 3u) << shown(request);
+      EXPECT_EQ(parser.message().fields[0], (std::pair<std::string, std::string>(name, "v")));
+    }
+  }
+}
+
 TEST(HttpParser, RefusesControlBytesInAValue) {
   const std::vector<std::string> values = {
       "a\x01z", "a\rz" /* a bare CR */, "\r", "a\x7fz", std::string("a\0z", 3), "a\x1bz",

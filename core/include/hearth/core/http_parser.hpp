@@ -95,11 +95,11 @@ class HttpParser {
   };
 
   // The parse's own errors travel as the enum (a value-initialized one is none); `ec` is the
-  // subclass's, from its callbacks. `floor` is the start of the bytes given to put.
+  // subclass's, from its callbacks. `all` is the bytes given to put, which a line lies within.
   using error = boost::beast::http::error;
   std::size_t parse_head(std::string_view bytes, error& fail, error_code& ec);
-  error parse_start_line(const char* floor, std::string_view line, error_code& ec);
-  error parse_field(const char* floor, std::string_view line, error_code& ec);
+  error parse_start_line(std::string_view all, std::string_view line, error_code& ec);
+  error parse_field(std::string_view all, std::string_view line, error_code& ec);
   error frame();
   std::size_t parse_body(std::string_view bytes, error& fail, error_code& ec);
   std::size_t parse_chunk_size(std::string_view bytes, error& fail);
