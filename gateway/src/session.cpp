@@ -149,14 +149,14 @@ class Session {
   Task<void> dispatch(ClientRequest& request, Exchange& ex);
   Task<void> serve_completion(ClientRequest& request, Exchange& ex, Endpoint endpoint);
   void watch_client(const std::shared_ptr<Race>& race);
-  Task<void> end_race(const std::shared_ptr<Race>& race);
+  bool end_race(const std::shared_ptr<Race>& race);
   Task<void> stop_read(Race& race);
 
   Exchange begin(const ClientRequest* request);
   void finish(const Exchange& ex);
   ResponseHead head_for(const Exchange& ex, unsigned status) const;
-  Task<void> respond(Exchange& ex, const ResponseHead& head, std::string_view body);
-  Task<void> respond_error(Exchange& ex, const Error& error, std::string_view allow = {});
+  Task<void> respond(Exchange& ex, ResponseHead head, std::string body);
+  Task<void> respond_error(Exchange& ex, Error error, std::string_view allow = {});
 
   std::shared_ptr<ServerState> state_;  // first: destroyed last
   Worker& worker_;
@@ -374,26 +374,25 @@ Task<bool> Session::handle(ClientRequest& request) {
   co_return ex.keep_alive;
 }
 
+// Not a coroutine: it returns the coroutine that answers, which saves a frame per request. So
+// what it hands on is owned by that coroutine (heads, bodies and errors go by value) or outlives
+// it (the request and the exchange, in handle's frame).
 Task<void> Session::dispatch(ClientRequest& request, Exchange& ex) {
   auto& services = state_->services;
   switch (*ex.route) {
     case Route::Healthz:
-      co_await respond(ex, head_for(ex, 200), R"({"status":"ok"})");
-      co_return;
+      return respond(ex, head_for(ex, 200), R"({"status":"ok"})");
     case Route::Readyz: {
       auto readiness = services.readiness();
       std::string body = dump_json(readiness.detail.is_null()
                                        ? Json{{"ready", readiness.ready}}
                                        : readiness.detail);
-      co_await respond(ex, head_for(ex, readiness.ready ? 200 : 503), body);
-      co_return;
+      return respond(ex, head_for(ex, readiness.ready ? 200 : 503), std::move(body));
     }
     case Route::Metrics: {
       auto head = head_for(ex, 200);
       head.content_type = kPrometheus;
-      std::string body = services.metrics.render();
-      co_await respond(ex, head, body);
-      co_return;
+      return respond(ex, head, services.metrics.render());
     }
     case Route::Models:
     case Route::ChatCompletions:
@@ -405,20 +404,16 @@ Task<void> Session::dispatch(ClientRequest& request, Exchange& ex) {
   const bool completion = *ex.route != Route::Models;
   if (completion) ex.upstream_route = "none";
   auto identity = services.auth.authenticate(request.authorization, request.api_key);
-  if (!identity) {
-    co_await respond_error(ex, identity.error());
-    co_return;
-  }
+  if (!identity) return respond_error(ex, std::move(identity).error());
   ex.identity = std::move(*identity);
 
   if (!completion) {
-    std::string body = dump_json(models_list(services.models(), state_->created_unix_seconds));
-    co_await respond(ex, head_for(ex, 200), body);
-    co_return;
+    return respond(ex, head_for(ex, 200),
+                   dump_json(models_list(services.models(), state_->created_unix_seconds)));
   }
-  co_await serve_completion(request, ex,
-                            *ex.route == Route::ChatCompletions ? Endpoint::ChatCompletions
-                                                                : Endpoint::Completions);
+  return serve_completion(request, ex,
+                          *ex.route == Route::ChatCompletions ? Endpoint::ChatCompletions
+                                                              : Endpoint::Completions);
 }
 
 Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpoint endpoint) {
@@ -457,7 +452,7 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   // A stop leaves this coroutine's cancellation state set, and its next co_await would
   // throw: clear it first.
   co_await asio::this_coro::reset_cancellation_state();
-  co_await end_race(race);
+  if (end_race(race)) co_await stop_read(*race);
 
   ex.upstream_route = sink.route();
   ex.cache_status = sink.cache_status();
@@ -526,18 +521,20 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
       }));
 }
 
-Task<void> Session::end_race(const std::shared_ptr<Race>& race) {
+// True when the watch's read is still on and must be stopped (stop_read) before the session
+// reads again.
+bool Session::end_race(const std::shared_ptr<Race>& race) {
   race->session = nullptr;
   deadline_watch_.disarm();
-  if (!race->reading) co_return;
+  if (!race->reading) return false;
   // With nothing buffered, the watch's read goes on as the wait for the next request: it gets
   // that request's bytes (or sees the client leave) as a new read would, and cancelling it to
   // start that new read cost a cancellation and two handler runs per request.
   if (conn_.buffer.size() == 0) {
     next_read_ = race;
-    co_return;
+    return false;
   }
-  co_await stop_read(*race);
+  return true;
 }
 
 Task<void> Session::stop_read(Race& race) {
@@ -560,7 +557,7 @@ ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {
   return head;
 }
 
-Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_view body) {
+Task<void> Session::respond(Exchange& ex, ResponseHead head, std::string body) {
   ex.status = head.status;
   out_.clear();
   append_head(out_, head, BodyFraming::ContentLength, body.size());
@@ -575,7 +572,7 @@ Task<void> Session::respond(Exchange& ex, const ResponseHead& head, std::string_
   if (ec) ex.keep_alive = false;
 }
 
-Task<void> Session::respond_error(Exchange& ex, const Error& error, std::string_view allow) {
+Task<void> Session::respond_error(Exchange& ex, Error error, std::string_view allow) {
   ex.error = to_string(error.code);
   if (error.code == ErrorCode::Cancelled) {  // nobody to tell
     ex.status = kStatusClientClosed;
@@ -587,7 +584,7 @@ Task<void> Session::respond_error(Exchange& ex, const Error& error, std::string_
   head.retry_after_s = response.retry_after_s;
   head.allow = allow;
   std::string body = dump_json(response.body);
-  co_await respond(ex, head, body);
+  co_await respond(ex, head, std::move(body));
 }
 
 void Session::finish(const Exchange& ex) {
