@@ -134,7 +134,6 @@ class Session {
   Task<void> run();
 
  private:
-  Task<bool> wait_for_request();
   void start_request();
   // Parses the request from the buffer alone; true when that decided it (it was all there, or
   // it failed), false when read_request must go on from where it stopped.
@@ -197,8 +196,26 @@ Session::~Session() {
 
 Task<void> Session::run() {
   for (;;) {
-    // Wait for the next request, unless a pipelined one is already buffered.
-    if ((next_read_ || conn_.buffer.size() == 0) && !co_await wait_for_request()) break;
+    // Wait for the next request, unless a pipelined one is already buffered. The wait is
+    // written out here rather than in a coroutine of its own: a frame fewer per request.
+    if (next_read_ || conn_.buffer.size() == 0) {
+      if (conn_.closing || state_->draining.load()) break;
+      conn_.enter(Phase::Idle, limits_.idle_timeout);
+      bool got_bytes = false;
+      if (auto race = std::exchange(next_read_, nullptr)) {
+        // The last request's watch still reads (or has read) the socket: wait for what it gets.
+        if (race->reading) {
+          race->read_done.expires_at(TimePoint::max());
+          co_await race->read_done.async_wait(kNoThrow);
+        }
+        got_bytes = !race->read_failed;
+      } else {
+        auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
+        conn_.buffer.commit(n);
+        got_bytes = !ec;
+      }
+      if (!got_bytes) break;
+    }
 
     // Read it under the header and body limits: from the buffer alone when it holds all of
     // it, as it mostly does (a coroutine's frame fewer per request).
@@ -218,23 +235,6 @@ Task<void> Session::run() {
   if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(*race);
   boost::system::error_code ignored;
   conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
-}
-
-Task<bool> Session::wait_for_request() {
-  if (conn_.closing || state_->draining.load()) co_return false;
-  conn_.enter(Phase::Idle, limits_.idle_timeout);
-  if (next_read_) {
-    // The last request's watch still reads (or has read) the socket: wait for what it gets.
-    auto race = std::exchange(next_read_, nullptr);
-    if (race->reading) {
-      race->read_done.expires_at(TimePoint::max());
-      co_await race->read_done.async_wait(kNoThrow);
-    }
-    co_return !race->read_failed;
-  }
-  auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
-  conn_.buffer.commit(n);
-  co_return !ec;
 }
 
 void Session::start_request() {
@@ -512,7 +512,7 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
         race->conn->buffer.commit(n);
         if (race->session == nullptr) {
           race->read_failed = ec.failed();
-          race->read_done.cancel();  // stop_read or wait_for_request may wait for this
+          race->read_done.cancel();  // stop_read or run, waiting for a request, may wait for this
         } else if (ec) {
           race->stop(Race::Stop::ClientGone);
         } else {

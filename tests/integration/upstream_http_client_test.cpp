@@ -10,6 +10,8 @@
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -277,6 +279,41 @@ TEST_P(HttpClientTest, ReportsAResetMidResponseAndARefusedConnection) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::UpstreamError);
   EXPECT_EQ(none.head_.status, 0);
+}
+
+TEST_P(HttpClientTest, ACancelledSendEndsCancelledAndGivesTheCallerItsThrowOnCancelBack) {
+  asio::io_context io;
+  FakeUpstream fake;
+  fake.enqueue(FakeBehavior::hang());
+  fake.enqueue(FakeBehavior::answer("after"));
+  HttpClient client(io.get_executor(), options());
+  CollectingHandler handler;
+  HttpRequest hung = post(fake, {{"model", "m"}});
+  std::optional<Status> result;
+  bool throws_again = false;
+  auto caller = [&]() -> Task<void> {
+    result = co_await client.send(std::move(hung), handler);
+    throws_again = co_await asio::this_coro::throw_if_cancelled();
+  };
+  asio::cancellation_signal cancel;
+  asio::co_spawn(io, caller(), asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 }));
+  asio::steady_timer later(io, 200ms);
+  later.async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!result && std::chrono::steady_clock::now() < give_up) io.run_one_for(50ms);
+  io.restart();
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code, ErrorCode::Cancelled) << result->error().message;
+  EXPECT_TRUE(throws_again);
+
+  // The client goes on serving.
+  CollectingHandler next;
+  Status status = run(io, client.send(post(fake, {{"model", "m"}}), next));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(next.head_.status, 200);
 }
 
 TEST_P(HttpClientTest, RejectsAnUnsupportedScheme) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -173,29 +174,48 @@ PlainHttp::PlainHttp(asio::any_io_executor executor, const HttpClientOptions& op
 
 PlainHttp::~PlainHttp() = default;
 
-Task<Status> PlainHttp::send(const HttpUrl& url, const HttpRequest& request,
+Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest request,
                              HttpStreamHandler& handler) {
   const Deadlines deadlines(SteadyClock::now(), request.timeouts);
-  Result<std::string> head = request_head(url, request);
+  Result<std::string> head = request_head(*url, request);
   if (!head) co_return std::move(head).error();
-  host_key_.assign(url.host).append(" ").append(url.port);  // reused: no allocation per request
+  host_key_.assign(url->host).append(" ").append(url->port);  // reused: no allocation per request
   std::unique_ptr<Host>& slot = hosts_[host_key_];
   if (!slot) slot = std::make_unique<Host>();
   Host& host = *slot;
 
-  for (bool retried = false;; retried = true) {
-    std::optional<Lease> lease = take_idle(host);
-    if (!lease) {
-      Result<Lease> got = co_await acquire(host, url, deadlines);
-      if (!got) co_return std::move(got).error();
-      lease = std::move(*got);
+  // Cancellation must reach us as a result, not as an exception thrown at the next co_await;
+  // the setting belongs to the whole coroutine stack, so it is restored on the way out.
+  const bool throw_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  Status result;
+  std::exception_ptr failure;
+  try {
+    for (bool retried = false;; retried = true) {
+      std::optional<Lease> lease = take_idle(host);
+      if (!lease) {
+        Result<Lease> got = co_await acquire(host, *url, deadlines);
+        if (!got) {
+          result = std::move(got).error();
+          break;
+        }
+        lease = std::move(*got);
+      }
+      Exchange done = co_await exchange(*lease->connection, *head, request.body, handler, deadlines);
+      const bool retry = done.stale && lease->reused && !retried;
+      release(host, std::move(lease->connection), done.reusable);
+      // The server closed an idle connection as we reused it: once more, on a new one.
+      if (!retry) {
+        result = std::move(done.status);
+        break;
+      }
     }
-    Exchange result = co_await exchange(*lease->connection, *head, request.body, handler, deadlines);
-    const bool retry = result.stale && lease->reused && !retried;
-    release(host, std::move(lease->connection), result.reusable);
-    // The server closed an idle connection as we reused it: once more, on a new one.
-    if (!retry) co_return std::move(result.status);
+  } catch (...) {
+    failure = std::current_exception();
   }
+  co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
+  if (failure) std::rethrow_exception(failure);
+  co_return result;
 }
 
 std::optional<PlainHttp::Lease> PlainHttp::take_idle(Host& host) {

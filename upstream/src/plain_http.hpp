@@ -25,9 +25,9 @@ class PlainHttp {
   PlainHttp(const PlainHttp&) = delete;
   PlainHttp& operator=(const PlainHttp&) = delete;
 
-  // HttpClient::send's contract, for a parsed http:// URL. The caller has switched off
-  // throw-on-cancel, so cancellation arrives as an aborted operation.
-  Task<Status> send(const HttpUrl& url, const HttpRequest& request, HttpStreamHandler& handler);
+  // HttpClient::send's contract, for a parsed http:// URL.
+  Task<Status> send(std::shared_ptr<const HttpUrl> url, HttpRequest request,
+                    HttpStreamHandler& handler);
 
   struct Connection;
   struct Host;

@@ -111,6 +111,7 @@ class HttpClient {
 
  private:
   Task<Status> send_via_curl(HttpRequest request, HttpStreamHandler& handler);
+  static Task<Status> failed(Error error);
   std::shared_ptr<const HttpUrl> parsed(const std::string& url);
 
   std::unique_ptr<Driver> driver_;
