@@ -117,7 +117,11 @@ TEST_F(CacheRedisFullStackTest, RequestsKeepSucceedingWhileRedisIsDownAndTheCach
 
   ASSERT_TRUE(redis_->start());
   ASSERT_TRUE(connected(4)) << "reconnected in the background";
-  EXPECT_EQ(post(kDeterministic).header("x-hearth-cache"), "stored") << "empty after the restart";
+  // A lookup may still miss its 50 ms on a busy machine (a bypass, as it should be): the cache
+  // is back once one gets through, and it is empty after the restart.
+  std::string cache = "bypass";
+  for (int i = 0; i < 20 && cache == "bypass"; ++i) cache = post(kDeterministic).header("x-hearth-cache");
+  EXPECT_EQ(cache, "stored") << "empty after the restart";
   for (int i = 0; i < 200 && redis_->command({"DBSIZE"}) != "1"; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(post(kDeterministic).header("x-hearth-cache"), "hit");
 }
