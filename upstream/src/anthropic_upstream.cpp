@@ -93,9 +93,13 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
   if (request.stream) {
     AnthropicStreamConsumer consumer(request.endpoint, wants_usage(request, context), sink, route_);
-    co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
+    UpstreamCall call(http, identity, &consumer);
+    Status received = co_await client_.send(std::move(http), call.handler());
+    co_return call.stream_outcome(std::move(received));
   }
-  Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
+  UpstreamCall call(http, identity);
+  Status received = co_await client_.send(std::move(http), call.handler());
+  Result<WireObject> answer = std::move(call).json_outcome(std::move(received));
   if (!answer) co_return std::move(answer).error();
   auto completion = from_anthropic_message(answer->json(), request.endpoint, unix_now());
   if (!completion) {
@@ -105,8 +109,8 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   }
   sink.set_route(route_);
   const Completion out{std::move(completion).value()};
-  Status sent = co_await sink.send_completion(out);
-  co_return sent;
+  Status delivered = co_await sink.send_completion(out);
+  co_return delivered;
 }
 
 }  // namespace hearth::upstream

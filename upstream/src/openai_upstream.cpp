@@ -128,14 +128,18 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
   if (request.stream) {
     OpenAiStreamConsumer consumer(sink, route_);
-    co_return co_await call_event_stream(client_, std::move(http), identity, consumer);
+    UpstreamCall call(http, identity, &consumer);
+    Status received = co_await client_.send(std::move(http), call.handler());
+    co_return call.stream_outcome(std::move(received));
   }
-  Result<WireObject> answer = co_await call_json(client_, std::move(http), identity);
+  UpstreamCall call(http, identity);
+  Status received = co_await client_.send(std::move(http), call.handler());
+  Result<WireObject> answer = std::move(call).json_outcome(std::move(received));
   if (!answer) co_return std::move(answer).error();
   sink.set_route(route_);
   const Completion out{std::move(answer).value()};
-  Status sent = co_await sink.send_completion(out);
-  co_return sent;
+  Status delivered = co_await sink.send_completion(out);
+  co_return delivered;
 }
 
 }  // namespace hearth::upstream

@@ -13,71 +13,6 @@ constexpr std::size_t kMaxErrorBodyBytes = 64 * 1024;
 constexpr std::size_t kMaxJsonBodyBytes = 64 * 1024 * 1024;
 constexpr std::size_t kEventsPerRead = 16;
 
-// Collects the head and body of one exchange; in stream mode parses 2xx bodies as SSE.
-class ExchangeHandler final : public HttpStreamHandler {
- public:
-  explicit ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {
-    // One read usually brings several events: no growing the vector from one per request.
-    if (consumer_ != nullptr) events_.reserve(kEventsPerRead);
-  }
-
-  Status on_head(HttpResponseHead head) override {
-    head_ = std::move(head);
-    auto content_type = head_.header("content-type").value_or("");
-    // Some servers answer a streamed request with one JSON body (often an error).
-    json_instead_ = consumer_ != nullptr && content_type.find("json") != std::string_view::npos;
-    return Status{};
-  }
-
-  std::optional<Status> on_body_now(std::string_view bytes) override {
-    if (!succeeded() || consumer_ == nullptr || json_instead_) return collect(bytes);
-    return std::nullopt;
-  }
-
-  Task<Status> on_body(std::string_view bytes) override {
-    if (std::optional<Status> now = on_body_now(bytes)) co_return std::move(*now);
-    if (consumer_->finished()) co_return Status{};
-    events_.clear();
-    Status parsed = parser_.feed(bytes, events_);
-    if (!events_.empty()) {
-      Status status = co_await consumer_->on_events(events_);
-      if (!status) co_return status;
-    }
-    co_return parsed;
-  }
-
-  bool finished() const override { return consumer_ != nullptr && consumer_->finished(); }
-
-  bool has_head() const { return head_.status != 0; }
-  bool succeeded() const { return head_.status >= 200 && head_.status < 300; }
-  bool json_instead() const { return json_instead_; }
-  const HttpResponseHead& head() const { return head_; }
-  const std::string& body() const { return body_; }
-  std::string take_body() && { return std::move(body_); }
-
- private:
-  Status collect(std::string_view bytes) {
-    if (!succeeded() || json_instead_) {
-      // Error bodies only feed a message: keep the start.
-      body_.append(bytes.substr(0, kMaxErrorBodyBytes - std::min(body_.size(), kMaxErrorBodyBytes)));
-      return {};
-    }
-    if (body_.size() + bytes.size() > kMaxJsonBodyBytes) {
-      return make_error(ErrorCode::UpstreamError, "upstream response exceeds " +
-                                                      std::to_string(kMaxJsonBodyBytes) + " bytes");
-    }
-    body_.append(bytes);
-    return {};
-  }
-
-  SseConsumer* consumer_;
-  HttpResponseHead head_;
-  std::string body_;
-  bool json_instead_ = false;
-  SseParser parser_;
-  std::vector<SseEvent> events_;
-};
-
 // Caps the total timeout by the request deadline.
 bool apply_deadline(HttpRequest& request, TimePoint deadline) {
   if (deadline == TimePoint::max()) return false;
@@ -114,6 +49,50 @@ Error status_error(const ExchangeHandler& handler, const CallIdentity& identity)
 
 }  // namespace
 
+ExchangeHandler::ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {
+  // One read usually brings several events: no growing the vector from one per request.
+  if (consumer_ != nullptr) events_.reserve(kEventsPerRead);
+}
+
+Status ExchangeHandler::on_head(HttpResponseHead head) {
+  head_ = std::move(head);
+  auto content_type = head_.header("content-type").value_or("");
+  // Some servers answer a streamed request with one JSON body (often an error).
+  json_instead_ = consumer_ != nullptr && content_type.find("json") != std::string_view::npos;
+  return Status{};
+}
+
+std::optional<Status> ExchangeHandler::on_body_now(std::string_view bytes) {
+  if (!succeeded() || consumer_ == nullptr || json_instead_) return collect(bytes);
+  return std::nullopt;
+}
+
+Task<Status> ExchangeHandler::on_body(std::string_view bytes) {
+  if (std::optional<Status> now = on_body_now(bytes)) co_return std::move(*now);
+  if (consumer_->finished()) co_return Status{};
+  events_.clear();
+  Status parsed = parser_.feed(bytes, events_);
+  if (!events_.empty()) {
+    Status status = co_await consumer_->on_events(events_);
+    if (!status) co_return status;
+  }
+  co_return parsed;
+}
+
+Status ExchangeHandler::collect(std::string_view bytes) {
+  if (!succeeded() || json_instead_) {
+    // Error bodies only feed a message: keep the start.
+    body_.append(bytes.substr(0, kMaxErrorBodyBytes - std::min(body_.size(), kMaxErrorBodyBytes)));
+    return {};
+  }
+  if (body_.size() + bytes.size() > kMaxJsonBodyBytes) {
+    return make_error(ErrorCode::UpstreamError, "upstream response exceeds " +
+                                                    std::to_string(kMaxJsonBodyBytes) + " bytes");
+  }
+  body_.append(bytes);
+  return {};
+}
+
 std::string join_url(std::string_view base_url, std::string_view path) {
   while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
   return std::string(base_url) + std::string(path);
@@ -129,47 +108,44 @@ Task<Status> deliver(CompletionSink& sink, std::string_view route,
   co_return status;
 }
 
-Task<Status> call_event_stream(HttpClient& client, HttpRequest request,
-                               const CallIdentity& identity, SseConsumer& consumer) {
-  const bool deadline_binds = apply_deadline(request, identity.deadline);
-  ExchangeHandler handler(&consumer);
-  Status sent = co_await client.send(std::move(request), handler);
-  if (consumer.finished()) co_return Status{};
-  if (handler.has_head() && !handler.succeeded()) co_return status_error(handler, identity);
-  if (!sent) co_return finish_error(std::move(sent).error(), identity, deadline_binds);
-  if (handler.json_instead()) {
-    auto detail = parse_error_body(handler.body());
-    co_return finish_error(
-        make_error(ErrorCode::UpstreamError,
-                   "upstream answered a streamed request with JSON: " + detail.message),
-        identity, false);
+UpstreamCall::UpstreamCall(HttpRequest& request, const CallIdentity& identity,
+                           SseConsumer* consumer)
+    : handler_(consumer),
+      identity_(identity),
+      deadline_binds_(apply_deadline(request, identity.deadline)),
+      consumer_(consumer) {}
+
+Status UpstreamCall::stream_outcome(Status sent) const {
+  if (consumer_->finished()) return Status{};
+  if (handler_.has_head() && !handler_.succeeded()) return status_error(handler_, identity_);
+  if (!sent) return finish_error(std::move(sent).error(), identity_, deadline_binds_);
+  if (handler_.json_instead()) {
+    auto detail = parse_error_body(handler_.body());
+    return finish_error(make_error(ErrorCode::UpstreamError,
+                                   "upstream answered a streamed request with JSON: " + detail.message),
+                        identity_, false);
   }
-  co_return finish_error(
+  return finish_error(
       make_error(ErrorCode::UpstreamError, "upstream event stream ended before its end marker"),
-      identity, false);
+      identity_, false);
 }
 
-Task<Result<WireObject>> call_json(HttpClient& client, HttpRequest request,
-                             const CallIdentity& identity) {
-  const bool deadline_binds = apply_deadline(request, identity.deadline);
-  ExchangeHandler handler(nullptr);
-  Status sent = co_await client.send(std::move(request), handler);
-  if (handler.has_head() && !handler.succeeded()) co_return status_error(handler, identity);
-  if (!sent) co_return finish_error(std::move(sent).error(), identity, deadline_binds);
+Result<WireObject> UpstreamCall::json_outcome(Status sent) && {
+  if (handler_.has_head() && !handler_.succeeded()) return status_error(handler_, identity_);
+  if (!sent) return finish_error(std::move(sent).error(), identity_, deadline_binds_);
 
-  auto scan = scan_json_object(handler.body());
+  auto scan = scan_json_object(handler_.body());
   if (!scan) {
-    co_return finish_error(
-        make_error(ErrorCode::UpstreamError, "upstream sent a malformed JSON body"), identity,
-        false);
+    return finish_error(make_error(ErrorCode::UpstreamError, "upstream sent a malformed JSON body"),
+                        identity_, false);
   }
   if (scan->has_error) {
-    auto detail = parse_error_body(handler.body());
-    co_return finish_error(
+    auto detail = parse_error_body(handler_.body());
+    return finish_error(
         make_error(ErrorCode::UpstreamError, "upstream reported an error: " + detail.message),
-        identity, false);
+        identity_, false);
   }
-  co_return WireObject::from_checked_text(std::move(handler).take_body(), *scan);
+  return WireObject::from_checked_text(std::move(handler_).take_body(), *scan);
 }
 
 }  // namespace hearth::upstream
