@@ -74,11 +74,8 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
   co_return co_await write_chunk(payload_, /*last=*/false);
 }
 
-Task<Status> HttpSink::send_completion(const Completion& completion) {
-  if (stream_) {
-    co_return make_error(ErrorCode::Internal, "a source sent a whole completion to a stream");
-  }
-  if (committed_) co_return make_error(ErrorCode::Internal, "the response was already sent");
+std::optional<Status> HttpSink::send_completion_now(const Completion& completion) {
+  if (stream_ || committed_) return std::nullopt;  // send_completion words the error
   if (auto usage = completion.body.usage()) usage_ = usage;
   const std::string& body = completion.body.text();
   commit(BodyFraming::ContentLength);
@@ -86,8 +83,23 @@ Task<Status> HttpSink::send_completion(const Completion& completion) {
   Status status;
   size_t written = 0;
   if (!write_now(head_text_, body, written, status)) {
-    status = co_await write_out(head_text_, body, written);
+    partly_written_ = written;
+    return std::nullopt;
   }
+  finished_ = status.ok();
+  return status;
+}
+
+Task<Status> HttpSink::send_completion(const Completion& completion) {
+  if (stream_) {
+    co_return make_error(ErrorCode::Internal, "a source sent a whole completion to a stream");
+  }
+  if (!partly_written_) {
+    if (committed_) co_return make_error(ErrorCode::Internal, "the response was already sent");
+    if (std::optional<Status> now = send_completion_now(completion)) co_return std::move(*now);
+  }
+  const size_t written = *std::exchange(partly_written_, std::nullopt);
+  Status status = co_await write_out(head_text_, completion.body.text(), written);
   finished_ = status.ok();
   co_return status;
 }

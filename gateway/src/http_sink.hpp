@@ -28,6 +28,7 @@ class HttpSink final : public CompletionSink {
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
+  std::optional<Status> send_completion_now(const Completion& completion) override;
   bool committed() const override { return committed_; }
 
   // After the source succeeded on a committed stream: "data: [DONE]" and the last chunk.
@@ -75,6 +76,7 @@ class HttpSink final : public CompletionSink {
   bool broken_ = false;
   bool client_gone_ = false;
   bool finished_ = false;
+  std::optional<size_t> partly_written_;  // of a completion send_completion_now began
   std::optional<TimePoint> first_byte_;
   std::optional<Usage> usage_;
 };

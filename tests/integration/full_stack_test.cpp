@@ -262,6 +262,33 @@ TEST_F(FullStackTest, ClientDisconnectCancelsTheUpstreamTransfer) {
   EXPECT_TRUE(primary_.wait_for_client_close(2s));
 }
 
+TEST_F(FullStackTest, AnAnswerLargerThanTheSocketTakesReachesAClientThatReadsLate) {
+  // 8 MiB is far past what loopback socket buffers hold: the response is written in part at
+  // once and the rest as the client reads.
+  const std::string content(8 << 20, 'a');
+  primary_.set_default(FakeBehavior::answer(content));
+  start();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
+  const std::string body = kChat;
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-client\r\n"
+                              "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::this_thread::sleep_for(300ms);  // the gateway fills the socket meanwhile
+  std::string response;
+  boost::system::error_code ec;
+  char piece[65536];
+  while (!ec) response.append(piece, socket.read_some(boost::asio::buffer(piece), ec));
+  ASSERT_EQ(ec, boost::asio::error::eof);
+  const std::size_t head_end = response.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response.substr(0, head_end);
+  auto answer = nlohmann::json::parse(response.substr(head_end + 4));
+  EXPECT_EQ(answer["choices"][0]["message"]["content"], content);
+}
+
 TEST_F(FullStackTest, AnthropicUpstreamSpeaksOpenAiToTheClient) {
   start();
   auto reply = post(R"({"model":"claude","messages":[{"role":"system","content":"Be brief."},)"

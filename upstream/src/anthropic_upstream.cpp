@@ -109,8 +109,9 @@ Task<Status> AnthropicUpstream::complete(const ChatRequest& request, const Reque
   }
   sink.set_route(route_);
   const Completion out{std::move(completion).value()};
-  Status delivered = co_await sink.send_completion(out);
-  co_return delivered;
+  std::optional<Status> delivered = sink.send_completion_now(out);
+  if (!delivered) delivered = co_await sink.send_completion(out);
+  co_return std::move(*delivered);
 }
 
 }  // namespace hearth::upstream

@@ -138,8 +138,9 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   if (!answer) co_return std::move(answer).error();
   sink.set_route(route_);
   const Completion out{std::move(answer).value()};
-  Status delivered = co_await sink.send_completion(out);
-  co_return delivered;
+  std::optional<Status> delivered = sink.send_completion_now(out);
+  if (!delivered) delivered = co_await sink.send_completion(out);
+  co_return std::move(*delivered);
 }
 
 }  // namespace hearth::upstream

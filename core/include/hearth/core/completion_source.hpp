@@ -5,6 +5,7 @@
 // coroutine that calls complete() owns the request and the sink for the call's duration.
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,6 +102,13 @@ class CompletionSink {
 
   // Sends a whole (non-streamed) completion; commits the response.
   virtual Task<Status> send_completion(const Completion& completion) = 0;
+
+  // send_completion without waiting, where the sink can (a coroutine frame fewer): the status
+  // once the completion is out, or nullopt when the rest must wait: then send_completion, with
+  // the same completion, sends it. The default always leaves it to send_completion.
+  virtual std::optional<Status> send_completion_now(const Completion& /*completion*/) {
+    return std::nullopt;
+  }
 
   // Whether any byte of the response has gone to the client.
   virtual bool committed() const = 0;
