@@ -107,6 +107,13 @@ struct Race {
     session->emit(asio::cancellation_type::terminal);
   }
 
+  // For the next request, once nothing else holds this race (its read's handler has run).
+  void reset() {
+    session = nullptr;
+    stopped = Stop::None;
+    read_failed = false;
+  }
+
   asio::cancellation_signal* session = nullptr;  // null once the router has returned
   Stop stopped = Stop::None;
   asio::cancellation_signal stop_read;  // cancels the watch's read alone
@@ -148,6 +155,7 @@ class Session {
   Task<void> dispatch(ClientRequest& request, Exchange& ex);
   Task<void> serve_completion(ClientRequest& request, Exchange& ex, Endpoint endpoint);
   void watch_client(const std::shared_ptr<Race>& race);
+  std::shared_ptr<Race> new_race();
   bool end_race(const std::shared_ptr<Race>& race);
   Task<void> stop_read(Race& race);
 
@@ -164,6 +172,7 @@ class Session {
   Connection conn_;
   Watchdog deadline_watch_;  // the request deadline, one timer for all the connection's requests
   std::shared_ptr<Race> next_read_;  // a race whose read goes on as the wait for the next request
+  std::shared_ptr<Race> spare_race_;  // the last race, its read over, for new_race to reuse
   ClientRequest request_;            // the request being served, its strings reused for the next
   std::optional<RequestParser> parser_;
   std::string out_;
@@ -209,6 +218,7 @@ Task<void> Session::run() {
           co_await race->read_done.async_wait(kNoThrow);
         }
         got_bytes = !race->read_failed;
+        if (!race->reading) spare_race_ = std::move(race);
       } else {
         auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
         conn_.buffer.commit(n);
@@ -436,9 +446,7 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   // Race the router against the client going away and the request deadline (see Race).
   HttpSink sink(conn_.socket, head_for(ex, 200), decoded->stream);
   CompletionSource& source = state_->services.router(worker_.index);
-  auto race = std::make_shared<Race>(conn_.socket.get_executor());
-  race->session = &cancel_;
-  race->conn = &conn_;
+  std::shared_ptr<Race> race = new_race();
   // A raw pointer: end_race disarms the watch before the race can go, and should this frame
   // unwind without it, the session (and its watchdog) goes at once after.
   deadline_watch_.watch(context.deadline, [r = race.get()] { r->stop(Race::Stop::Deadline); });
@@ -453,6 +461,7 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   // throw: clear it first.
   co_await asio::this_coro::reset_cancellation_state();
   if (end_race(race)) co_await stop_read(*race);
+  if (!race->reading) spare_race_ = race;
 
   ex.upstream_route = sink.route();
   ex.cache_status = sink.cache_status();
@@ -519,6 +528,20 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
           watch_client(race);
         }
       }));
+}
+
+// The last race when nothing else holds it (its read's handler has run), else a new one:
+// reusing it saves an allocation and its timer's set-up per request.
+std::shared_ptr<Race> Session::new_race() {
+  std::shared_ptr<Race> race = std::move(spare_race_);
+  if (race && race.use_count() == 1 && !race->reading) {
+    race->reset();
+  } else {
+    race = std::make_shared<Race>(conn_.socket.get_executor());
+  }
+  race->session = &cancel_;
+  race->conn = &conn_;
+  return race;
 }
 
 // True when the watch's read is still on and must be stopped (stop_read) before the session
