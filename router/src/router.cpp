@@ -37,8 +37,11 @@ std::string resolved_route(const ModelRoute& route) {
 }
 
 // x-hearth-route: `local:<model>` for the embedded node, `upstream:<name>` otherwise.
-std::string route_label(const Candidate& candidate) {
-  return candidate.target == "local" ? "local:" + candidate.model : "upstream:" + candidate.target;
+// The route a candidate's answer goes out under, written into `label` (reused: no allocation
+// per request).
+std::string_view route_label(const Candidate& candidate, std::string& label) {
+  if (candidate.target == "local") return label.assign("local:").append(candidate.model);
+  return label.assign("upstream:").append(candidate.target);
 }
 
 }  // namespace
@@ -67,13 +70,17 @@ Router::Router(const RouteTable& routes, std::map<std::string, Target, std::less
                RetryPolicy retry, const Clock& clock, RouterMetrics& metrics,
                std::function<double()> jitter, cache::CacheStep* cache, Compliance compliance)
     : routes_(routes),
-      targets_(std::move(targets)),
       retry_(retry),
       clock_(clock),
       metrics_(metrics),
       jitter_(std::move(jitter)),
       cache_(cache),
-      compliance_(compliance) {}
+      compliance_(compliance) {
+  for (const auto& [name, target] : targets) {
+    const RouterMetrics::UpstreamSeries& series = metrics_.upstream_series(name);
+    targets_.emplace(name, Routed{target, &series});
+  }
+}
 
 Duration Router::time_left(const RequestContext& context) const {
   if (context.deadline == TimePoint::max()) return Duration::max();
@@ -82,7 +89,7 @@ Duration Router::time_left(const RequestContext& context) const {
 
 policies::Zone Router::zone_of(std::string_view target) const {
   auto it = targets_.find(target);
-  return it == targets_.end() ? policies::Zone::Cloud : it->second.zone;  // unknown: the strictest
+  return it == targets_.end() ? policies::Zone::Cloud : it->second.target.zone;  // unknown: the strictest
 }
 
 Status Router::decide(Plan& plan, const ModelRoute& route, const ChatRequest& request,
@@ -228,8 +235,9 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
   for (const Candidate& candidate : route->candidates) {
     // Skip what cannot take the request now, at no latency cost.
     auto target = targets_.find(candidate.target);
-    if (target == targets_.end() || target->second.source == nullptr) continue;
-    auto& [source, breaker, zone] = target->second;
+    if (target == targets_.end() || target->second.target.source == nullptr) continue;
+    auto& [source, breaker, zone] = target->second.target;
+    const RouterMetrics::UpstreamSeries& series = *target->second.series;
     const bool cloud = zone == policies::Zone::Cloud;
 
     // Cloud egress carries only the redacted text; if redaction fails, nothing is sent.
@@ -261,7 +269,7 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
       }
 
       // Send it.
-      sink.set_route(route_label(candidate));
+      sink.set_route(route_label(candidate, label_));
       AttemptAudit audit;
       Status status;
       if (cloud) {
@@ -273,8 +281,8 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
       if (status.ok()) {
         if (audit.sent) record_outcome(context, plan, candidate, audit, status, false);
         breaker->record_success();
-        metrics_.attempt_succeeded(candidate.target);
-        metrics_.breaker_state(candidate.target, breaker->state());
+        metrics_.attempt_succeeded(series);
+        metrics_.breaker_state(series, breaker->state());
         co_return status;
       }
 
@@ -288,7 +296,7 @@ Task<Status> Router::try_candidates(Plan& plan, const ChatRequest& request, cons
         breaker->record_success();
       }
       metrics_.attempt_failed(candidate.target, error);
-      metrics_.breaker_state(candidate.target, breaker->state());
+      metrics_.breaker_state(series, breaker->state());
 
       // Decide: retry here, try the next candidate, or give up.
       Decision decision = decide_after_failure(error, sink.committed(), retries, retry_,

@@ -35,10 +35,6 @@ const RouterMetrics::UpstreamSeries& RouterMetrics::upstream_series(std::string_
   });
 }
 
-void RouterMetrics::attempt_succeeded(std::string_view upstream) {
-  upstream_series(upstream).succeeded->add();
-}
-
 void RouterMetrics::attempt_failed(std::string_view upstream, const Error& error) {
   std::string code(to_string(error.code));
   registry_.add(kAttempts, {{"upstream", std::string(upstream)}, {"outcome", code}});
@@ -53,10 +49,6 @@ void RouterMetrics::retried(std::string_view upstream) {
 
 void RouterMetrics::failed_over(std::string_view model) {
   registry_.add(kFailovers, {{"model", std::string(model)}});
-}
-
-void RouterMetrics::breaker_state(std::string_view upstream, CircuitBreaker::State state) {
-  upstream_series(upstream).breaker->set(static_cast<double>(state));
 }
 
 }  // namespace hearth::router

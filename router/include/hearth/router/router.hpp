@@ -73,7 +73,13 @@ class Router final : public CompletionSource {
                       const AttemptAudit& audit, const Status& status, bool failover);
 
   const RouteTable& routes_;
-  std::map<std::string, Target, std::less<>> targets_;
+  // Each target with its metric series, looked up once.
+  struct Routed {
+    Target target;
+    const RouterMetrics::UpstreamSeries* series;
+  };
+  std::map<std::string, Routed, std::less<>> targets_;
+  std::string label_;  // the route label being set on a sink
   RetryPolicy retry_;
   const Clock& clock_;
   RouterMetrics& metrics_;
