@@ -98,12 +98,13 @@ Status configure(CurlTransfer& transfer, HttpRequest& request, const HttpClientO
   transfer.request_body = std::move(request.body);
   transfer.max_buffered = options.max_buffered_bytes;
 
-  for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
+  const bool listed = request.for_each_header([&](const std::string& name, const std::string& value) {
+    const std::string line = name + ": " + value;
     curl_slist* next = curl_slist_append(transfer.header_list, line.c_str());
-    if (next == nullptr) return make_error(ErrorCode::Internal, "curl_slist_append failed");
-    transfer.header_list = next;
-  }
+    if (next != nullptr) transfer.header_list = next;
+    return next != nullptr;
+  });
+  if (!listed) return make_error(ErrorCode::Internal, "curl_slist_append failed");
   // No "Expect: 100-continue" round trip for large bodies.
   transfer.header_list = curl_slist_append(transfer.header_list, "Expect:");
 

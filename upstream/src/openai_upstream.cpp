@@ -93,6 +93,18 @@ std::string upstream_body(const ChatRequest& request, std::string_view model, bo
   return dump_json(body);
 }
 
+// What every request to the upstream carries, `accept` aside.
+std::shared_ptr<const HttpHeaders> standing_headers(const UpstreamConfig& config,
+                                                    std::string_view accept) {
+  auto headers = std::make_shared<HttpHeaders>();
+  headers->reserve(3 + config.extra_headers.size());
+  headers->emplace_back("Content-Type", "application/json");
+  headers->emplace_back("Accept", accept);
+  if (!config.api_key.empty()) headers->emplace_back("Authorization", "Bearer " + config.api_key);
+  for (const auto& header : config.extra_headers) headers->push_back(header);
+  return headers;
+}
+
 }  // namespace
 
 OpenAiUpstream::OpenAiUpstream(UpstreamConfig config, HttpClient& client)
@@ -100,7 +112,9 @@ OpenAiUpstream::OpenAiUpstream(UpstreamConfig config, HttpClient& client)
       client_(client),
       chat_url_(join_url(config_.base_url, "/chat/completions")),
       completions_url_(join_url(config_.base_url, "/completions")),
-      route_("upstream:" + config_.name) {}
+      route_("upstream:" + config_.name),
+      json_headers_(standing_headers(config_, "application/json")),
+      stream_headers_(standing_headers(config_, "text/event-stream")) {}
 
 Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestContext& context,
                                       CompletionSink& sink) {
@@ -110,11 +124,7 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
   }
   HttpRequest http;
   http.url = request.endpoint == Endpoint::Completions ? completions_url_ : chat_url_;
-  http.headers.reserve(3 + config_.extra_headers.size());
-  http.headers.emplace_back("Content-Type", "application/json");
-  http.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
-  if (!config_.api_key.empty()) http.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
-  for (const auto& header : config_.extra_headers) http.headers.push_back(header);
+  http.shared_headers = request.stream ? stream_headers_ : json_headers_;
   const std::string_view model = target_model(request, context);
   http.body = upstream_body(request, model, wants_usage(request, context));
   http.timeouts = config_.timeouts;

@@ -4,6 +4,7 @@
 // it, with `model` set to the upstream's model name; responses come back untouched.
 // Runs on the HttpClient's executor; holds no per-request state.
 
+#include <memory>
 #include <string>
 
 #include "hearth/core/completion_source.hpp"
@@ -28,6 +29,10 @@ class OpenAiUpstream final : public CompletionSource {
   std::string chat_url_;         // base_url + /chat/completions
   std::string completions_url_;  // base_url + /completions
   std::string route_;            // upstream:<name>
+  // The headers every request sends (content type, accept, credentials, extra headers), for a
+  // JSON answer and for a stream: built once, shared by the requests.
+  std::shared_ptr<const HttpHeaders> json_headers_;
+  std::shared_ptr<const HttpHeaders> stream_headers_;
 };
 
 }  // namespace hearth::upstream

@@ -68,19 +68,25 @@ Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request)
     return make_error(ErrorCode::Internal, "upstream request method is malformed");
   }
   std::string head;
-  head.reserve(256 + request.headers.size() * 64);
+  head.reserve(512 + request.headers.size() * 64);
   head.append(request.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\nHost: "sv);
   url.append_authority(head);
   head.append("\r\n"sv);
-  for (const auto& [name, value] : request.headers) {
-    if (owned_header(name)) continue;
-    // Values are credentials and config: never echo them into the error.
+  const std::string* malformed = nullptr;
+  request.for_each_header([&](const std::string& name, const std::string& value) {
+    if (owned_header(name)) return true;
     if (has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
-      return make_error(ErrorCode::Internal, "upstream request header '" +
-                                                 (has_line_break(name) ? std::string("?") : name) +
-                                                 "' contains a line break or colon");
+      malformed = &name;
+      return false;
     }
     head.append(name).append(": "sv).append(value).append("\r\n"sv);
+    return true;
+  });
+  if (malformed != nullptr) {
+    // Values are credentials and config: never echo them into the error.
+    return make_error(ErrorCode::Internal, "upstream request header '" +
+                                               (has_line_break(*malformed) ? std::string("?") : *malformed) +
+                                               "' contains a line break or colon");
   }
   if (request.method != "GET" || !request.body.empty()) {
     head.append("Content-Length: "sv).append(std::to_string(request.body.size())).append("\r\n"sv);

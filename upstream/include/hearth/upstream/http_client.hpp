@@ -28,9 +28,26 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
-  HttpHeaders headers;  // sent as given; never logged or put into an error message
+  // Sent as given, never logged or put into an error message: first the sender's standing
+  // headers (its content type, credentials), which all its requests share rather than copy,
+  // then this request's own.
+  std::shared_ptr<const HttpHeaders> shared_headers;
+  HttpHeaders headers;
   std::string body;
   UpstreamTimeouts timeouts;
+
+  template <class Each>  // Each(const std::string& name, const std::string& value) -> bool
+  bool for_each_header(Each each) const {
+    if (shared_headers != nullptr) {
+      for (const auto& [name, value] : *shared_headers) {
+        if (!each(name, value)) return false;
+      }
+    }
+    for (const auto& [name, value] : headers) {
+      if (!each(name, value)) return false;
+    }
+    return true;
+  }
 };
 
 // The final (non-1xx) response head. Header names are lower-cased, values trimmed.
