@@ -316,6 +316,22 @@ TEST_P(HttpClientTest, ACancelledSendEndsCancelledAndGivesTheCallerItsThrowOnCan
   EXPECT_EQ(next.head_.status, 200);
 }
 
+TEST_P(HttpClientTest, RefusesAHeaderWithALineBreakWithoutEchoingItsValue) {
+  if (GetParam()) GTEST_SKIP() << "libcurl checks its own header lines";
+  asio::io_context io;
+  FakeUpstream fake;
+  HttpClient client(io.get_executor(), options());
+  HttpRequest request = post(fake, {{"model", "m"}});
+  request.shared_headers = std::make_shared<const HttpHeaders>(
+      HttpHeaders{{"Authorization", "Bearer sk-secret\r\nX-Injected: 1"}});
+  CollectingHandler handler;
+  Status status = run(io, client.send(request, handler));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::Internal);
+  EXPECT_NE(status.error().message.find("'Authorization'"), std::string::npos) << status.error().message;
+  EXPECT_EQ(status.error().message.find("sk-secret"), std::string::npos) << status.error().message;
+}
+
 TEST_P(HttpClientTest, RejectsAnUnsupportedScheme) {
   asio::io_context io;
   HttpClient client(io.get_executor(), options());
