@@ -43,15 +43,24 @@ sum_ticks() {
   echo "$total"
 }
 
-# The median time to first byte of a streamed request to URL $1, in ms, over $2 (default 200)
-# sequential curl requests, each on a new connection.
-ttfb_ms() {
-  local body
+# The median time to first byte of a streamed request to each URL given, in ms, one line per
+# URL in their order, over $TTFB_REQUESTS (default 200) rounds of sequential curl requests, each
+# on a new connection. A round asks every URL once, so that the host's drift over the minute
+# this takes falls on all of them alike (measured one after the other, medians of the same
+# path moved by 0.1 ms from run to run).
+ttfb_medians() {
+  local body url i n=0 rounds="${TTFB_REQUESTS:-200}"
   body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
-  for _ in $(seq "${2:-200}"); do
-    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
-      -H 'Authorization: Bearer bench' -d "$body" "$1"
-  done | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]*1000}'
+  for i in $(seq "$rounds"); do
+    n=0
+    for url in "$@"; do
+      n=$((n + 1))
+      curl -s -o /dev/null -w "$n %{time_starttransfer}\n" -H 'Content-Type: application/json' \
+        -H 'Authorization: Bearer bench' -d "$body" "$url"
+    done
+  done | sort -k1,1n -k2,2n | awk -v rounds="$rounds" '
+    {t[$1, ++count[$1]] = $2; if ($1 > paths) paths = $1}
+    END {for (p = 1; p <= paths; ++p) printf "%.3f\n", t[p, int((count[p] + 1) / 2)] * 1000}'
 }
 
 # The config of a hearth on 127.0.0.1:$1 (2 workers, auth and access log off) whose model

@@ -3,7 +3,8 @@
 # bench/gateway/run.sh does: requests/s and hearth's CPU per request, one line a run. The host's
 # speed drifts by tens of percent over minutes, so builds compare only in such pairs.
 # TTFB=1 measures instead what each adds to a streamed request's first byte over the direct
-# path (medians of 200 sequential curl requests, each on a new connection).
+# path: both builds run at once, and each of PAIRS lines gives medians over 200 rounds of
+# sequential curl requests (direct, old, new in turn, each on a new connection).
 # Usage: bench/gateway/ab.sh OLD_HEARTH NEW_HEARTH [PAIRS=3] [DURATION_S=8]   (STREAM=1: streamed)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,15 +21,6 @@ one_run() {  # binary
   mock_proxy_config "$port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth.yaml"
   "$1" serve --config "$tmp/hearth.yaml" 2>/dev/null & pid=$!
   wait_port "$port"
-  if [ "${TTFB:-0}" = 1 ]; then
-    local direct through
-    direct=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
-    through=$(ttfb_ms "http://127.0.0.1:$port/v1/chat/completions")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    echo "$1: first byte direct $direct ms, through hearth $through ms" \
-      "(+$(awk -v a="$through" -v b="$direct" 'BEGIN {printf "%.3f", a - b}') ms)"
-    return
-  fi
   before=$(cpu_ticks "$pid")
   STREAM="${STREAM:-0}" wrk -t2 -c32 -d"${dur}s" -s "$root/bench/gateway/post.lua" \
     "http://127.0.0.1:$port/v1/chat/completions" > "$tmp/wrk.txt"
@@ -38,6 +30,27 @@ one_run() {  # binary
   echo "$1: $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt") requests/s," \
     "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs CPU per request"
 }
+
+# Both builds at once, and the direct path, asked in turn request by request.
+ttfb_runs() {
+  local ports=() started=() binary port pid through
+  for binary in "$old" "$new"; do
+    port=$(free_port)
+    mock_proxy_config "$port" "$mock_port" "cache: {backend: off}" > "$tmp/hearth-$port.yaml"
+    "$binary" serve --config "$tmp/hearth-$port.yaml" 2>/dev/null & pid=$!; pids+=($pid)
+    ports+=("$port"); started+=("$pid")
+  done
+  for port in "${ports[@]}"; do wait_port "$port"; done
+  for _ in $(seq "$pairs"); do
+    mapfile -t through < <(ttfb_medians "http://127.0.0.1:$mock_port/v1/chat/completions" \
+      "http://127.0.0.1:${ports[0]}/v1/chat/completions" "http://127.0.0.1:${ports[1]}/v1/chat/completions")
+    echo "first byte direct ${through[0]} ms; $old +$(awk -v a="${through[1]}" -v b="${through[0]}" \
+      'BEGIN {printf "%.3f", a - b}') ms; $new +$(awk -v a="${through[2]}" -v b="${through[0]}" \
+      'BEGIN {printf "%.3f", a - b}') ms"
+  done
+  kill "${started[@]}"
+}
+if [ "${TTFB:-0}" = 1 ]; then ttfb_runs; exit 0; fi
 
 # Pairs take turns at which build runs first: on this host the second run of a pair was seen
 # to lose 1-5 µs per request to the first, whichever build it was.

@@ -61,14 +61,14 @@ run_wrk "nginx → mock (stream)" "http://127.0.0.1:$nginx_port/v1/chat/completi
 run_wrk "hearth → mock (stream)" "http://127.0.0.1:$hearth_port/v1/chat/completions" 1 "$hearth_pid"
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$hearth_pid/status)
 echo
-direct_ttfb=$(ttfb_ms "http://127.0.0.1:$mock_port/v1/chat/completions")
-before=$(cpu_ticks "${nginx_pids[@]}")
-nginx_ttfb=$(ttfb_ms "http://127.0.0.1:$nginx_port/v1/chat/completions")
-nginx_cold_us=$(( ($(cpu_ticks "${nginx_pids[@]}") - before) * 1000000 / $(getconf CLK_TCK) / 200 ))
-before=$(cpu_ticks "$hearth_pid")
-hearth_ttfb=$(ttfb_ms "http://127.0.0.1:$hearth_port/v1/chat/completions")
-hearth_cold_us=$(( ($(cpu_ticks "$hearth_pid") - before) * 1000000 / $(getconf CLK_TCK) / 200 ))
-echo "stream time to first byte (median of 200, curl): direct ${direct_ttfb} ms, through nginx ${nginx_ttfb} ms, through hearth ${hearth_ttfb} ms"
+before_nginx=$(cpu_ticks "${nginx_pids[@]}"); before_hearth=$(cpu_ticks "$hearth_pid")
+mapfile -t ttfb < <(ttfb_medians "http://127.0.0.1:$mock_port/v1/chat/completions" \
+  "http://127.0.0.1:$nginx_port/v1/chat/completions" "http://127.0.0.1:$hearth_port/v1/chat/completions")
+requests=${TTFB_REQUESTS:-200}
+nginx_cold_us=$(( ($(cpu_ticks "${nginx_pids[@]}") - before_nginx) * 1000000 / $(getconf CLK_TCK) / requests ))
+hearth_cold_us=$(( ($(cpu_ticks "$hearth_pid") - before_hearth) * 1000000 / $(getconf CLK_TCK) / requests ))
+direct_ttfb=${ttfb[0]} nginx_ttfb=${ttfb[1]} hearth_ttfb=${ttfb[2]}
+echo "stream time to first byte (medians of ${requests} rounds of curl, the three paths in turn): direct ${direct_ttfb} ms, through nginx ${nginx_ttfb} ms, through hearth ${hearth_ttfb} ms"
 # One request per new connection, a curl process between them: the proxies' caches are cold,
 # and the CPU each spends on a request is what it adds to the time to first byte.
 echo "proxy CPU per request during those runs: nginx ${nginx_cold_us} µs, hearth ${hearth_cold_us} µs"
