@@ -4,8 +4,6 @@
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/core/buffers_cat.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 
 #include "hearth/core/http_io.hpp"
 #include "hearth/gateway/openai_codec.hpp"
@@ -13,7 +11,22 @@
 
 namespace hearth::gateway::detail {
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+
+namespace {
+
+// A chunk's size line: the size in hex and CRLF.
+void append_chunk_size(std::string& out, size_t size) {
+  char digits[2 * sizeof(size_t)];
+  char* first = digits + sizeof digits;
+  do {
+    *--first = "0123456789abcdef"[size & 0xf];
+    size >>= 4;
+  } while (size != 0);
+  out.append(first, digits + sizeof digits);
+  out += "\r\n";
+}
+
+}  // namespace
 
 HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream)
     : socket_(socket), head_(std::move(head)), stream_(stream) {}
@@ -125,22 +138,23 @@ Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
       status = co_await write_out(head_text_, payload, written);
     }
   } else {
-    // The head (first write only), the chunk, and on the last write the terminating chunk.
-    // The buffer sequences are named: GCC 12 may destroy temporaries inside co_await twice.
-    const auto head = asio::buffer(head_text_);
-    const auto chunk = http::make_chunk(asio::buffer(payload));
+    // One write: the head (first write only) with the chunk's size line, the payload, and the
+    // chunk's end (on the last write with the terminating chunk). Flat buffers: Beast's
+    // buffers_cat over chunk_body cost ~1,700 instructions a write to walk. The sequence is
+    // named: GCC 12 may destroy temporaries inside co_await twice. An empty chunk would end the
+    // body, so an empty payload writes none.
+    std::string_view end = last ? "\r\n0\r\n\r\n" : "\r\n";
+    if (payload.empty()) {
+      end.remove_prefix(2);
+    } else {
+      append_chunk_size(head_text_, payload.size());
+    }
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_text_), asio::buffer(payload),
+                                                    asio::buffer(end)};
     boost::system::error_code ec;
     size_t written = 0;
-    if (last) {
-      const auto buffers = boost::beast::buffers_cat(head, chunk, http::make_chunk_last());
-      if (!http_io::write_now(socket_, buffers, written, ec)) {
-        std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
-      }
-    } else {
-      const auto buffers = boost::beast::buffers_cat(head, chunk);
-      if (!http_io::write_now(socket_, buffers, written, ec)) {
-        std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
-      }
+    if (!http_io::write_now(socket_, buffers, written, ec)) {
+      std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
     }
     head_text_.clear();
     if (ec) status = failure(ec);
