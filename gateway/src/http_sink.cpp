@@ -62,12 +62,10 @@ Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {
   co_return co_await send_chunks(one);
 }
 
-Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
-  if (!stream_) {
-    co_return make_error(ErrorCode::Internal, "a source streamed a non-streaming request");
-  }
-  if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
-  if (chunks.empty()) co_return Status{};
+std::optional<Status> HttpSink::send_chunks_now(std::span<const CompletionChunk> chunks) {
+  if (!stream_) return make_error(ErrorCode::Internal, "a source streamed a non-streaming request");
+  if (broken_) return make_error(ErrorCode::Cancelled, "the client connection is gone");
+  if (chunks.empty()) return Status{};
   payload_.clear();
   size_t bytes = 0;  // each chunk's text, "data: " and "\n\n"
   for (const CompletionChunk& chunk : chunks) bytes += chunk.data.text().size() + 8;
@@ -82,9 +80,16 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
   }
   if (hold_) {
     held_ += payload_;
-    co_return Status{};
+    return Status{};
   }
-  co_return co_await write_chunk(payload_, /*last=*/false);
+  return write_piece_now(payload_, /*last=*/false);
+}
+
+Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
+  if (!pending_) {
+    if (std::optional<Status> now = send_chunks_now(chunks)) co_return std::move(*now);
+  }
+  co_return co_await write_rest();
 }
 
 std::optional<Status> HttpSink::send_completion_now(const Completion& completion) {
@@ -117,50 +122,67 @@ Task<Status> HttpSink::send_completion(const Completion& completion) {
   co_return status;
 }
 
-Task<Status> HttpSink::end_stream() {
-  if (held_.empty()) co_return co_await write_chunk(kSseDone, /*last=*/true);
+std::optional<Status> HttpSink::end_stream_now() {
+  if (held_.empty()) return write_piece_now(kSseDone, /*last=*/true);
   held_ += kSseDone;
-  co_return co_await write_chunk(held_, /*last=*/true);
+  return write_piece_now(held_, /*last=*/true);
+}
+
+Task<Status> HttpSink::end_stream() {
+  if (!pending_) {
+    if (std::optional<Status> now = end_stream_now()) co_return std::move(*now);
+  }
+  co_return co_await write_rest();
 }
 
 Task<Status> HttpSink::fail_stream(const Error& error) {
   payload_ = std::move(held_);
   append_sse_error(payload_, error);
-  co_return co_await write_chunk(payload_, /*last=*/true);
+  if (std::optional<Status> now = write_piece_now(payload_, /*last=*/true)) co_return std::move(*now);
+  co_return co_await write_rest();
 }
 
-Task<Status> HttpSink::write_chunk(std::string_view payload, bool last) {
-  if (broken_) co_return make_error(ErrorCode::Cancelled, "the client connection is gone");
-  Status status;
-  if (framing_ == BodyFraming::UntilClose) {
-    size_t written = 0;
-    if (!write_now(head_text_, payload, written, status)) {
-      status = co_await write_out(head_text_, payload, written);
-    }
-  } else {
-    // One write: the head (first write only) with the chunk's size line, the payload, and the
-    // chunk's end (on the last write with the terminating chunk). Flat buffers: Beast's
-    // buffers_cat over chunk_body cost ~1,700 instructions a write to walk. The sequence is
-    // named: GCC 12 may destroy temporaries inside co_await twice. An empty chunk would end the
-    // body, so an empty payload writes none.
-    std::string_view end = last ? "\r\n0\r\n\r\n" : "\r\n";
+std::optional<Status> HttpSink::write_piece_now(std::string_view payload, bool last) {
+  if (pending_) broken_ = true;  // a piece left half-written: the framing is lost
+  if (broken_) return make_error(ErrorCode::Cancelled, "the client connection is gone");
+  // The head (first write only) with the chunk's size line, the payload, and the chunk's end
+  // (on the last write with the terminating chunk), in flat buffers: Beast's buffers_cat over
+  // chunk_body cost ~1,700 instructions a write to walk. An empty chunk would end the body,
+  // so an empty payload writes none. A body framed by the connection's close is the payload.
+  std::string_view end;
+  if (framing_ == BodyFraming::Chunked) {
+    end = last ? "\r\n0\r\n\r\n" : "\r\n";
     if (payload.empty()) {
       end.remove_prefix(2);
     } else {
       append_chunk_size(head_text_, payload.size());
     }
-    const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_text_), asio::buffer(payload),
-                                                    asio::buffer(end)};
-    boost::system::error_code ec;
-    size_t written = 0;
-    if (!http_io::write_now(socket_, buffers, written, ec)) {
-      std::tie(ec, written) = co_await http_io::write(socket_, buffers, written);
-    }
-    head_text_.clear();
-    if (ec) status = failure(ec);
   }
-  if (status.ok() && last) finished_ = true;
-  co_return status;
+  const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_text_), asio::buffer(payload),
+                                                  asio::buffer(end)};
+  boost::system::error_code ec;
+  size_t written = 0;
+  if (!http_io::write_now(socket_, buffers, written, ec)) {
+    pending_ = Piece{payload, end, written, last};
+    return std::nullopt;
+  }
+  return piece_written(ec, last);
+}
+
+Task<Status> HttpSink::write_rest() {
+  const Piece piece = *std::exchange(pending_, std::nullopt);
+  // Named: GCC 12 may destroy temporaries inside co_await twice.
+  const std::array<asio::const_buffer, 3> buffers{
+      asio::buffer(head_text_), asio::buffer(piece.payload), asio::buffer(piece.end)};
+  auto [ec, written] = co_await http_io::write(socket_, buffers, piece.written);
+  co_return piece_written(ec, piece.last);
+}
+
+Status HttpSink::piece_written(const boost::system::error_code& ec, bool last) {
+  head_text_.clear();
+  if (ec) return failure(ec);
+  if (last) finished_ = true;
+  return Status{};
 }
 
 bool HttpSink::write_now(std::string_view head, std::string_view body, size_t& written,

@@ -27,12 +27,16 @@ class HttpSink final : public CompletionSink {
   void expect_end() override { hold_ = true; }
   Task<Status> send_chunk(const CompletionChunk& chunk) override;
   Task<Status> send_chunks(std::span<const CompletionChunk> chunks) override;
+  std::optional<Status> send_chunks_now(std::span<const CompletionChunk> chunks) override;
   Task<Status> send_completion(const Completion& completion) override;
   std::optional<Status> send_completion_now(const Completion& completion) override;
   bool committed() const override { return committed_; }
 
   // After the source succeeded on a committed stream: "data: [DONE]" and the last chunk.
   Task<Status> end_stream();
+  // end_stream without waiting where the socket takes it: the status, or nullopt when
+  // end_stream must finish the write.
+  std::optional<Status> end_stream_now();
   // After the source failed on a committed stream: the SSE error event and the last chunk.
   Task<Status> fail_stream(const Error& error);
 
@@ -53,7 +57,18 @@ class HttpSink final : public CompletionSink {
 
  private:
   void commit(BodyFraming framing);
-  Task<Status> write_chunk(std::string_view payload, bool last);
+  // A piece of a streamed body that the socket did not take at once.
+  struct Piece {
+    std::string_view payload;  // in payload_ or held_, or a constant
+    std::string_view end;      // the chunk's framing after the payload
+    size_t written = 0;        // of head_text_, payload and end together
+    bool last = false;
+  };
+  // Frames `payload` as the body's next piece (the last: `last`) and writes what the socket
+  // takes now: the status once it is out, or nullopt when write_rest must finish it.
+  std::optional<Status> write_piece_now(std::string_view payload, bool last);
+  Task<Status> write_rest();
+  Status piece_written(const boost::system::error_code& ec, bool last);
   // Writes head and body at once where the socket takes them: true, with `status`, when that
   // finished the write; false, with `written` the bytes it took, when write_out must go on
   // (a response that does not wait for room costs no coroutine frame).
@@ -77,6 +92,7 @@ class HttpSink final : public CompletionSink {
   bool client_gone_ = false;
   bool finished_ = false;
   std::optional<size_t> partly_written_;  // of a completion send_completion_now began
+  std::optional<Piece> pending_;          // of a stream's piece write_piece_now began
   std::optional<TimePoint> first_byte_;
   std::optional<Usage> usage_;
 };

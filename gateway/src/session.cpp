@@ -497,7 +497,11 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   if (sink.streaming() && !sink.finished() && !sink.broken()) {
     Status ended = Status{};
     if (result.ok()) {
-      ended = co_await sink.end_stream();
+      if (std::optional<Status> now = sink.end_stream_now()) {
+        ended = std::move(*now);
+      } else {
+        ended = co_await sink.end_stream();
+      }
     } else {
       ended = co_await sink.fail_stream(result.error());
     }

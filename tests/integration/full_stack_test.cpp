@@ -10,6 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <gtest/gtest.h>
 
 #include "fakes/fake_upstream.hpp"
@@ -28,6 +31,16 @@ using testing::http_request;
 constexpr const char* kChat = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
 constexpr const char* kStream =
     R"({"model":"chat","messages":[{"role":"user","content":"hi"}],"stream":true})";
+
+// Writes a chat request with the test client's key straight to `socket`.
+void write_request(boost::asio::ip::tcp::socket& socket, std::string_view body,
+                   std::string_view extra_headers = "") {
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-client\r\n"
+                              "Content-Type: application/json\r\n" + std::string(extra_headers) +
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                              std::string(body);
+  boost::asio::write(socket, boost::asio::buffer(request));
+}
 
 class FullStackTest : public ::testing::Test {
  protected:
@@ -252,11 +265,7 @@ TEST_F(FullStackTest, ClientDisconnectCancelsTheUpstreamTransfer) {
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket socket(io);
     socket.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
-    std::string body = kChat;
-    std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-client\r\n"
-                          "Content-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body;
-    boost::asio::write(socket, boost::asio::buffer(request));
+    write_request(socket, kChat);
     ASSERT_TRUE(primary_.wait_for_requests(1, 2s));
   }  // the client goes away
   EXPECT_TRUE(primary_.wait_for_client_close(2s));
@@ -271,11 +280,7 @@ TEST_F(FullStackTest, AnAnswerLargerThanTheSocketTakesReachesAClientThatReadsLat
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
-  const std::string body = kChat;
-  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-client\r\n"
-                              "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
-  boost::asio::write(socket, boost::asio::buffer(request));
+  write_request(socket, kChat, "Connection: close\r\n");
   std::this_thread::sleep_for(300ms);  // the gateway fills the socket meanwhile
   std::string response;
   boost::system::error_code ec;
@@ -287,6 +292,37 @@ TEST_F(FullStackTest, AnAnswerLargerThanTheSocketTakesReachesAClientThatReadsLat
   EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response.substr(0, head_end);
   auto answer = nlohmann::json::parse(response.substr(head_end + 4));
   EXPECT_EQ(answer["choices"][0]["message"]["content"], content);
+}
+
+TEST_F(FullStackTest, AStreamLargerThanTheSocketTakesReachesAClientThatReadsLate) {
+  // Events of 1 MiB, each past what loopback socket buffers hold: each is written in part at
+  // once and the rest as the client reads, before the next goes out.
+  const std::string content(4 << 20, 'b');
+  FakeBehavior behavior = FakeBehavior::answer(content);
+  behavior.chunks = 4;
+  behavior.chunk_delay = 10ms;
+  primary_.set_default(behavior);
+  start();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
+  write_request(socket, kStream);
+  std::this_thread::sleep_for(200ms);  // the gateway fills the socket meanwhile
+  boost::beast::flat_buffer buffer;
+  boost::beast::http::response_parser<boost::beast::http::string_body> parser;
+  parser.body_limit(64 << 20);
+  boost::beast::http::read(socket, buffer, parser);
+  const auto& response = parser.get();
+  ASSERT_EQ(response.result_int(), 200);
+  const std::string& events = response.body();
+  std::string streamed;
+  for (std::size_t at = events.find("data: {"); at != std::string::npos;
+       at = events.find("data: {", at + 1)) {
+    const auto chunk = nlohmann::json::parse(events.substr(at + 6, events.find('\n', at) - at - 6));
+    streamed += chunk["choices"][0]["delta"].value("content", "");
+  }
+  EXPECT_EQ(streamed, content);
+  EXPECT_TRUE(events.ends_with("data: [DONE]\n\n"));
 }
 
 TEST_F(FullStackTest, AnthropicUpstreamSpeaksOpenAiToTheClient) {

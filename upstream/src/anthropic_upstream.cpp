@@ -22,41 +22,32 @@ class AnthropicStreamConsumer final : public SseConsumer {
  public:
   AnthropicStreamConsumer(Endpoint endpoint, bool include_usage, CompletionSink& sink,
                           std::string_view route)
-      : translator_(endpoint, include_usage, unix_now()), sink_(sink), route_(route) {}
-
-  Task<Status> on_events(std::span<SseEvent> events) override {
-    chunks_.clear();
-    Status status;
-    for (const SseEvent& event : events) {
-      if (translator_.finished()) break;
-      status = take(event);
-      if (!status) break;
-    }
-    Status delivered = co_await deliver(sink_, route_, chunks_, std::move(status));
-    finished_ = delivered.ok() && translator_.finished();  // only once the last chunk is out
-    co_return delivered;
-  }
-
-  bool finished() const override { return finished_; }
+      : SseConsumer(sink, route), translator_(endpoint, include_usage, unix_now()) {}
 
  private:
-  Status take(const SseEvent& event) {
+  Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+    for (const SseEvent& event : events) {
+      if (translator_.finished()) break;
+      Status status = take(event, chunks);
+      if (!status) return status;
+    }
+    return {};
+  }
+  bool saw_end() const override { return translator_.finished(); }
+
+  Status take(const SseEvent& event, std::vector<CompletionChunk>& chunks) {
     std::optional<Json> parsed = parse_json(event.data);
     if (!parsed) {
       return make_error(ErrorCode::UpstreamError,
                         "upstream sent a malformed stream event (data is not JSON)");
     }
-    auto chunks = translator_.feed(event.event, *parsed);
-    if (!chunks) return std::move(chunks).error();
-    for (Json& chunk : *chunks) chunks_.push_back(CompletionChunk{std::move(chunk)});
+    auto translated = translator_.feed(event.event, *parsed);
+    if (!translated) return std::move(translated).error();
+    for (Json& chunk : *translated) chunks.push_back(CompletionChunk{std::move(chunk)});
     return {};
   }
 
   AnthropicStreamTranslator translator_;
-  std::vector<CompletionChunk> chunks_;
-  CompletionSink& sink_;
-  std::string_view route_;  // the upstream's, which outlives the call
-  bool finished_ = false;  // only once the last chunk is out
 };
 
 }  // namespace

@@ -14,28 +14,20 @@ namespace {
 // re-serialised), until [DONE]. The chunks of one read go out in one write.
 class OpenAiStreamConsumer final : public SseConsumer {
  public:
-  OpenAiStreamConsumer(CompletionSink& sink, std::string_view route) : sink_(sink), route_(route) {
-    chunks_.reserve(16);  // the events of one read, without growing the vector each request
-  }
-
-  Task<Status> on_events(std::span<SseEvent> events) override {
-    chunks_.clear();
-    Status status;
-    for (SseEvent& event : events) {
-      if (saw_done_) break;
-      status = take(event);
-      if (!status) break;
-    }
-    if (saw_done_ && status.ok()) sink_.expect_end();
-    Status delivered = co_await deliver(sink_, route_, chunks_, std::move(status));
-    finished_ = delivered.ok() && saw_done_;  // only once everything before [DONE] is out
-    co_return delivered;
-  }
-
-  bool finished() const override { return finished_; }
+  using SseConsumer::SseConsumer;
 
  private:
-  Status take(SseEvent& event) {
+  Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+    for (SseEvent& event : events) {
+      if (saw_done_) break;
+      Status status = take(event, chunks);
+      if (!status) return status;
+    }
+    return {};
+  }
+  bool saw_end() const override { return saw_done_; }
+
+  Status take(SseEvent& event, std::vector<CompletionChunk>& chunks) {
     if (event.data == "[DONE]") {
       saw_done_ = true;
       return {};
@@ -53,15 +45,11 @@ class OpenAiStreamConsumer final : public SseConsumer {
       return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
                                                       parse_error_body(event.data).message);
     }
-    chunks_.push_back(CompletionChunk{WireObject::from_checked_text(std::move(event.data), *scan)});
+    chunks.push_back(CompletionChunk{WireObject::from_checked_text(std::move(event.data), *scan)});
     return {};
   }
 
-  CompletionSink& sink_;
-  std::string_view route_;  // the upstream's, which outlives the call
-  std::vector<CompletionChunk> chunks_;
   bool saw_done_ = false;
-  bool finished_ = false;
 };
 
 // Whether the client's bytes already say what this call needs about streaming, so that only

@@ -64,19 +64,25 @@ Status ExchangeHandler::on_head(HttpResponseHead head) {
 
 std::optional<Status> ExchangeHandler::on_body_now(std::string_view bytes) {
   if (!succeeded() || consumer_ == nullptr || json_instead_) return collect(bytes);
-  return std::nullopt;
-}
-
-Task<Status> ExchangeHandler::on_body(std::string_view bytes) {
-  if (std::optional<Status> now = on_body_now(bytes)) co_return std::move(*now);
-  if (consumer_->finished()) co_return Status{};
+  if (consumer_->finished()) return Status{};
   events_.clear();
   Status parsed = parser_.feed(bytes, events_);
   if (!events_.empty()) {
-    Status status = co_await consumer_->on_events(events_);
-    if (!status) co_return status;
+    std::optional<Status> status = consumer_->on_events_now(events_);
+    if (!status) {
+      parsed_ = std::move(parsed);
+      return std::nullopt;
+    }
+    if (!*status) return status;
   }
-  co_return parsed;
+  return parsed;
+}
+
+Task<Status> ExchangeHandler::on_body(std::string_view /*bytes*/) {
+  // Called only after on_body_now returned nullopt: its events wait in the consumer.
+  Status status = co_await consumer_->deliver_rest();
+  if (!status) co_return status;
+  co_return std::move(parsed_);
 }
 
 Status ExchangeHandler::collect(std::string_view bytes) {
@@ -98,14 +104,26 @@ std::string join_url(std::string_view base_url, std::string_view path) {
   return std::string(base_url) + std::string(path);
 }
 
-Task<Status> deliver(CompletionSink& sink, std::string_view route,
-                     std::span<const CompletionChunk> chunks, Status status) {
-  if (!chunks.empty()) {
-    if (!sink.committed()) sink.set_route(route);
-    Status sent = co_await sink.send_chunks(chunks);
-    if (!sent) co_return sent;
+std::optional<Status> SseConsumer::on_events_now(std::span<SseEvent> events) {
+  chunks_.clear();
+  outcome_ = take(events, chunks_);
+  // The last chunks may wait for the stream's end, to leave with it in one write.
+  if (saw_end() && outcome_.ok()) sink_.expect_end();
+  if (!chunks_.empty()) {
+    if (!sink_.committed()) sink_.set_route(route_);
+    std::optional<Status> sent = sink_.send_chunks_now(chunks_);
+    if (!sent) return std::nullopt;
+    if (!*sent) return sent;
   }
-  co_return status;
+  finished_ = outcome_.ok() && saw_end();  // only once everything before the end is out
+  return std::move(outcome_);
+}
+
+Task<Status> SseConsumer::deliver_rest() {
+  Status sent = co_await sink_.send_chunks(chunks_);
+  if (!sent) co_return sent;
+  finished_ = outcome_.ok() && saw_end();
+  co_return std::move(outcome_);
 }
 
 UpstreamCall::UpstreamCall(HttpRequest& request, const CallIdentity& identity,

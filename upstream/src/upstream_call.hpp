@@ -23,22 +23,42 @@ struct CallIdentity {
 };
 
 // Receives the events of a 2xx event stream, in order, a read's worth at a time (so that
-// what arrived together can leave together). Their data may be moved from.
+// what arrived together can leave together), turns them into chunks and sends those to its
+// sink. A dialect says how its events become chunks (take); sending is shared.
 class SseConsumer {
  public:
+  // `route` names the upstream (`upstream:NAME`) and must outlive the consumer.
+  SseConsumer(CompletionSink& sink, std::string_view route) : sink_(sink), route_(route) {
+    chunks_.reserve(16);  // the chunks of one read, without growing the vector each request
+  }
   virtual ~SseConsumer() = default;
-  // An error ends the exchange with that error.
-  virtual Task<Status> on_events(std::span<SseEvent> events) = 0;
-  // Whether the stream reached its proper end ([DONE], message_stop): nothing after it
-  // matters, transport errors included.
-  virtual bool finished() const = 0;
-};
 
-// Sends the chunks a consumer made from one read, in one go, then returns `status`: what
-// came before an error still reaches the client, then the error ends the stream. The
-// response commits here, with `route`, only once there are valid chunks to send.
-Task<Status> deliver(CompletionSink& sink, std::string_view route,
-                     std::span<const CompletionChunk> chunks, Status status);
+  // Takes one read's events (their data may be moved from) and sends the chunks they make
+  // where the sink takes them without waiting: the outcome, or nullopt when sending must wait:
+  // then deliver_rest() sends them. An error ends the exchange with that error; what came
+  // before it still reaches the client. The response commits, with the route, only once there
+  // are valid chunks to send.
+  std::optional<Status> on_events_now(std::span<SseEvent> events);
+  // Sends the chunks on_events_now could not, then returns its outcome.
+  Task<Status> deliver_rest();
+
+  // Whether the stream reached its proper end ([DONE], message_stop) and all before it is out:
+  // nothing after it matters, transport errors included.
+  bool finished() const { return finished_; }
+
+ protected:
+  // Appends the chunks `events` make to `chunks`, stopping at the stream's end or an error.
+  virtual Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) = 0;
+  // Whether take has seen the stream's end.
+  virtual bool saw_end() const = 0;
+
+ private:
+  CompletionSink& sink_;
+  std::string_view route_;
+  std::vector<CompletionChunk> chunks_;
+  Status outcome_;  // what take said of the events being sent
+  bool finished_ = false;
+};
 
 // Collects the head and body of one exchange; in stream mode parses 2xx bodies as SSE.
 class ExchangeHandler final : public HttpStreamHandler {
@@ -61,6 +81,7 @@ class ExchangeHandler final : public HttpStreamHandler {
   Status collect(std::string_view bytes);
 
   SseConsumer* consumer_;
+  Status parsed_;  // the parser's verdict on bytes whose events on_body still delivers
   HttpResponseHead head_;
   std::string body_;
   bool json_instead_ = false;

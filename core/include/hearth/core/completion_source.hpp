@@ -94,6 +94,13 @@ class CompletionSink {
     co_return Status{};
   }
 
+  // send_chunks without waiting, where the sink can (a coroutine frame fewer per read): the
+  // status once the chunks are out, or nullopt when the rest must wait: then send_chunks, with
+  // the same chunks, sends it. The default always leaves it to send_chunks.
+  virtual std::optional<Status> send_chunks_now(std::span<const CompletionChunk> /*chunks*/) {
+    return std::nullopt;
+  }
+
   // The source has seen its stream's end marker: the chunks it sends from now on are its
   // last. A sink may hold them and write them together with the end of the stream (one write
   // instead of two; the client gets the same bytes microseconds later). Wrapping sinks pass
