@@ -56,9 +56,10 @@ class ObjectValidator {
   };
 
   // Wire JSON is mostly compact: one compare tells a token from whitespace.
-  const char* skip_space(const char* p) const {
+  const char* skip_space(const char* p) {
     while (p != end_ && static_cast<unsigned char>(*p) <= ' ' &&
            (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+      if (*p != ' ' && *p != '\t') scan_.line_breaks = true;
       ++p;
     }
     return p;

@@ -72,7 +72,7 @@ std::optional<Status> HttpSink::send_chunks_now(std::span<const CompletionChunk>
   payload_.reserve(bytes);
   for (const CompletionChunk& chunk : chunks) {
     if (auto usage = chunk.data.usage()) usage_ = usage;
-    append_sse_data(payload_, chunk.data.text());
+    append_sse_data(payload_, chunk.data);
   }
   if (!committed_) {
     commit(head_.http10 ? BodyFraming::UntilClose : BodyFraming::Chunked);

@@ -20,6 +20,13 @@ void append_sse_data(std::string& out, std::string_view text) {
   out += '\n';
 }
 
+void append_sse_data(std::string& out, const WireObject& data) {
+  if (!data.single_line()) return append_sse_data(out, data.text());
+  out += "data: ";
+  out += data.text();
+  out += "\n\n";
+}
+
 void append_sse_error(std::string& out, const Error& error) {
   out += "event: error\ndata: ";
   out += dump_json(to_error_response(error).body);

@@ -32,6 +32,12 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
         continue;
       }
     }
+    if (line_.empty() && !has_data_ && event_type_.empty()) {
+      if (const std::size_t taken = take_data_event(bytes.substr(pos), events)) {
+        pos += taken;
+        continue;
+      }
+    }
     std::size_t end = find_either(bytes, '\n', '\r', pos);
     if (end == std::string_view::npos) {
       line_.append(bytes.substr(pos));
@@ -55,6 +61,23 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
                           std::to_string(max_event_bytes_) + " bytes");
   }
   return {};
+}
+
+std::size_t SseParser::take_data_event(std::string_view rest, std::vector<SseEvent>& events) {
+  constexpr std::string_view kField = "data:";
+  if (!rest.starts_with(kField)) return 0;
+  const std::size_t end = find_either(rest, '\n', '\r', kField.size());
+  if (end == std::string_view::npos || rest[end] != '\n' || end + 1 == rest.size() ||
+      rest[end + 1] != '\n') {
+    return 0;
+  }
+  std::string_view value = rest.substr(kField.size(), end - kField.size());
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (value.size() > max_event_bytes_) return 0;  // the line by line path says why
+  SseEvent& event = events.emplace_back();
+  event.data.assign(value);
+  if (!last_id_.empty()) event.id = last_id_;
+  return end + 2;
 }
 
 void SseParser::process_line(std::string_view line, std::vector<SseEvent>& events) {

@@ -50,6 +50,13 @@ TEST(ScanJsonObject, NamesSpelledWithEscapesCountAsTheNamesTheyDecodeTo) {
   EXPECT_EQ(scan->usage->completion_tokens, 4);
 }
 
+TEST(ScanJsonObject, NotesRawLineBreaksBetweenTokens) {
+  EXPECT_FALSE(scan_json_object(R"({"a":"x\ny", "b": [1,\t2]})")->line_breaks);
+  EXPECT_TRUE(scan_json_object("{\"a\":1,\n\"b\":2}")->line_breaks);
+  EXPECT_TRUE(scan_json_object("{\"a\":[1\r]}")->line_breaks);
+  EXPECT_TRUE(scan_json_object("{}\n")->line_breaks);
+}
+
 TEST(ScanJsonObject, RejectsWhatIsNotOneObject) {
   for (const char* text : {"", "   ", "[1,2]", "\"s\"", "3", "null", "{", "{\"a\":}", "{} {}",
                            "{\"a\":1,}", "{'a':1}", "{\"a\":1} x"}) {

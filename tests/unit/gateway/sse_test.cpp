@@ -31,6 +31,20 @@ TEST(Sse, MultiLineTextBecomesOneEventOfSeveralDataLines) {
   EXPECT_EQ(out, "data: {\ndata:   \"a\": 1,\ndata:   \"b\": 2\ndata: }\n\n");
 }
 
+TEST(Sse, AChunkObjectIsFramedByWhatItsScanSaw) {
+  const std::string compact = R"({"a":1,"b":"x\ny"})";
+  const std::string spread = "{\"a\": 1,\r\n \"b\": 2}";
+  std::string out;
+  append_sse_data(out, WireObject::from_checked_text(compact, *scan_json_object(compact)));
+  EXPECT_EQ(out, "data: " + compact + "\n\n");
+  out.clear();
+  append_sse_data(out, WireObject::from_checked_text(spread, *scan_json_object(spread)));
+  EXPECT_EQ(out, "data: {\"a\": 1,\ndata:  \"b\": 2}\n\n");
+  out.clear();
+  append_sse_data(out, WireObject(Json{{"text", "one\ntwo"}}));
+  EXPECT_EQ(out, "data: {\"text\":\"one\\ntwo\"}\n\n");
+}
+
 TEST(Sse, DoneMarker) { EXPECT_EQ(kSseDone, "data: [DONE]\n\n"); }
 
 TEST(Sse, ErrorEventCarriesTheOpenAiErrorBody) {

@@ -112,6 +112,14 @@ TEST(SseParser, RejectsAnEventLargerThanTheCap) {
   EXPECT_TRUE(events.empty());
 }
 
+TEST(SseParser, RejectsAOneLineEventLargerThanTheCap) {
+  SseParser parser(16);
+  std::vector<SseEvent> events;
+  ASSERT_TRUE(parser.feed("data: 0123456789abcdef\n\n", events).ok());  // at the cap
+  EXPECT_FALSE(parser.feed("data: 0123456789abcdefX\n\n", events).ok());
+  EXPECT_EQ(events.size(), 1u);
+}
+
 TEST(SseParser, RejectsAnEndlessLineFedInPieces) {
   SseParser parser(16);
   std::vector<SseEvent> events;

@@ -25,6 +25,7 @@ struct Usage {
 struct ObjectScan {
   bool has_error = false;      // an "error" member that is not null
   std::optional<Usage> usage;  // from a "usage" object member
+  bool line_breaks = false;    // a raw CR or LF between tokens (compact JSON has none)
 };
 
 // Checks that `text` is exactly one JSON object, without building a tree: the verdict
@@ -64,6 +65,8 @@ class WireObject {
   // The "usage" object's counts, answered without parsing wire text.
   std::optional<Usage> usage() const;
   bool has_usage() const { return usage().has_value(); }
+  // Whether text() is one line: wire text without raw line breaks, or any serialised value.
+  bool single_line() const { return scan_ ? !scan_->line_breaks : true; }
 
  private:
   struct FromText {};

@@ -37,6 +37,10 @@ class SseParser {
   std::optional<Duration> retry() const { return retry_; }
 
  private:
+  // At a line start with nothing pending: an event of one data line ("data: X\n\n", as
+  // OpenAI-dialect servers send each one) goes to `events` as one copy, not line by line
+  // through `data_`. Returns the bytes it took; 0 leaves `rest` to the line by line path.
+  std::size_t take_data_event(std::string_view rest, std::vector<SseEvent>& events);
   void process_line(std::string_view line, std::vector<SseEvent>& events);
 
   std::size_t max_event_bytes_;
