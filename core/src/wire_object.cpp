@@ -37,13 +37,18 @@ class ObjectValidator {
     if (end_ - p >= 3 && std::string_view(p, 3) == "\xEF\xBB\xBF") p += 3;  // as parse_json
     p = skip_space(p);
     if (p == end_ || *p != '{') return std::nullopt;
-    p = object(p + 1, 1, false);
-    if (p == nullptr || skip_space(p) != end_) return std::nullopt;
-    if (scan_.usage && !saw_total_) {
-      scan_.usage->total_tokens = scan_.usage->prompt_tokens + scan_.usage->completion_tokens;
-    }
-    return scan_;
+    return finish(object(p + 1, 1, false));
   }
+
+  // run() for a text whose first `checked` bytes are a checkpoint's opening (see checkpoint()).
+  std::optional<ObjectScan> run_from(std::size_t checked) {
+    return finish(members(skip_space(begin_ + checked), 1, false));
+  }
+
+  // How many bytes of the text open it up to and including its last top-level comma, behind
+  // which the scan had noted nothing (0 where there is none). Another text with the same
+  // opening leaves the scan in the same state there, so run_from may start after it.
+  std::size_t checkpoint() const { return checkpoint_ ? checkpoint_ - begin_ : 0; }
 
  private:
   // Which top-level member a value belongs to, and which usage count a number fills.
@@ -97,13 +102,26 @@ class ObjectValidator {
     return after;
   }
 
-  // An object's members, from after its '{'. `depth` counts the containers open, this one
-  // included: the top-level object is depth 1.
+  std::optional<ObjectScan> finish(const char* p) {
+    if (p == nullptr || skip_space(p) != end_) return std::nullopt;
+    if (scan_.usage && !saw_total_) {
+      scan_.usage->total_tokens = scan_.usage->prompt_tokens + scan_.usage->completion_tokens;
+    }
+    return scan_;
+  }
+
+  // An object, from after its '{'. `depth` counts the containers open, this one included:
+  // the top-level object is depth 1.
   const char* object(const char* p, int depth, bool is_usage) {
     if (depth > max_depth_) return nullptr;
     if (is_usage) scan_.usage = Usage{};
     p = skip_space(p);
     if (p != end_ && *p == '}') return p + 1;
+    return members(p, depth, is_usage);
+  }
+
+  // An object's members, from its first member's name through its closing '}'.
+  [[gnu::always_inline]] const char* members(const char* p, int depth, bool is_usage) {
     const bool listing = depth <= outline_depth_;
     const bool roles = depth == 1 || is_usage;
     while (true) {
@@ -120,6 +138,7 @@ class ObjectValidator {
       p = skip_space(p);
       if (p == end_) return nullptr;
       if (*p != ',') return *p == '}' ? p + 1 : nullptr;
+      if (depth == 1 && !scan_.has_error && !scan_.usage && !scan_.line_breaks) checkpoint_ = p + 1;
       p = skip_space(p + 1);
     }
   }
@@ -287,6 +306,7 @@ class ObjectValidator {
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
+  const char* checkpoint_ = nullptr;
   std::string unescaped_;  // the last name that had escapes, decoded
 };
 
@@ -299,6 +319,14 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth)
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
                                            int outline_depth, std::vector<OutlineEntry>& outline) {
   return ObjectValidator(text, max_depth, outline_depth, &outline).run();
+}
+
+std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
+  ObjectValidator validator(text, max_depth_);
+  const bool known = !opening_.empty() && text.starts_with(opening_);
+  std::optional<ObjectScan> scan = known ? validator.run_from(opening_.size()) : validator.run();
+  if (scan && !known) opening_.assign(text.substr(0, validator.checkpoint()));
+  return scan;
 }
 
 std::string dump_json(const Json& value) {

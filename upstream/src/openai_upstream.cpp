@@ -36,7 +36,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
       return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
                                                       parse_error_body(event.data).message);
     }
-    auto scan = scan_json_object(event.data);
+    auto scan = scanner_.scan(event.data);
     if (!scan) {
       return make_error(ErrorCode::UpstreamError,
                         "upstream sent a malformed stream event (data is not a JSON object)");
@@ -49,6 +49,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
     return {};
   }
 
+  EventScanner scanner_;
   bool saw_done_ = false;
 };
 

@@ -155,6 +155,19 @@ TEST(WithStringMember, RefusesWhatItCannotEditSafely) {
 namespace hearth {
 namespace {
 
+// One random edit of a non-empty text: a byte of `alphabet` replaces or joins one of its
+// bytes, or a byte goes, or the text is cut short.
+void mutate(std::string& text, std::mt19937& rng, const std::string& alphabet) {
+  const std::size_t at = rng() % text.size();
+  const char c = alphabet[rng() % alphabet.size()];
+  switch (rng() % 4) {
+    case 0: text[at] = c; break;
+    case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+    case 2: text.erase(at, 1); break;
+    default: text.resize(at); break;
+  }
+}
+
 // The hand-written validator must accept exactly what nlohmann's parser accepts as one
 // object: checked on valid documents and on many byte-level mutations of them.
 TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
@@ -171,16 +184,7 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
     for (int i = 0; i < 3000; ++i) {
       std::string text = seed;
       const int edits = 1 + static_cast<int>(rng() % 3);
-      for (int e = 0; e < edits && !text.empty(); ++e) {
-        const std::size_t at = rng() % text.size();
-        const char c = alphabet[rng() % alphabet.size()];
-        switch (rng() % 4) {
-          case 0: text[at] = c; break;
-          case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-          case 2: text.erase(at, 1); break;
-          default: text.resize(at); break;
-        }
-      }
+      for (int e = 0; e < edits && !text.empty(); ++e) mutate(text, rng, alphabet);
       const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
       const bool nlohmann_says = !parsed.is_discarded() && parsed.is_object();
       const auto scan = scan_json_object(text);
@@ -191,6 +195,59 @@ TEST(ScanJsonObject, AgreesWithNlohmannOnMutatedDocuments) {
         EXPECT_EQ(scan->usage.has_value(), usage_of(parsed).has_value()) << text;
       }
     }
+  }
+}
+
+void expect_same_scan(const std::optional<ObjectScan>& got, const std::optional<ObjectScan>& want,
+                      const std::string& text) {
+  ASSERT_EQ(got.has_value(), want.has_value()) << text;
+  if (!got) return;
+  EXPECT_EQ(got->has_error, want->has_error) << text;
+  EXPECT_EQ(got->line_breaks, want->line_breaks) << text;
+  ASSERT_EQ(got->usage.has_value(), want->usage.has_value()) << text;
+  if (got->usage) {
+    EXPECT_EQ(got->usage->prompt_tokens, want->usage->prompt_tokens) << text;
+    EXPECT_EQ(got->usage->completion_tokens, want->usage->completion_tokens) << text;
+    EXPECT_EQ(got->usage->total_tokens, want->usage->total_tokens) << text;
+  }
+}
+
+// An event scanner skips an opening it checked before: whatever the objects that follow,
+// inside or past that opening, its verdicts and notes are scan_json_object's.
+TEST(EventScanner, AgreesWithScanJsonObjectOnMutatedEventsOfOneStream) {
+  const std::vector<std::string> seeds = {
+      R"({"id":"c1","object":"chunk","created":17,"model":"m","choices":[{"delta":{"content":"hi"}}]})",
+      R"({"id":"c1","usage":{"prompt_tokens":1,"completion_tokens":2},"model":"m","choices":[]})",
+      R"({"id":"c1","error":null,"x":1,"error":{"message":"late"}})",
+      "{\"a\":1,\n\"b\":2, \"c\":3,\"d\":[4]}",
+  };
+  std::mt19937 rng(11);
+  const std::string alphabet = "{}[]\":,\\u0123456789abcdefeE+-.tnrl \n\t\x80\xC3\xA9";
+  for (const std::string& seed : seeds) {
+    EventScanner scanner;
+    expect_same_scan(scanner.scan(seed), scan_json_object(seed), seed);
+    for (int i = 0; i < 3000; ++i) {
+      std::string text = seed;
+      mutate(text, rng, alphabet);
+      expect_same_scan(scanner.scan(text), scan_json_object(text), text);
+      expect_same_scan(scanner.scan(seed), scan_json_object(seed), seed);
+    }
+  }
+}
+
+TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
+  const std::string usage = R"({"usage":{"prompt_tokens":1,"completion_tokens":2},"m":"x","n":1})";
+  const std::string error = R"({"error":{"message":"e"},"m":"x","n":1})";
+  EventScanner scanner;
+  for (int i = 0; i < 2; ++i) {
+    const auto with_usage = scanner.scan(usage);
+    ASSERT_TRUE(with_usage && with_usage->usage);
+    EXPECT_EQ(with_usage->usage->total_tokens, 3);
+  }
+  for (int i = 0; i < 2; ++i) {
+    const auto with_error = scanner.scan(error);
+    ASSERT_TRUE(with_error);
+    EXPECT_TRUE(with_error->has_error);
   }
 }
 

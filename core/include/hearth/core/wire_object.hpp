@@ -33,6 +33,20 @@ struct ObjectScan {
 // object, or nests deeper than `max_depth` arrays and objects.
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth = 512);
 
+// scan_json_object for the objects of one event stream, which mostly open with the same
+// members (an id, the model, a timestamp): the opening of the last object checked, up to a
+// top-level comma behind which the scan had noted nothing, is not checked again in the next
+// object that opens with the same bytes. Verdicts are scan_json_object's.
+class EventScanner {
+ public:
+  explicit EventScanner(int max_depth = 512) : max_depth_(max_depth) {}
+  std::optional<ObjectScan> scan(std::string_view text);
+
+ private:
+  int max_depth_;
+  std::string opening_;
+};
+
 // One value of a JSON object's text, listed in document order by the scan that checks it:
 // what a reader that needs a few members takes instead of a tree.
 struct OutlineEntry {
