@@ -66,22 +66,21 @@ std::optional<Status> HttpSink::send_chunks_now(std::span<const CompletionChunk>
   if (!stream_) return make_error(ErrorCode::Internal, "a source streamed a non-streaming request");
   if (broken_) return make_error(ErrorCode::Cancelled, "the client connection is gone");
   if (chunks.empty()) return Status{};
-  payload_.clear();
-  size_t bytes = 0;  // each chunk's text, "data: " and "\n\n"
+  // The source's last chunks go straight to held_, with room for the end end_stream adds.
+  std::string& events = hold_ ? held_ : payload_;
+  if (!hold_) payload_.clear();
+  size_t bytes = hold_ ? kSseDone.size() : 0;  // and each chunk's text, "data: " and "\n\n"
   for (const CompletionChunk& chunk : chunks) bytes += chunk.data.text().size() + 8;
-  payload_.reserve(bytes);
+  events.reserve(events.size() + bytes);
   for (const CompletionChunk& chunk : chunks) {
     if (auto usage = chunk.data.usage()) usage_ = usage;
-    append_sse_data(payload_, chunk.data);
+    append_sse_data(events, chunk.data);
   }
   if (!committed_) {
     commit(head_.http10 ? BodyFraming::UntilClose : BodyFraming::Chunked);
     append_head(head_text_, head_, framing_);
   }
-  if (hold_) {
-    held_ += payload_;
-    return Status{};
-  }
+  if (hold_) return Status{};
   return write_piece_now(payload_, /*last=*/false);
 }
 
