@@ -11,6 +11,11 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 }
 
 Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
+  if (!started_ && line_.empty() && bytes.size() >= kBom.size()) {
+    // The first bytes tell at once whether a BOM opens the stream.
+    started_ = true;
+    if (bytes.starts_with(kBom)) bytes.remove_prefix(kBom.size());
+  }
   if (!started_) {
     // A UTF-8 BOM may open the stream; wait until we can tell.
     line_.append(bytes);
