@@ -128,16 +128,25 @@ class ObjectValidator {
       if (p == end_ || *p != '"') return nullptr;
       Text name;
       if ((p = string(p + 1, name)) == nullptr) return nullptr;
+      if (p != end_ && *p == ':') [[likely]] {  // compact JSON: no whitespace to skip
+        ++p;
+      } else {
+        p = skip_space(p);
+        if (p == end_ || *p != ':') return nullptr;
+        ++p;
+      }
       p = skip_space(p);
-      if (p == end_ || *p != ':') return nullptr;
-      p = skip_space(p + 1);
       if (p == end_) return nullptr;
-      const Role role = roles ? role_of(depth, name) : Role::Other;
+      // At the top only "error" and "usage" matter: five letters, unless spelled with escapes.
+      const bool may_matter = depth != 1 || name.raw.size() == 5 || name.escaped;
+      const Role role = roles && may_matter ? role_of(depth, name) : Role::Other;
       p = listing ? listed_value(p, depth, role, name) : value(p, depth, role);
-      if (p == nullptr) return nullptr;
-      p = skip_space(p);
-      if (p == end_) return nullptr;
-      if (*p != ',') return *p == '}' ? p + 1 : nullptr;
+      if (p == nullptr || p == end_) return nullptr;
+      if (*p != ',') {
+        p = skip_space(p);
+        if (p == end_) return nullptr;
+        if (*p != ',') return *p == '}' ? p + 1 : nullptr;
+      }
       if (depth == 1 && !scan_.has_error && !scan_.usage && !scan_.line_breaks) checkpoint_ = p + 1;
       p = skip_space(p + 1);
     }
