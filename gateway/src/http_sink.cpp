@@ -137,7 +137,9 @@ Task<Status> HttpSink::end_stream() {
 Task<Status> HttpSink::fail_stream(const Error& error) {
   payload_ = std::move(held_);
   append_sse_error(payload_, error);
-  if (std::optional<Status> now = write_piece_now(payload_, /*last=*/true)) co_return std::move(*now);
+  if (std::optional<Status> now = write_piece_now(payload_, /*last=*/true)) {
+    co_return std::move(*now);
+  }
   co_return co_await write_rest();
 }
 

@@ -83,9 +83,10 @@ class HttpStreamHandler {
   // Called with body bytes in order; `bytes` is valid only during the call.
   virtual Task<Status> on_body(std::string_view bytes) = 0;
 
-  // Offered body bytes first, before on_body: a handler that takes them without waiting
+  // Offered body bytes first, before on_body: a handler that deals with them without waiting
   // (collects them, say) returns its status, and on_body is not called for them; nullopt
-  // passes them to on_body. (Most bodies then cost no coroutine frame.)
+  // passes them to on_body, which may go on from what on_body_now did with them. (Most bodies
+  // then cost no coroutine frame.)
   virtual std::optional<Status> on_body_now(std::string_view /*bytes*/) { return std::nullopt; }
 
   // True once the handler has all it wants (an end-of-stream marker seen): the client then
