@@ -99,6 +99,7 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, Worker& worker) {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    socket.non_blocking(true, ignored);  // for reads and writes tried before waiting
     state->retain();
     auto cancel = std::make_shared<asio::cancellation_signal>();
     asio::co_spawn(worker.io, run_session(state, worker, std::move(socket), *cancel),
