@@ -251,6 +251,44 @@ TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
   }
 }
 
+// Numbers are read eight digits a step where eight bytes remain: a digit run of every length
+// up to 20, with a stray byte at each place (the bytes around '0'..'9' among them), is judged
+// as nlohmann judges it.
+TEST(ScanJsonObject, ReadsDigitRunsOfEveryLengthAsNlohmannDoes) {
+  const std::string strays = std::string("x,}.e /:") + "\xFA";
+  for (std::size_t length = 1; length <= 20; ++length) {
+    std::string run;
+    for (std::size_t i = 0; i < length; ++i) run += static_cast<char>('1' + i % 9);
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const char stray : strays) {
+        std::string number = run;
+        number.insert(at, 1, stray);
+        const std::string text = "{\"n\":" + number + "}";
+        const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        EXPECT_EQ(scan_json_object(text).has_value(), !parsed.is_discarded() && parsed.is_object())
+            << text;
+      }
+      const std::string plain = "{\"n\":" + run + "}";
+      EXPECT_TRUE(scan_json_object(plain).has_value()) << plain;
+    }
+  }
+}
+
+// parse_json refuses a number a double cannot hold (nlohmann's "number overflow"); so does the
+// scan, and it takes one that merely underflows.
+TEST(ScanJsonObject, RefusesNumbersTooLargeForADoubleAsParseJsonDoes) {
+  const std::string huge_integer = "1" + std::string(400, '0');
+  for (const std::string& number :
+       {std::string("1e308"), std::string("1.7e308"), std::string("1.8e308"), std::string("1e309"),
+        std::string("-1e309"), std::string("0.001e311"), std::string("1e-400"),
+        std::string("1e99999999"), huge_integer, huge_integer + "e-300", std::string("12e345")}) {
+    const std::string text = "{\"n\":" + number + "}";
+    EXPECT_EQ(scan_json_object(text).has_value(), parse_json(text).has_value()) << number;
+  }
+  EXPECT_FALSE(scan_json_object(R"({"n":1e309})").has_value());
+  EXPECT_TRUE(scan_json_object(R"({"n":1e-400})").has_value());
+}
+
 // Its depth limit and a leading byte order mark are parse_json's: a reader that checks with
 // one and parses with the other never meets a disagreement.
 TEST(ScanJsonObject, AgreesWithParseJsonOnDepthAndAByteOrderMark) {
