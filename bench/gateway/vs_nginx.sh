@@ -3,6 +3,8 @@
 # each of PAIRS lines is one wrk run through each (which goes first alternates), with the
 # ratio; the last line is the median ratio. run.sh measures each path once, minutes apart, and
 # this host's speed drifts by tens of percent over minutes; pairs a few seconds apart share it.
+# Even so, medians of 9-11 pairs moved by 0.13 between runs here: rank two hearth builds with
+# ab.sh, which pits them against each other.
 # Usage: bench/gateway/vs_nginx.sh [PAIRS=5] [DURATION_S=6]   (STREAM=1: streamed; HEARTH: binary)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
