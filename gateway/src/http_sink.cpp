@@ -97,28 +97,18 @@ std::optional<Status> HttpSink::send_completion_now(const Completion& completion
   const std::string& body = completion.body.text();
   commit(BodyFraming::ContentLength);
   append_head(head_text_, head_, framing_, body.size());
-  Status status;
-  size_t written = 0;
-  if (!write_now(head_text_, body, written, status)) {
-    partly_written_ = written;
-    return std::nullopt;
-  }
-  finished_ = status.ok();
-  return status;
+  return write_piece_now(body, /*last=*/true);
 }
 
 Task<Status> HttpSink::send_completion(const Completion& completion) {
   if (stream_) {
     co_return make_error(ErrorCode::Internal, "a source sent a whole completion to a stream");
   }
-  if (!partly_written_) {
+  if (!pending_) {
     if (committed_) co_return make_error(ErrorCode::Internal, "the response was already sent");
     if (std::optional<Status> now = send_completion_now(completion)) co_return std::move(*now);
   }
-  const size_t written = *std::exchange(partly_written_, std::nullopt);
-  Status status = co_await write_out(head_text_, completion.body.text(), written);
-  finished_ = status.ok();
-  co_return status;
+  co_return co_await write_rest();
 }
 
 std::optional<Status> HttpSink::end_stream_now() {
@@ -149,7 +139,8 @@ std::optional<Status> HttpSink::write_piece_now(std::string_view payload, bool l
   // The head (first write only) with the chunk's size line, the payload, and the chunk's end
   // (on the last write with the terminating chunk), in flat buffers: Beast's buffers_cat over
   // chunk_body cost ~1,700 instructions a write to walk. An empty chunk would end the body,
-  // so an empty payload writes none. A body framed by the connection's close is the payload.
+  // so an empty payload writes none. A body framed by its length or by the connection's
+  // close is the payload alone.
   std::string_view end;
   if (framing_ == BodyFraming::Chunked) {
     end = last ? "\r\n0\r\n\r\n" : "\r\n";
@@ -184,25 +175,6 @@ Status HttpSink::piece_written(const boost::system::error_code& ec, bool last) {
   if (ec) return failure(ec);
   if (last) finished_ = true;
   return Status{};
-}
-
-bool HttpSink::write_now(std::string_view head, std::string_view body, size_t& written,
-                         Status& status) {
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  boost::system::error_code ec;
-  if (!http_io::write_now(socket_, buffers, written, ec)) return false;
-  head_text_.clear();
-  status = ec ? failure(ec) : Status{};
-  return true;
-}
-
-Task<Status> HttpSink::write_out(std::string_view head, std::string_view body, size_t written) {
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  boost::system::error_code ec;
-  std::tie(ec, std::ignore) = co_await http_io::write(socket_, buffers, written);
-  head_text_.clear();
-  if (ec) co_return failure(ec);
-  co_return Status{};
 }
 
 Status HttpSink::failure(const boost::system::error_code& ec) {

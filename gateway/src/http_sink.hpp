@@ -57,9 +57,9 @@ class HttpSink final : public CompletionSink {
 
  private:
   void commit(BodyFraming framing);
-  // A piece of a streamed body that the socket did not take at once.
+  // A piece of the body (all of a whole completion's) that the socket did not take at once.
   struct Piece {
-    std::string_view payload;  // in payload_ or held_, or a constant
+    std::string_view payload;  // in payload_ or held_, a constant, or the caller's completion
     std::string_view end;      // the chunk's framing after the payload
     size_t written = 0;        // of head_text_, payload and end together
     bool last = false;
@@ -69,11 +69,6 @@ class HttpSink final : public CompletionSink {
   std::optional<Status> write_piece_now(std::string_view payload, bool last);
   Task<Status> write_rest();
   Status piece_written(const boost::system::error_code& ec, bool last);
-  // Writes head and body at once where the socket takes them: true, with `status`, when that
-  // finished the write; false, with `written` the bytes it took, when write_out must go on
-  // (a response that does not wait for room costs no coroutine frame).
-  bool write_now(std::string_view head, std::string_view body, size_t& written, Status& status);
-  Task<Status> write_out(std::string_view head, std::string_view body, size_t written);
   Status failure(const boost::system::error_code& ec);
 
   boost::asio::ip::tcp::socket& socket_;
@@ -91,8 +86,7 @@ class HttpSink final : public CompletionSink {
   bool broken_ = false;
   bool client_gone_ = false;
   bool finished_ = false;
-  std::optional<size_t> partly_written_;  // of a completion send_completion_now began
-  std::optional<Piece> pending_;          // of a stream's piece write_piece_now began
+  std::optional<Piece> pending_;  // what write_piece_now began
   std::optional<TimePoint> first_byte_;
   std::optional<Usage> usage_;
 };
