@@ -68,7 +68,8 @@ Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request)
     return make_error(ErrorCode::Internal, "upstream request method is malformed");
   }
   std::string head;
-  head.reserve(512 + request.headers.size() * 64);
+  const std::size_t shared = request.shared_headers ? request.shared_headers->size() : 0;
+  head.reserve(256 + (shared + request.headers.size()) * 64);
   head.append(request.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\nHost: "sv);
   url.append_authority(head);
   head.append("\r\n"sv);
