@@ -1,10 +1,5 @@
 #include "listener.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <sys/socket.h>
 
 #include <string>
@@ -45,7 +40,12 @@ void refuse(tcp::socket& socket) {
 
 }  // namespace
 
-Status open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+namespace {
+
+// Opens, binds and (unless `listen` is false) listens; `reuse_port` joins the address's
+// SO_REUSEPORT group.
+Status open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, bool reuse_port,
+                     bool listen) {
   boost::system::error_code ec;
   auto fail = [&](std::string_view step) -> Status {
     boost::system::error_code ignored;
@@ -58,24 +58,47 @@ Status open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
   acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail("open a socket for");
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && reuse_port) {
+    acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  }
   if (ec) return fail("configure a socket for");
   acceptor.bind(endpoint, ec);
   if (ec) return fail("bind");
-  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (listen) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
   return {};
 }
 
-Status share_acceptor(tcp::acceptor& acceptor, tcp::acceptor& listening) {
-  int fd = ::dup(listening.native_handle());
-  boost::system::error_code ec;
-  if (fd >= 0) acceptor.assign(listening.local_endpoint().protocol(), fd, ec);
-  if (fd < 0 || ec) {
-    if (fd >= 0) ::close(fd);
-    return make_error(ErrorCode::Internal, "cannot share the listening socket with a worker: " +
-                                               (fd < 0 ? std::string(std::strerror(errno)) : ec.message()));
+}  // namespace
+
+Result<uint16_t> open_acceptors(std::span<Worker* const> workers, tcp::endpoint endpoint) {
+  if (workers.size() == 1) {
+    auto& acceptor = workers.front()->acceptor;
+    if (auto opened = open_acceptor(acceptor, endpoint, false, true); !opened) {
+      return std::move(opened).error();
+    }
+    return acceptor.local_endpoint().port();
   }
-  return {};
+  // The probe claims the address as a plain socket would: it fails while anything, another
+  // hearth's group included, listens there. Closed again, it leaves the port (chosen by the
+  // kernel for port 0) to the group.
+  {
+    tcp::acceptor probe(workers.front()->io);
+    if (auto opened = open_acceptor(probe, endpoint, false, false); !opened) {
+      return std::move(opened).error();
+    }
+    endpoint.port(probe.local_endpoint().port());
+  }
+  for (Worker* worker : workers) {
+    if (auto opened = open_acceptor(worker->acceptor, endpoint, true, true); !opened) {
+      for (Worker* opened_before : workers) {
+        boost::system::error_code ignored;
+        opened_before->acceptor.close(ignored);
+      }
+      return std::move(opened).error();
+    }
+  }
+  return endpoint.port();
 }
 
 Task<void> accept_loop(std::shared_ptr<ServerState> state, Worker& worker) {

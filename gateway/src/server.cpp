@@ -94,21 +94,11 @@ Status Server::start() {
   auto endpoint = resolve(*address);
   if (!endpoint) return std::move(endpoint).error();
 
-  // Bind one listening socket; every other worker accepts on a duplicate of it. (No
-  // SO_REUSEPORT: a second hearth on the same address must fail, not silently share it.)
-  auto& first = state_->workers.front()->acceptor;
-  if (auto opened = detail::open_acceptor(first, *endpoint); !opened) return opened;
-  endpoint->port(first.local_endpoint().port());
-  for (size_t i = 1; i < state_->workers.size(); ++i) {
-    if (auto shared = detail::share_acceptor(state_->workers[i]->acceptor, first); !shared) {
-      for (auto& worker : state_->workers) {
-        boost::system::error_code ignored;
-        worker->acceptor.close(ignored);
-      }
-      return shared;
-    }
-  }
-  port_ = endpoint->port();
+  std::vector<detail::Worker*> workers;
+  for (auto& worker : state_->workers) workers.push_back(worker.get());
+  auto port = detail::open_acceptors(workers, *endpoint);
+  if (!port) return std::move(port).error();
+  port_ = *port;
   started_ = true;
 
   // Accept and sweep on every worker.

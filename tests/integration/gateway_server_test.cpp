@@ -987,3 +987,38 @@ TEST(GatewayServerWorkers, TwoWorkersShareOnePortAndEachUsesItsOwnRouter) {
 
 }  // namespace
 }  // namespace hearth::gateway
+
+namespace hearth::gateway {
+namespace {
+
+// Each worker listens on its own socket of one SO_REUSEPORT group; a second server must
+// still find the address taken, not join the group.
+TEST(GatewayServerWorkers, AnAddressTwoWorkersListenOnIsTakenForAnotherServer) {
+  ScriptedSource source;
+  Authenticator auth(false, {});
+  MetricsRegistry metrics;
+  Logger log(nullptr);
+  GatewayServices services{[&](size_t) -> CompletionSource& { return source; },
+                           auth,
+                           [] { return std::vector<ModelInfo>{}; },
+                           [] { return Readiness{true, {}}; },
+                           metrics,
+                           log,
+                           log};
+  asio::io_context a, b, c, d;
+  ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  Server first({&a, &b}, config, services);
+  ASSERT_TRUE(first.start().ok());
+
+  config.listen = "127.0.0.1:" + std::to_string(first.port());
+  Server group_of_two({&c, &d}, config, services);
+  auto started = group_of_two.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("bind"), std::string::npos) << started.error().message;
+  Server alone({&c}, config, services);
+  EXPECT_FALSE(alone.start().ok());
+}
+
+}  // namespace
+}  // namespace hearth::gateway
