@@ -38,10 +38,6 @@ void refuse(tcp::socket& socket) {
   socket.close(ignored);
 }
 
-}  // namespace
-
-namespace {
-
 // Opens, binds and (unless `listen` is false) listens; `reuse_port` joins the address's
 // SO_REUSEPORT group.
 Status open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, bool reuse_port,
