@@ -11,7 +11,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
@@ -25,6 +24,7 @@
 #include "http_response.hpp"
 #include "http_sink.hpp"
 #include "request_parser.hpp"
+#include "wakeup.hpp"
 
 namespace hearth::gateway::detail {
 namespace {
@@ -94,12 +94,13 @@ struct Exchange {
 // pending operation through its cancellation slot (that is how an upstream transfer stops).
 // Racing three coroutines in two parallel groups spawned and allocated them for every
 // request. The read's handler holds this state, not the session's frame: one that runs after
-// the race finds it over, keeps what it read for the next request and wakes whoever waits for
-// the read; one that runs after the session finds the connection gone.
+// the race finds it over, keeps what it read for the next request, hands the race back to the
+// session (as its spare) and wakes whoever waits for the read; one that runs after the session
+// finds the connection gone. Whoever waits for the read holds no reference to the race
+// meanwhile (see Wakeup), so that when the read's handler is destroyed unrun (its io_context
+// going), the race, and through it the waiting coroutine, goes with it.
 struct Race {
   enum class Stop { None, ClientGone, Deadline };
-
-  explicit Race(const asio::any_io_executor& executor) : read_done(executor) {}
 
   void stop(Stop why) {
     if (session == nullptr || stopped != Stop::None) return;
@@ -118,7 +119,7 @@ struct Race {
   Stop stopped = Stop::None;
   asio::cancellation_signal stop_read;  // cancels the watch's read alone
   bool reading = false;
-  asio::steady_timer read_done;  // cancelled by the read's handler: wakes the session
+  Wakeup read_done;              // woken by the read's handler
   bool read_failed = false;      // how the read that outlived the race ended
   Connection* conn = nullptr;    // the session's; null once the session is gone
 };
@@ -157,7 +158,7 @@ class Session {
   void watch_client(const std::shared_ptr<Race>& race);
   std::shared_ptr<Race> new_race();
   bool end_race(const std::shared_ptr<Race>& race);
-  Task<void> stop_read(Race& race);
+  Task<void> stop_read(std::shared_ptr<Race> race);
 
   Exchange begin(const ClientRequest* request);
   void finish(const Exchange& ex);
@@ -213,12 +214,16 @@ Task<void> Session::run() {
       bool got_bytes = false;
       if (auto race = std::exchange(next_read_, nullptr)) {
         // The last request's watch still reads (or has read) the socket: wait for what it gets.
+        // Its handler hands the race back as spare_race_.
         if (race->reading) {
-          race->read_done.expires_at(TimePoint::max());
-          co_await race->read_done.async_wait(kNoThrow);
+          Race& waited = *race;
+          race.reset();
+          co_await waited.read_done.wait();
+          got_bytes = !waited.read_failed;
+        } else {
+          got_bytes = !race->read_failed;
+          spare_race_ = std::move(race);
         }
-        got_bytes = !race->read_failed;
-        if (!race->reading) spare_race_ = std::move(race);
       } else {
         auto [ec, n] = co_await conn_.socket.async_read_some(conn_.buffer.prepare(kReadChunk), kNoThrow);
         conn_.buffer.commit(n);
@@ -242,7 +247,7 @@ Task<void> Session::run() {
     if (!co_await handle(request_)) break;
     if (state_->draining.load()) break;
   }
-  if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(*race);
+  if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(std::move(race));
   boost::system::error_code ignored;
   conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
@@ -460,8 +465,13 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   // A stop leaves this coroutine's cancellation state set, and its next co_await would
   // throw: clear it first.
   co_await asio::this_coro::reset_cancellation_state();
-  if (end_race(race)) co_await stop_read(*race);
-  if (!race->reading) spare_race_ = race;
+  const Race::Stop stopped = race->stopped;
+  if (end_race(race)) {
+    co_await stop_read(std::move(race));
+  } else if (!race->reading) {
+    spare_race_ = std::move(race);
+  }
+  race.reset();  // a read still on is next_read_'s
 
   ex.upstream_route = sink.route();
   ex.cache_status = sink.cache_status();
@@ -470,13 +480,13 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   ex.usage = sink.usage();
 
   // The client went away: nothing more is written.
-  if ((!result.ok() && race->stopped == Race::Stop::ClientGone) || sink.client_gone()) {
+  if ((!result.ok() && stopped == Race::Stop::ClientGone) || sink.client_gone()) {
     ex.status = kStatusClientClosed;
     ex.error = to_string(ErrorCode::Cancelled);
     ex.keep_alive = false;
     co_return;
   }
-  if (!result.ok() && race->stopped == Race::Stop::Deadline) {
+  if (!result.ok() && stopped == Race::Stop::Deadline) {
     result = make_error(ErrorCode::DeadlineExceeded, "The request did not complete within its deadline.");
   }
   if (result.ok() && !sink.committed()) {
@@ -519,13 +529,17 @@ void Session::watch_client(const std::shared_ptr<Race>& race) {
   conn_.socket.async_read_some(
       conn_.buffer.prepare(kReadChunk),
       asio::bind_cancellation_slot(race->stop_read.slot(), [this, race](const boost::system::error_code& ec,
-                                                                        std::size_t n) {
+                                                                        std::size_t n) mutable {
         race->reading = false;
         if (race->conn == nullptr) return;  // the session is gone
         race->conn->buffer.commit(n);
         if (race->session == nullptr) {
+          // stop_read or run, waiting for a request, may wait for this. The race is handed back
+          // before the waiter runs, which may reuse it (new_race wants it held once).
           race->read_failed = ec.failed();
-          race->read_done.cancel();  // stop_read or run, waiting for a request, may wait for this
+          Race& done = *race;
+          spare_race_ = std::move(race);
+          done.read_done.wake();
         } else if (ec) {
           race->stop(Race::Stop::ClientGone);
         } else {
@@ -541,7 +555,7 @@ std::shared_ptr<Race> Session::new_race() {
   if (race && race.use_count() == 1 && !race->reading) {
     race->reset();
   } else {
-    race = std::make_shared<Race>(conn_.socket.get_executor());
+    race = std::make_shared<Race>();
   }
   race->session = &cancel_;
   race->conn = &conn_;
@@ -564,12 +578,14 @@ bool Session::end_race(const std::shared_ptr<Race>& race) {
   return true;
 }
 
-Task<void> Session::stop_read(Race& race) {
-  // The watch's read must finish before anyone else reads the socket or the buffer.
-  if (!race.reading) co_return;
-  race.read_done.expires_at(TimePoint::max());
-  race.stop_read.emit(asio::cancellation_type::terminal);
-  co_await race.read_done.async_wait(kNoThrow);
+Task<void> Session::stop_read(std::shared_ptr<Race> race) {
+  // The watch's read must finish before anyone else reads the socket or the buffer. Its
+  // handler holds the race alone meanwhile and hands it back as spare_race_.
+  if (!race->reading) co_return;
+  Race& stopped = *race;
+  race.reset();
+  stopped.stop_read.emit(asio::cancellation_type::terminal);
+  co_await stopped.read_done.wait();
 }
 
 ResponseHead Session::head_for(const Exchange& ex, unsigned status) const {
