@@ -4,7 +4,8 @@
 # speed drifts by tens of percent over minutes, so builds compare only in such pairs.
 # TTFB=1 measures instead what each adds to a streamed request's first byte over the direct
 # path: both builds run at once, and each of PAIRS lines gives medians over 200 rounds of
-# sequential curl requests (direct, old, new in turn, each on a new connection).
+# sequential curl requests (direct, old, new in turn, each on a new connection), then medians
+# over 2000 rounds on kept-alive connections (bench/gateway/ttfb_keepalive.py).
 # Usage: bench/gateway/ab.sh OLD_HEARTH NEW_HEARTH [PAIRS=3] [DURATION_S=8]   (STREAM=1: streamed)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -47,6 +48,10 @@ ttfb_runs() {
     echo "first byte direct ${through[0]} ms; $old +$(awk -v a="${through[1]}" -v b="${through[0]}" \
       'BEGIN {printf "%.3f", a - b}') ms; $new +$(awk -v a="${through[2]}" -v b="${through[0]}" \
       'BEGIN {printf "%.3f", a - b}') ms"
+    mapfile -t through < <("$root/bench/gateway/ttfb_keepalive.py" 2000 "$mock_port" "${ports[@]}")
+    echo "  on kept-alive connections: direct ${through[0]} ms; $old +$(awk -v a="${through[1]}" \
+      -v b="${through[0]}" 'BEGIN {printf "%.3f", a - b}') ms; $new +$(awk -v a="${through[2]}" \
+      -v b="${through[0]}" 'BEGIN {printf "%.3f", a - b}') ms"
   done
   kill "${started[@]}"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gateway benchmark: requests/s and latency of mock direct, nginx → mock and hearth → mock
-# (non-stream and stream), time to first byte of a stream direct, through nginx and hearth, and
-# hearth's RSS. All on this machine, loopback only, bounded in time. Prints a Markdown table.
+# (non-stream and stream), time to first byte of a stream direct, through nginx and hearth (on
+# new connections and on kept-alive ones), and hearth's RSS. All on this machine, loopback only,
+# bounded in time. Prints a Markdown table.
 # Usage: bench/gateway/run.sh [DURATION_S] [CONNECTIONS]   (HEARTH: another hearth binary)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -72,4 +73,7 @@ echo "stream time to first byte (medians of ${requests} rounds of curl, the thre
 # One request per new connection, a curl process between them: the proxies' caches are cold,
 # and the CPU each spends on a request is what it adds to the time to first byte.
 echo "proxy CPU per request during those runs: nginx ${nginx_cold_us} µs, hearth ${hearth_cold_us} µs"
+# As an SDK's connection pool asks: each path over one kept-alive connection.
+mapfile -t kept < <("$root/bench/gateway/ttfb_keepalive.py" 2000 "$mock_port" "$nginx_port" "$hearth_port")
+echo "stream time to first byte on kept-alive connections (medians of 2000 rounds, the three paths in turn): direct ${kept[0]} ms, through nginx ${kept[1]} ms, through hearth ${kept[2]} ms"
 echo "hearth RSS: idle $((idle_rss_kb / 1024)) MiB, peak $((peak_rss_kb / 1024)) MiB"

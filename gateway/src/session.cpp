@@ -16,6 +16,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "hearth/core/http_io.hpp"
+#include "hearth/core/wakeup.hpp"
 #include "hearth/core/watchdog.hpp"
 #include "hearth/gateway/cache_control.hpp"
 #include "hearth/gateway/error_response.hpp"
@@ -24,7 +25,6 @@
 #include "http_response.hpp"
 #include "http_sink.hpp"
 #include "request_parser.hpp"
-#include "wakeup.hpp"
 
 namespace hearth::gateway::detail {
 namespace {

@@ -1,8 +1,8 @@
 #pragma once
 // Wakeup: one coroutine waits, and a handler on the same thread wakes it. wake() resumes the
 // waiter at once, inside wake's caller. A timer cancelled for the purpose (what this replaced
-// in the session) posts the resumption instead, behind a turn of the reactor: one system call
-// more on a keep-alive request's critical path.
+// in the gateway's session) posts the resumption instead, behind a turn of the reactor: one
+// system call more on a keep-alive request's critical path.
 //
 // While it waits, the coroutine is owned by its Wakeup (by the Asio handler kept here), so the
 // Wakeup's owner must not be owned by that coroutine meanwhile, or neither would ever go.
@@ -15,7 +15,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace hearth::gateway::detail {
+namespace hearth {
 
 class Wakeup {
  public:
@@ -38,4 +38,4 @@ class Wakeup {
   std::optional<Handler> waiter_;
 };
 
-}  // namespace hearth::gateway::detail
+}  // namespace hearth
