@@ -1018,6 +1018,13 @@ TEST(GatewayServerWorkers, AnAddressTwoWorkersListenOnIsTakenForAnotherServer) {
   EXPECT_NE(started.error().message.find("bind"), std::string::npos) << started.error().message;
   Server alone({&c}, config, services);
   EXPECT_FALSE(alone.start().ok());
+
+  // The started server's accept and sweep loops end with its drain, before the io_contexts go.
+  bool drained = false;
+  first.shutdown([&] { drained = true; });
+  a.run();
+  b.run();
+  EXPECT_TRUE(drained);
 }
 
 }  // namespace
