@@ -247,9 +247,9 @@ Task<void> Session::run() {
     if (!co_await handle(request_)) break;
     if (state_->draining.load()) break;
   }
+  // The destructor's close sends the FIN (a shutdown first would add a system call and nothing
+  // else: unread bytes make either a reset).
   if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(std::move(race));
-  boost::system::error_code ignored;
-  conn_.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 void Session::start_request() {
