@@ -985,12 +985,6 @@ TEST(GatewayServerWorkers, TwoWorkersShareOnePortAndEachUsesItsOwnRouter) {
   t2.join();
 }
 
-}  // namespace
-}  // namespace hearth::gateway
-
-namespace hearth::gateway {
-namespace {
-
 // Each worker listens on its own socket of one SO_REUSEPORT group; a second server must
 // still find the address taken, not join the group.
 TEST(GatewayServerWorkers, AnAddressTwoWorkersListenOnIsTakenForAnotherServer) {
