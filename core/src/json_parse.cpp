@@ -1,12 +1,11 @@
 #include "hearth/core/json_parse.hpp"
 
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <utility>
 
+#include "json_number.hpp"
 #include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 
@@ -256,19 +255,10 @@ class Parser {
         }
       }
     }
-    // A fraction, an exponent, or an integer too large for 64 bits: a double, correctly
-    // rounded. Out of range, strtod's answer: an underflow keeps its tiny value or zero, an
-    // overflow (infinity) is refused, as nlohmann does.
-    double value = 0;
-    const auto result = std::from_chars(start, p_, value);
-    if (result.ec == std::errc::result_out_of_range) {
-      const std::string copy(start, p_);
-      value = std::strtod(copy.c_str(), nullptr);
-      if (std::isinf(value)) return false;
-    } else if (result.ec != std::errc() || result.ptr != p_) {
-      return false;
-    }
-    out = value;
+    // A fraction, an exponent, or an integer too large for 64 bits: a double.
+    const std::optional<double> value = json_number_value(start, p_);
+    if (!value) return false;
+    out = *value;
     return true;
   }
 

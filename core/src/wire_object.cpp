@@ -2,14 +2,13 @@
 
 #include "hearth/core/completion.hpp"
 #include "hearth/core/json_parse.hpp"
+#include "json_number.hpp"
 #include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 
 #include <bit>
 #include <charconv>
-#include <cmath>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 
 namespace hearth {
@@ -326,15 +325,13 @@ class ObjectValidator {
       magnitude += negative ? -exponent : exponent;
     }
     // parse_json refuses a number too large for a double; below 1e308 none is.
-    if (magnitude >= 308 && !std::isfinite(std::strtod(std::string(begin, p).c_str(), nullptr))) {
-      return nullptr;
-    }
+    if (magnitude >= 308 && !json_number_value(begin, p)) return nullptr;
     if (count != nullptr) {
       if (integral) {
         int64_t n = 0;
         if (std::from_chars(begin, p, n).ec == std::errc{}) *count = n;
       } else {
-        *count = static_cast<int64_t>(std::strtod(std::string(begin, p).c_str(), nullptr));
+        *count = static_cast<int64_t>(json_number_value(begin, p).value_or(0));
       }
     }
     return p;
