@@ -196,6 +196,8 @@ Session::Session(std::shared_ptr<ServerState> state, Worker& worker, tcp::socket
 Session::~Session() {
   if (next_read_) next_read_->conn = nullptr;  // its handler, still to run, must not touch us
   worker_.connections.erase(conn_.registration);
+  // The close sends the FIN; no shutdown before it, which would add a system call and change
+  // nothing (unread bytes make a reset either way).
   boost::system::error_code ignored;
   conn_.socket.close(ignored);
   state_->metrics.connection_closed();
@@ -247,8 +249,6 @@ Task<void> Session::run() {
     if (!co_await handle(request_)) break;
     if (state_->draining.load()) break;
   }
-  // The destructor's close sends the FIN (a shutdown first would add a system call and nothing
-  // else: unread bytes make either a reset).
   if (auto race = std::exchange(next_read_, nullptr)) co_await stop_read(std::move(race));
 }
 
