@@ -6,7 +6,6 @@ namespace hearth {
 
 RequestBody RequestBody::from_checked_text(std::string text, std::optional<Span> model_value) {
   RequestBody body;
-  body.tree_.reset();
   body.text_ = std::move(text);
   body.model_value_ = model_value;
   return body;
@@ -14,7 +13,9 @@ RequestBody RequestBody::from_checked_text(std::string text, std::optional<Span>
 
 const Json& RequestBody::json() const {
   // Checked text always parses; a discarded value would show a broken promise, not a guess.
-  if (!tree_) tree_ = parse_json(text_).value_or(Json(Json::value_t::discarded));
+  if (!tree_) {
+    tree_ = text_.empty() ? Json::object() : parse_json(text_).value_or(Json(Json::value_t::discarded));
+  }
   return *tree_;
 }
 

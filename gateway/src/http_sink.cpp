@@ -28,8 +28,18 @@ void append_chunk_size(std::string& out, size_t size) {
 
 }  // namespace
 
-HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream)
-    : socket_(socket), head_(std::move(head)), stream_(stream) {}
+HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream,
+                   SinkBuffers& buffers)
+    : socket_(socket),
+      head_(std::move(head)),
+      stream_(stream),
+      head_text_(buffers.head_text),
+      payload_(buffers.payload),
+      held_(buffers.held) {
+  head_text_.clear();
+  payload_.clear();
+  held_.clear();
+}
 
 void HttpSink::set_route(std::string_view route) {
   if (!committed_) route_.assign(route);

@@ -15,11 +15,21 @@
 
 namespace hearth::gateway::detail {
 
+// The buffers a sink writes from. A session keeps one set for all its requests, so that each
+// request reuses their capacity instead of allocating its own.
+struct SinkBuffers {
+  std::string head_text;  // the response head, until the first write takes it
+  std::string payload;    // the events being written
+  std::string held;       // the source's last chunks, held for end_stream / fail_stream
+};
+
 class HttpSink final : public CompletionSink {
  public:
   // `head` carries the request id and connection semantics; status and route are filled in
-  // at commit. `stream` is the request's stream flag.
-  HttpSink(boost::asio::ip::tcp::socket& socket, ResponseHead head, bool stream);
+  // at commit. `stream` is the request's stream flag. `buffers` must outlive the sink, and
+  // serve no other sink meanwhile; the sink empties them first.
+  HttpSink(boost::asio::ip::tcp::socket& socket, ResponseHead head, bool stream,
+           SinkBuffers& buffers);
 
   void set_route(std::string_view route) override;
   void set_cache_status(std::string_view status) override;
@@ -77,10 +87,10 @@ class HttpSink final : public CompletionSink {
   std::string route_;
   std::string cache_status_;  // x-hearth-cache
   std::string rule_;          // x-hearth-rule
-  std::string head_text_;  // the response head, until the first write takes it
-  std::string payload_;    // the events being written
-  bool hold_ = false;      // the source's last chunks: held for end_stream / fail_stream
-  std::string held_;
+  std::string& head_text_;  // the buffers' (see SinkBuffers)
+  std::string& payload_;
+  std::string& held_;
+  bool hold_ = false;  // the source's last chunks go to held_
   BodyFraming framing_ = BodyFraming::ContentLength;
   bool committed_ = false;
   bool broken_ = false;

@@ -177,6 +177,7 @@ class Session {
   ClientRequest request_;            // the request being served, its strings reused for the next
   std::optional<RequestParser> parser_;
   std::string out_;
+  SinkBuffers sink_buffers_;  // each request's HttpSink writes from these
   TimePoint request_start_;
 };
 
@@ -449,7 +450,7 @@ Task<void> Session::serve_completion(ClientRequest& request, Exchange& ex, Endpo
   context.headers = std::move(request.policy_headers);
 
   // Race the router against the client going away and the request deadline (see Race).
-  HttpSink sink(conn_.socket, head_for(ex, 200), decoded->stream);
+  HttpSink sink(conn_.socket, head_for(ex, 200), decoded->stream, sink_buffers_);
   CompletionSource& source = state_->services.router(worker_.index);
   std::shared_ptr<Race> race = new_race();
   // A raw pointer: end_race disarms the watch before the race can go, and should this frame

@@ -28,7 +28,7 @@ enum class Endpoint { ChatCompletions, Completions };
 // (The first use parses into a `mutable` member: a request belongs to one session at a time.)
 class RequestBody {
  public:
-  RequestBody() : tree_(Json::object()) {}
+  RequestBody() = default;  // an empty object, its tree made on first use like a text's
   RequestBody(Json tree) : tree_(std::move(tree)) {}  // NOLINT: a tree is a body
 
   // Where a member's value lies in the client's bytes: [begin, end).
@@ -51,8 +51,8 @@ class RequestBody {
   const std::string& wire_text() const { return text_; }
   // Where the model's value lies in wire_text(), when known (see from_checked_text).
   const std::optional<Span>& model_value() const { return model_value_; }
-  // Checked bytes are an object; a tree is asked.
-  bool is_object() const { return !text_.empty() || tree_->is_object(); }
+  // Checked bytes are an object, as is a default body; a tree is asked.
+  bool is_object() const { return !text_.empty() || !tree_ || tree_->is_object(); }
 
  private:
   mutable std::optional<Json> tree_;
