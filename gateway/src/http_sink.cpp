@@ -64,7 +64,6 @@ void HttpSink::commit(BodyFraming framing) {
   head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
                                                              : "text/event-stream";
   head_text_.clear();
-  head_text_.reserve(320);  // the head append_head writes, without growing it step by step
 }
 
 Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {
