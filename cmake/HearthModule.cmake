@@ -41,3 +41,15 @@ function(hearth_executable_flags target)
   hearth_warnings(${target})
   hearth_sanitize(${target})
 endfunction()
+
+# The modules a proxied request runs through build at -O3 in optimized builds: about 4 % fewer
+# instructions per proxied request than -O2 (bench/README.md, session 22), for about 8 % more
+# compile time of those modules. The rest stays at the build type's level.
+function(hearth_request_path target)
+  target_compile_options(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-O3>)
+  # At -O3, GCC 12 reports a memcpy of 2^63 bytes that may overlap inside libstdc++'s
+  # `"literal" + std::string` (-Wrestrict): a known false positive of that release.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-Wno-restrict>)
+  endif()
+endfunction()
