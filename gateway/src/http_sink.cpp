@@ -41,6 +41,12 @@ HttpSink::HttpSink(asio::ip::tcp::socket& socket, ResponseHead head, bool stream
   held_.clear();
 }
 
+HttpSink::~HttpSink() {
+  for (std::string* buffer : {&head_text_, &payload_, &held_}) {
+    if (buffer->capacity() > SinkBuffers::kKeptCapacity) std::string().swap(*buffer);
+  }
+}
+
 void HttpSink::set_route(std::string_view route) {
   if (!committed_) route_.assign(route);
 }

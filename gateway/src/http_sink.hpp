@@ -16,8 +16,11 @@
 namespace hearth::gateway::detail {
 
 // The buffers a sink writes from. A session keeps one set for all its requests, so that each
-// request reuses their capacity instead of allocating its own.
+// request reuses their capacity instead of allocating its own. A sink gives back capacity over
+// kKeptCapacity when it ends, so that an idle connection does not hold a large stream's.
 struct SinkBuffers {
+  static constexpr std::size_t kKeptCapacity = 16 * 1024;
+
   std::string head_text;  // the response head, until the first write takes it
   std::string payload;    // the events being written
   std::string held;       // the source's last chunks, held for end_stream / fail_stream
@@ -30,6 +33,9 @@ class HttpSink final : public CompletionSink {
   // serve no other sink meanwhile; the sink empties them first.
   HttpSink(boost::asio::ip::tcp::socket& socket, ResponseHead head, bool stream,
            SinkBuffers& buffers);
+  HttpSink(const HttpSink&) = delete;
+  HttpSink& operator=(const HttpSink&) = delete;
+  ~HttpSink() override;
 
   void set_route(std::string_view route) override;
   void set_cache_status(std::string_view status) override;

@@ -309,20 +309,32 @@ TEST_F(FullStackTest, AStreamLargerThanTheSocketTakesReachesAClientThatReadsLate
   write_request(socket, kStream);
   std::this_thread::sleep_for(200ms);  // the gateway fills the socket meanwhile
   boost::beast::flat_buffer buffer;
-  boost::beast::http::response_parser<boost::beast::http::string_body> parser;
-  parser.body_limit(64 << 20);
-  boost::beast::http::read(socket, buffer, parser);
-  const auto& response = parser.get();
-  ASSERT_EQ(response.result_int(), 200);
-  const std::string& events = response.body();
-  std::string streamed;
-  for (std::size_t at = events.find("data: {"); at != std::string::npos;
-       at = events.find("data: {", at + 1)) {
-    const auto chunk = nlohmann::json::parse(events.substr(at + 6, events.find('\n', at) - at - 6));
-    streamed += chunk["choices"][0]["delta"].value("content", "");
-  }
+  // Reads one streamed response; its status and the deltas' content joined.
+  auto read_stream = [&] {
+    boost::beast::http::response_parser<boost::beast::http::string_body> parser;
+    parser.body_limit(64 << 20);
+    boost::beast::http::read(socket, buffer, parser);
+    const std::string& events = parser.get().body();
+    std::string streamed;
+    for (std::size_t at = events.find("data: {"); at != std::string::npos;
+         at = events.find("data: {", at + 1)) {
+      const auto chunk = nlohmann::json::parse(events.substr(at + 6, events.find('\n', at) - at - 6));
+      streamed += chunk["choices"][0]["delta"].value("content", "");
+    }
+    EXPECT_TRUE(events.ends_with("data: [DONE]\n\n"));
+    return std::make_pair(parser.get().result_int(), streamed);
+  };
+  const auto [status, streamed] = read_stream();
+  ASSERT_EQ(status, 200);
   EXPECT_EQ(streamed, content);
-  EXPECT_TRUE(events.ends_with("data: [DONE]\n\n"));
+
+  // The connection's next request: the buffers the session's sinks write from gave back the
+  // large stream's capacity, and serve it afresh.
+  primary_.set_default(FakeBehavior::answer("and the next one"));
+  write_request(socket, kStream);
+  const auto [next_status, next_streamed] = read_stream();
+  ASSERT_EQ(next_status, 200);
+  EXPECT_EQ(next_streamed, "and the next one");
 }
 
 TEST_F(FullStackTest, AnthropicUpstreamSpeaksOpenAiToTheClient) {
