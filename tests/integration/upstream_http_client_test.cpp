@@ -332,6 +332,30 @@ TEST_P(HttpClientTest, RefusesAHeaderWithALineBreakWithoutEchoingItsValue) {
   EXPECT_EQ(status.error().message.find("sk-secret"), std::string::npos) << status.error().message;
 }
 
+TEST_P(HttpClientTest, SendsEachRequestItsSendersHeadersAndItsOwn) {
+  // The plain client makes the part of a head that the URL, the method and the shared headers
+  // decide once for each such three: two senders on one URL still send each their own.
+  asio::io_context io;
+  FakeUpstream fake;
+  HttpClient client(io.get_executor(), options());
+  const auto alice = std::make_shared<const HttpHeaders>(HttpHeaders{{"Authorization", "Bearer alice"}});
+  const auto bob = std::make_shared<const HttpHeaders>(HttpHeaders{{"Authorization", "Bearer bob"}});
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [shared, key] : {std::pair{alice, "Bearer alice"}, std::pair{bob, "Bearer bob"}}) {
+      HttpRequest request = post(fake, {{"model", "m"}});
+      request.shared_headers = shared;
+      request.headers.emplace_back("X-Round", std::to_string(round));
+      CollectingHandler handler;
+      Status status = run(io, client.send(request, handler));
+      ASSERT_TRUE(status.ok()) << status.error().message;
+      const auto sent = fake.last_request();
+      EXPECT_EQ(sent.header("authorization"), key);
+      EXPECT_EQ(sent.header("x-round"), std::to_string(round));
+      EXPECT_EQ(sent.header("content-type"), "application/json");
+    }
+  }
+}
+
 TEST_P(HttpClientTest, RejectsAnUnsupportedScheme) {
   asio::io_context io;
   HttpClient client(io.get_executor(), options());

@@ -63,32 +63,49 @@ bool has_line_break(std::string_view text) {
   return find_either(text, '\r', '\n') != std::string_view::npos;
 }
 
-Result<std::string> request_head(const HttpUrl& url, const HttpRequest& request) {
-  if (has_line_break(request.method) || request.method.find(' ') != std::string::npos) {
+// Appends a line for each of `headers` but those this client writes itself; stops at the first
+// whose name or value holds a line break, or whose name a colon, and returns its name.
+const std::string* append_headers(std::string& head, const HttpHeaders& headers) {
+  for (const auto& [name, value] : headers) {
+    if (owned_header(name)) continue;
+    if (has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
+      return &name;
+    }
+    head.append(name).append(": "sv).append(value).append("\r\n"sv);
+  }
+  return nullptr;
+}
+
+Error malformed_header(const std::string& name) {
+  // Values are credentials and config: never echo them into the error.
+  return make_error(ErrorCode::Internal, "upstream request header '" +
+                                             (has_line_break(name) ? std::string("?") : name) +
+                                             "' contains a line break or colon");
+}
+
+// What only the URL, the method and the sender's shared headers decide of a request's head:
+// the request line, Host and those headers.
+Result<std::string> standing_head(const HttpUrl& url, const std::string& method,
+                                  const HttpHeaders* shared) {
+  if (has_line_break(method) || method.find(' ') != std::string::npos) {
     return make_error(ErrorCode::Internal, "upstream request method is malformed");
   }
   std::string head;
-  const std::size_t shared = request.shared_headers ? request.shared_headers->size() : 0;
-  head.reserve(256 + (shared + request.headers.size()) * 64);
-  head.append(request.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\nHost: "sv);
+  head.append(method).append(" "sv).append(url.target).append(" HTTP/1.1\r\nHost: "sv);
   url.append_authority(head);
   head.append("\r\n"sv);
-  const std::string* malformed = nullptr;
-  request.for_each_header([&](const std::string& name, const std::string& value) {
-    if (owned_header(name)) return true;
-    if (has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
-      malformed = &name;
-      return false;
-    }
-    head.append(name).append(": "sv).append(value).append("\r\n"sv);
-    return true;
-  });
-  if (malformed != nullptr) {
-    // Values are credentials and config: never echo them into the error.
-    return make_error(ErrorCode::Internal, "upstream request header '" +
-                                               (has_line_break(*malformed) ? std::string("?") : *malformed) +
-                                               "' contains a line break or colon");
+  if (shared != nullptr) {
+    if (const std::string* bad = append_headers(head, *shared)) return malformed_header(*bad);
   }
+  return head;
+}
+
+// The whole head: the standing part, the request's own headers and its Content-Length.
+Result<std::string> request_head(std::string_view standing, const HttpRequest& request) {
+  std::string head;
+  head.reserve(standing.size() + 64 + request.headers.size() * 64);
+  head.append(standing);
+  if (const std::string* bad = append_headers(head, request.headers)) return malformed_header(*bad);
   if (request.method != "GET" || !request.body.empty()) {
     head.append("Content-Length: "sv).append(std::to_string(request.body.size())).append("\r\n"sv);
   }
@@ -181,10 +198,28 @@ PlainHttp::PlainHttp(asio::any_io_executor executor, const HttpClientOptions& op
 
 PlainHttp::~PlainHttp() = default;
 
+Result<std::string_view> PlainHttp::standing_head_for(const std::shared_ptr<const HttpUrl>& url,
+                                                      const HttpRequest& request) {
+  for (const StandingHead& known : standing_heads_) {
+    if (known.url == url && known.headers == request.shared_headers && known.method == request.method) {
+      return std::string_view(known.text);
+    }
+  }
+  Result<std::string> text = standing_head(*url, request.method, request.shared_headers.get());
+  if (!text) return std::move(text).error();
+  // Senders are few and their URLs and headers long-lived; a bound keeps ones replaced by a
+  // configuration reload from piling up.
+  if (standing_heads_.size() == kMaxStandingHeads) standing_heads_.clear();
+  standing_heads_.push_back({url, request.shared_headers, request.method, std::move(*text)});
+  return std::string_view(standing_heads_.back().text);
+}
+
 Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest request,
                              HttpStreamHandler& handler) {
   const Deadlines deadlines(SteadyClock::now(), request.timeouts);
-  Result<std::string> head = request_head(*url, request);
+  Result<std::string_view> standing = standing_head_for(url, request);
+  if (!standing) co_return std::move(standing).error();
+  Result<std::string> head = request_head(*standing, request);
   if (!head) co_return std::move(head).error();
   host_key_.assign(url->host).append(" ").append(url->port);  // reused: no allocation per request
   std::unique_ptr<Host>& slot = hosts_[host_key_];
