@@ -47,9 +47,4 @@ endfunction()
 # compile time of those modules. The rest stays at the build type's level.
 function(hearth_request_path target)
   target_compile_options(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-O3>)
-  # At -O3, GCC 12 reports a memcpy of 2^63 bytes that may overlap inside libstdc++'s
-  # `"literal" + std::string` (-Wrestrict): a known false positive of that release.
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-Wno-restrict>)
-  endif()
 endfunction()
