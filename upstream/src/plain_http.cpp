@@ -198,33 +198,33 @@ PlainHttp::PlainHttp(asio::any_io_executor executor, const HttpClientOptions& op
 
 PlainHttp::~PlainHttp() = default;
 
-Result<std::string_view> PlainHttp::standing_head_for(const std::shared_ptr<const HttpUrl>& url,
+Result<const PlainHttp::Sender*> PlainHttp::sender_for(const std::shared_ptr<const HttpUrl>& url,
                                                       const HttpRequest& request) {
-  for (const StandingHead& known : standing_heads_) {
+  for (const Sender& known : senders_) {
     if (known.url == url && known.headers == request.shared_headers && known.method == request.method) {
-      return std::string_view(known.text);
+      return &known;
     }
   }
-  Result<std::string> text = standing_head(*url, request.method, request.shared_headers.get());
-  if (!text) return std::move(text).error();
+  Result<std::string> head = standing_head(*url, request.method, request.shared_headers.get());
+  if (!head) return std::move(head).error();
+  std::unique_ptr<Host>& host = hosts_[url->host + " " + url->port];
+  if (!host) host = std::make_unique<Host>();
   // Senders are few and their URLs and headers long-lived; a bound keeps ones replaced by a
   // configuration reload from piling up.
-  if (standing_heads_.size() == kMaxStandingHeads) standing_heads_.clear();
-  standing_heads_.push_back({url, request.shared_headers, request.method, std::move(*text)});
-  return std::string_view(standing_heads_.back().text);
+  if (senders_.size() == kMaxSenders) senders_.clear();
+  senders_.push_back({url, request.shared_headers, request.method, std::move(*head), host.get()});
+  return &senders_.back();
 }
 
 Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest request,
                              HttpStreamHandler& handler) {
   const Deadlines deadlines(SteadyClock::now(), request.timeouts);
-  Result<std::string_view> standing = standing_head_for(url, request);
-  if (!standing) co_return std::move(standing).error();
-  Result<std::string> head = request_head(*standing, request);
+  // The sender's entry lasts only until the next sender_for: what is needed is taken now.
+  Result<const Sender*> sender = sender_for(url, request);
+  if (!sender) co_return std::move(sender).error();
+  Result<std::string> head = request_head((*sender)->standing_head, request);
   if (!head) co_return std::move(head).error();
-  host_key_.assign(url->host).append(" ").append(url->port);  // reused: no allocation per request
-  std::unique_ptr<Host>& slot = hosts_[host_key_];
-  if (!slot) slot = std::make_unique<Host>();
-  Host& host = *slot;
+  Host& host = *(*sender)->host;
 
   // Cancellation must reach us as a result, not as an exception thrown at the next co_await;
   // the setting belongs to the whole coroutine stack, so it is restored on the way out.

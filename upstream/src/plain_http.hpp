@@ -46,24 +46,24 @@ class PlainHttp {
   Task<Exchange> exchange(Connection& connection, const std::string& head, const std::string& body,
                           HttpStreamHandler& handler, const Deadlines& deadlines);
   void release(Host& host, std::unique_ptr<Connection> connection, bool reusable);
-  // The part of a request's head that its URL, method and shared headers decide, made and
-  // checked once for each such three: a sender's requests differ only in their own headers
-  // and body. Valid until the next call.
-  Result<std::string_view> standing_head_for(const std::shared_ptr<const HttpUrl>& url,
-                                             const HttpRequest& request);
+  // What a request's URL, method and shared headers decide, worked out once for each such
+  // three: a sender's requests differ only in their own headers and body.
+  struct Sender {
+    std::shared_ptr<const HttpUrl> url;  // held, so that no other takes its address
+    std::shared_ptr<const HttpHeaders> headers;
+    std::string method;
+    std::string standing_head;  // the request line, Host and the shared headers, checked
+    Host* host;                 // its URL's, in hosts_ (which never lets one go)
+  };
+  // The entry for `request` to `url`, made on its first request; valid until the next call.
+  Result<const Sender*> sender_for(const std::shared_ptr<const HttpUrl>& url,
+                                   const HttpRequest& request);
 
   boost::asio::any_io_executor executor_;
   const HttpClientOptions& options_;
   std::unordered_map<std::string, std::unique_ptr<Host>> hosts_;  // by host:port
-  std::string host_key_;
-  struct StandingHead {
-    std::shared_ptr<const HttpUrl> url;  // held, so that no other takes its address
-    std::shared_ptr<const HttpHeaders> headers;
-    std::string method;
-    std::string text;
-  };
-  static constexpr std::size_t kMaxStandingHeads = 64;
-  std::vector<StandingHead> standing_heads_;
+  static constexpr std::size_t kMaxSenders = 64;
+  std::vector<Sender> senders_;
   std::size_t idle_total_ = 0;
 };
 
