@@ -32,6 +32,12 @@ one_run() {  # binary
     "$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs CPU per request"
 }
 
+# "direct D ms; OLD +X ms; NEW +Y ms" from the three medians (direct, old, new).
+over_direct() {
+  awk -v d="$1" -v a="$2" -v b="$3" -v old="$old" -v new="$new" \
+    'BEGIN {printf "direct %s ms; %s +%.3f ms; %s +%.3f ms", d, old, a - d, new, b - d}'
+}
+
 # Both builds at once, and the direct path, asked in turn request by request.
 ttfb_runs() {
   local ports=() started=() binary port pid through
@@ -45,13 +51,9 @@ ttfb_runs() {
   for _ in $(seq "$pairs"); do
     mapfile -t through < <(ttfb_medians "http://127.0.0.1:$mock_port/v1/chat/completions" \
       "http://127.0.0.1:${ports[0]}/v1/chat/completions" "http://127.0.0.1:${ports[1]}/v1/chat/completions")
-    echo "first byte direct ${through[0]} ms; $old +$(awk -v a="${through[1]}" -v b="${through[0]}" \
-      'BEGIN {printf "%.3f", a - b}') ms; $new +$(awk -v a="${through[2]}" -v b="${through[0]}" \
-      'BEGIN {printf "%.3f", a - b}') ms"
+    echo "first byte $(over_direct "${through[@]}")"
     mapfile -t through < <("$root/bench/gateway/ttfb_keepalive.py" 2000 "$mock_port" "${ports[@]}")
-    echo "  on kept-alive connections: direct ${through[0]} ms; $old +$(awk -v a="${through[1]}" \
-      -v b="${through[0]}" 'BEGIN {printf "%.3f", a - b}') ms; $new +$(awk -v a="${through[2]}" \
-      -v b="${through[0]}" 'BEGIN {printf "%.3f", a - b}') ms"
+    echo "  on kept-alive connections: $(over_direct "${through[@]}")"
   done
   kill "${started[@]}"
 }

@@ -69,7 +69,6 @@ void HttpSink::commit(BodyFraming framing) {
   head_.rule = rule();
   head_.content_type = framing == BodyFraming::ContentLength ? "application/json"
                                                              : "text/event-stream";
-  head_text_.clear();
 }
 
 Task<Status> HttpSink::send_chunk(const CompletionChunk& chunk) {

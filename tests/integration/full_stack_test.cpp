@@ -328,8 +328,8 @@ TEST_F(FullStackTest, AStreamLargerThanTheSocketTakesReachesAClientThatReadsLate
   ASSERT_EQ(status, 200);
   EXPECT_EQ(streamed, content);
 
-  // The connection's next request: the buffers the session's sinks write from gave back the
-  // large stream's capacity, and serve it afresh.
+  // The connection's next request goes out through the session buffers the large stream used
+  // (trimmed as its sink ended): whole, and with none of the stream's bytes.
   primary_.set_default(FakeBehavior::answer("and the next one"));
   write_request(socket, kStream);
   const auto [next_status, next_streamed] = read_stream();
