@@ -56,9 +56,10 @@ ExchangeHandler::ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {
 
 Status ExchangeHandler::on_head(HttpResponseHead head) {
   head_ = std::move(head);
-  auto content_type = head_.header("content-type").value_or("");
   // Some servers answer a streamed request with one JSON body (often an error).
-  json_instead_ = consumer_ != nullptr && content_type.find("json") != std::string_view::npos;
+  if (consumer_ != nullptr) {
+    json_instead_ = head_.header("content-type").value_or("").find("json") != std::string_view::npos;
+  }
   return Status{};
 }
 
