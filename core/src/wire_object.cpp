@@ -71,12 +71,15 @@ class ObjectValidator {
     }
     return p;
   }
-  const char* literal(const char* p, std::string_view word) const {
-    if (static_cast<std::size_t>(end_ - p) < word.size() ||
-        std::string_view(p, word.size()) != word) {
+  // One instance per word, so that its length is a constant and the compare a load or two; out
+  // of line, because inlined into the value loops it made them slower on every other token.
+  template <std::size_t N>
+  [[gnu::noinline]] const char* literal(const char* p, const char (&word)[N]) const {
+    constexpr std::size_t size = N - 1;
+    if (static_cast<std::size_t>(end_ - p) < size || std::memcmp(p, word, size) != 0) {
       return nullptr;
     }
-    return p + word.size();
+    return p + size;
   }
 
   // A value at `p`, before the end. `depth` is its container's.
@@ -293,6 +296,14 @@ class ObjectValidator {
 
   // A number; `count`, when given, gets its value.
   const char* number(const char* p, int64_t* count) const {
+    // A lone digit (an index, a choice count) is the most common number.
+    if (const auto digit = static_cast<unsigned char>(*p - '0'); digit <= 9 && end_ - p >= 2) {
+      const char next = p[1];
+      if ((next < '0' || next > '9') && next != '.' && next != 'e' && next != 'E') {
+        if (count != nullptr) *count = digit;
+        return p + 1;
+      }
+    }
     const char* begin = p;
     if (*p == '-' && ++p == end_) return nullptr;
     // Decimal places before the point beyond the first: with the exponent, a bound on the

@@ -251,25 +251,31 @@ TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
   }
 }
 
-// Numbers are read eight digits a step where eight bytes remain: a digit run of every length
-// up to 20, with a stray byte at each place (the bytes around '0'..'9' among them), is judged
-// as nlohmann judges it.
+// Numbers are read eight digits a step where eight bytes remain, and a lone digit at once: a
+// digit run of every length up to 20, led by '1' or by '0' (which only a lone zero may be),
+// with a stray byte at each place (the bytes around '0'..'9' among them), is judged as nlohmann
+// judges it.
 TEST(ScanJsonObject, ReadsDigitRunsOfEveryLengthAsNlohmannDoes) {
-  const std::string strays = std::string("x,}.e /:") + "\xFA";
-  for (std::size_t length = 1; length <= 20; ++length) {
-    std::string run;
-    for (std::size_t i = 0; i < length; ++i) run += static_cast<char>('1' + i % 9);
-    for (std::size_t at = 0; at <= length; ++at) {
-      for (const char stray : strays) {
-        std::string number = run;
-        number.insert(at, 1, stray);
-        const std::string text = "{\"n\":" + number + "}";
-        const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-        EXPECT_EQ(scan_json_object(text).has_value(), !parsed.is_discarded() && parsed.is_object())
-            << text;
+  const std::string strays = std::string("x,}.eE /:") + "\xFA";
+  auto nlohmann_says = [](const std::string& text) {
+    const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return !parsed.is_discarded() && parsed.is_object();
+  };
+  for (const char lead : {'1', '0'}) {
+    for (std::size_t length = 1; length <= 20; ++length) {
+      std::string run;
+      for (std::size_t i = 0; i < length; ++i) run += static_cast<char>(lead + i % 9);
+      for (std::size_t at = 0; at <= length; ++at) {
+        for (const char stray : strays) {
+          std::string number = run;
+          number.insert(at, 1, stray);
+          const std::string text = "{\"n\":" + number + "}";
+          EXPECT_EQ(scan_json_object(text).has_value(), nlohmann_says(text)) << text;
+        }
       }
       const std::string plain = "{\"n\":" + run + "}";
-      EXPECT_TRUE(scan_json_object(plain).has_value()) << plain;
+      EXPECT_EQ(scan_json_object(plain).has_value(), lead == '1' || length == 1) << plain;
+      EXPECT_EQ(nlohmann_says(plain), lead == '1' || length == 1) << plain;
     }
   }
 }
