@@ -85,9 +85,8 @@ class ObjectValidator {
   // A value at `p`, before the end. `depth` is its container's.
   [[gnu::always_inline]] const char* value(const char* p, int depth, Role role) {
     if (role == Role::Error && *p != 'n') scan_.has_error = true;  // anything but null
-    Text ignored;
     switch (*p) {
-      case '"': return string(p + 1, ignored);
+      case '"': return string(p + 1);
       case '{': return object(p + 1, depth + 1, role == Role::Usage);
       case '[': return array(p + 1, depth + 1);
       case 't': return literal(p, "true");
@@ -131,8 +130,10 @@ class ObjectValidator {
     const bool roles = depth == 1 || is_usage;
     while (true) {
       if (p == end_ || *p != '"') return nullptr;
-      Text name;
-      if ((p = string(p + 1, name)) == nullptr) return nullptr;
+      const char* const name_begin = p + 1;
+      escaped_ = false;
+      if ((p = string(name_begin)) == nullptr) return nullptr;
+      const Text name{std::string_view(name_begin, p - 1 - name_begin), escaped_};
       if (p != end_ && *p == ':') [[likely]] {  // compact JSON: no whitespace to skip
         ++p;
       } else {
@@ -199,19 +200,15 @@ class ObjectValidator {
 
   // A string, from after its opening quote. Most strings are plain bytes up to the closing
   // quote.
-  [[gnu::always_inline]] const char* string(const char* begin, Text& text) const {
+  [[gnu::always_inline]] const char* string(const char* begin) {
     const char* p = plain_run_end(begin, end_);
-    if (p != end_ && *p == '"') [[likely]] {
-      text = Text{std::string_view(begin, p - begin), false};
-      return p + 1;
-    }
-    return string_rest(begin, p, text);
+    if (p != end_ && *p == '"') [[likely]] return p + 1;
+    return string_rest(p);
   }
 
   // The rest of a string that stopped at `p`: an escape, a byte >= 0x80, a control byte or the
-  // end.
-  [[gnu::noinline]] const char* string_rest(const char* begin, const char* p, Text& text) const {
-    bool escaped = false;
+  // end. An escape sets escaped_.
+  [[gnu::noinline]] const char* string_rest(const char* p) {
     while (true) {
       if (p == end_) return nullptr;
       // plain_run_end stops only at a quote, a control byte, a backslash or a byte >= 0x80.
@@ -219,7 +216,7 @@ class ObjectValidator {
       if (c == '"') break;
       if (c < 0x20) return nullptr;
       if (c == '\\') {
-        escaped = true;
+        escaped_ = true;
         p = escape(p + 1);
       } else {
         p = utf8(p);  // c >= 0x80
@@ -227,7 +224,6 @@ class ObjectValidator {
       if (p == nullptr) return nullptr;
       p = plain_run_end(p, end_);
     }
-    text = Text{std::string_view(begin, p - begin), escaped};
     return p + 1;
   }
 
@@ -358,6 +354,7 @@ class ObjectValidator {
   bool saw_total_ = false;
   const char* checkpoint_ = nullptr;
   std::string unescaped_;  // the last name that had escapes, decoded
+  bool escaped_ = false;   // whether a string since it was last cleared had escapes
 };
 
 }  // namespace
