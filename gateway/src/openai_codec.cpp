@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "hearth/core/json_parse.hpp"
+#include "hearth/core/wire_object.hpp"
 
 namespace hearth::gateway {
 namespace {
@@ -115,14 +116,6 @@ std::string string_of(std::string_view text) {
   return value_of(text).get<std::string>();
 }
 
-// A member's name decoded: `raw` is its bytes between the quotes, escapes and all.
-std::string decoded_name(std::string_view raw) {
-  std::string quoted;
-  quoted.reserve(raw.size() + 2);
-  quoted.append(1, '"').append(raw).append(1, '"');
-  return string_of(quoted);
-}
-
 bool is_string(std::string_view text) { return text.front() == '"'; }
 bool is_boolean(std::string_view text) { return text == "true" || text == "false"; }
 
@@ -150,7 +143,7 @@ std::array<std::string_view, N> find_members(const Outline& outline, size_t pare
   std::array<std::string_view, N> found{};
   for_each_child(outline, parent, [&](size_t i) {
     const OutlineEntry& member = outline[i];
-    const std::string unescaped = member.name_escaped ? decoded_name(member.name) : std::string();
+    const std::string unescaped = member.name_escaped ? decode_json_name(member.name) : std::string();
     const std::string_view name = member.name_escaped ? std::string_view(unescaped) : member.name;
     for (size_t n = 0; n < N; ++n) {
       if (name == names[n]) found[n] = member.text == "null" ? std::string_view() : member.text;

@@ -50,6 +50,13 @@ TEST(ScanJsonObject, NamesSpelledWithEscapesCountAsTheNamesTheyDecodeTo) {
   EXPECT_EQ(scan->usage->completion_tokens, 4);
 }
 
+TEST(DecodeJsonName, ResolvesEscapesAndKeepsOtherBytes) {
+  EXPECT_EQ(decode_json_name(R"(mo\u0064el)"), "model");
+  EXPECT_EQ(decode_json_name(R"(a\"b\\c\/d\n)"), "a\"b\\c/d\n");
+  EXPECT_EQ(decode_json_name(R"(\ud83d\ude00)"), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(decode_json_name("caf\xC3\xA9"), "caf\xC3\xA9");
+}
+
 TEST(ScanJsonObject, NotesRawLineBreaksBetweenTokens) {
   EXPECT_FALSE(scan_json_object(R"({"a":"x\ny", "b": [1,\t2]})")->line_breaks);
   EXPECT_TRUE(scan_json_object("{\"a\":1,\n\"b\":2}")->line_breaks);

@@ -56,6 +56,10 @@ struct OutlineEntry {
   std::string_view text;  // the value's text
 };
 
+// A member's name spelled with escapes, decoded: `raw` is its bytes between the quotes, as a
+// scan that accepted them lists them (OutlineEntry::name).
+std::string decode_json_name(std::string_view raw);
+
 // scan_json_object, also listing in `outline` every value down to `outline_depth`, each after
 // the value that holds it (on nullopt, `outline` holds whatever was listed).
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
