@@ -2,10 +2,12 @@
 
 #include "hearth/core/completion.hpp"
 #include "hearth/core/json_parse.hpp"
+#include "common_bytes.hpp"
 #include "json_number.hpp"
 #include "plain_run.hpp"
 #include "utf8_sequence.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstddef>
@@ -27,12 +29,14 @@ namespace {
 class ObjectValidator {
  public:
   ObjectValidator(std::string_view text, int max_depth, int outline_depth = 0,
-                  std::vector<OutlineEntry>* outline = nullptr)
+                  std::vector<OutlineEntry>* outline = nullptr,
+                  EventScanner::PlainStrings* plain = nullptr)
       : begin_(text.data()),
         end_(text.data() + text.size()),
         max_depth_(max_depth),
         outline_depth_(outline != nullptr ? outline_depth : 0),
-        outline_(outline) {}
+        outline_(outline),
+        plain_(plain) {}
 
   std::optional<ObjectScan> run() {
     const char* p = begin_;
@@ -86,7 +90,7 @@ class ObjectValidator {
   [[gnu::always_inline]] const char* value(const char* p, int depth, Role role) {
     if (role == Role::Error && *p != 'n') scan_.has_error = true;  // anything but null
     switch (*p) {
-      case '"': return string(p + 1);
+      case '"': return string(p + 1, /*value=*/true);
       case '{': return object(p + 1, depth + 1, role == Role::Usage);
       case '[': return array(p + 1, depth + 1);
       case 't': return literal(p, "true");
@@ -194,10 +198,13 @@ class ObjectValidator {
   }
 
   // A string, from after its opening quote. Most strings are plain bytes up to the closing
-  // quote.
-  [[gnu::always_inline]] const char* string(const char* begin) {
+  // quote; a value's are noted where the caller asks (plain_).
+  [[gnu::always_inline]] const char* string(const char* begin, bool value = false) {
     const char* p = plain_run_end(begin, end_);
-    if (p != end_ && *p == '"') [[likely]] return p + 1;
+    if (p != end_ && *p == '"') [[likely]] {
+      if (value && plain_ != nullptr) plain_->note(begin - begin_, p - begin_);
+      return p + 1;
+    }
     return string_rest(p);
   }
 
@@ -344,6 +351,7 @@ class ObjectValidator {
   const int max_depth_;
   const int outline_depth_;  // 0 when no outline is kept
   std::vector<OutlineEntry>* outline_;
+  EventScanner::PlainStrings* const plain_;  // null when no one asks
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
@@ -373,11 +381,53 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
 }
 
 std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
-  ObjectValidator validator(text, max_depth_);
-  const bool known = !opening_.empty() && text.starts_with(opening_);
+  // The last object that passed opened with opening_ too: past it, compare the two.
+  const bool opens_as_last = text.starts_with(opening_);
+  if (opens_as_last && last_plain_.count != 0) {
+    if (std::optional<ObjectScan> same = scan_as_last(text)) return same;
+  }
+  last_plain_.count = 0;
+  ObjectValidator validator(text, max_depth_, 0, nullptr, &last_plain_);
+  const bool known = opens_as_last && !opening_.empty();
   std::optional<ObjectScan> scan = known ? validator.run_from(opening_.size()) : validator.run();
-  if (scan && !known) opening_.assign(text.substr(0, validator.checkpoint()));
+  if (!scan) {
+    last_plain_.count = 0;  // nothing to compare the next object with
+    return scan;
+  }
+  if (!known) opening_.assign(text.substr(0, validator.checkpoint()));
+  last_.assign(text);
+  last_scan_ = *scan;
   return scan;
+}
+
+std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) {
+  const std::string_view last = last_;
+  const std::size_t from = opening_.size();  // both open with it
+  const std::size_t shorter = std::min(text.size(), last.size());
+  const std::size_t head =
+      from + common_prefix_length(text.data() + from, last.data() + from, shorter - from);
+  if (head == shorter && text.size() == last.size()) return last_scan_;
+  const std::size_t tail =
+      common_suffix_length(text.data() + text.size(), last.data() + last.size(), shorter - head);
+  // The bytes that differ are [head, size - tail) in each: in the last object they must lie
+  // between the quotes of one plain string, and here be plain too.
+  const std::size_t last_end = last.size() - tail;
+  auto* const spans_end = last_plain_.spans.begin() + last_plain_.count;
+  auto* span = std::find_if(last_plain_.spans.begin(), spans_end, [&](const auto& s) {
+    return s.begin <= head && last_end <= s.end;
+  });
+  const char* const differ_end = text.data() + text.size() - tail;
+  if (span == spans_end || plain_run_end(text.data() + head, differ_end) != differ_end) {
+    return std::nullopt;
+  }
+  // The string grows or shrinks by what changed; the strings after it move with it.
+  span->end = span->end + text.size() - last.size();
+  for (auto* after = span + 1; after != spans_end; ++after) {
+    after->begin = after->begin + text.size() - last.size();
+    after->end = after->end + text.size() - last.size();
+  }
+  last_.replace(head, last_end - head, text.data() + head, text.size() - tail - head);
+  return last_scan_;
 }
 
 std::string dump_json(const Json& value) {

@@ -242,6 +242,35 @@ TEST(EventScanner, AgreesWithScanJsonObjectOnMutatedEventsOfOneStream) {
   }
 }
 
+// A stream's objects mostly differ from the one before in one string's text, which the scanner
+// then does not check again: here each object is an edit of the one before (edits that keep
+// strings plain, and edits that put quotes, escapes, control or non-ASCII bytes into strings or
+// break their bounds), and every verdict must be scan_json_object's.
+TEST(EventScanner, AgreesWithScanJsonObjectOnEachEditOfTheObjectBefore) {
+  const std::vector<std::string> seeds = {
+      R"({"id":"c1","object":"chunk","choices":[{"index":0,"delta":{"content":"Hello there"},"finish_reason":null}]})",
+      R"({"a":"xy","error":null,"b":["p","q",{"c":"rs"}],"usage":{"prompt_tokens":4,"completion_tokens":5}})",
+      "{\"esc\":\"a\\nb\\u00e9c\",\"utf\":\"caf\xC3\xA9 x\",\"n\":\"plain\"}",
+      "{\"v\": \"spaced\" ,\n\"w\":\"broken lines\"}",
+  };
+  std::mt19937 rng(23);
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz ABC.,!?0123456789{}[]:";
+  const std::string other = "\"\\\x01\n\x7F\x80\xC3\xA9\xE2";
+  for (const std::string& seed : seeds) {
+    EventScanner scanner;
+    std::string text = seed;
+    for (int i = 0; i < 20000; ++i) {
+      std::string edited = text;
+      mutate(edited, rng, rng() % 8 == 0 ? other : plain);
+      if (edited.empty()) continue;
+      const auto want = scan_json_object(edited);
+      expect_same_scan(scanner.scan(edited), want, edited);
+      if (want || rng() % 16 == 0) text = std::move(edited);  // mostly walk on valid objects
+      if (rng() % 64 == 0) text = seed;
+    }
+  }
+}
+
 TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
   const std::string usage = R"({"usage":{"prompt_tokens":1,"completion_tokens":2},"m":"x","n":1})";
   const std::string error = R"({"error":{"message":"e"},"m":"x","n":1})";

@@ -5,6 +5,8 @@
 // parsed value, or wire text already checked to be one JSON object, and makes each form
 // from the other only when someone asks for it.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,18 +35,40 @@ struct ObjectScan {
 // object, or nests deeper than `max_depth` arrays and objects.
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth = 512);
 
-// scan_json_object for the objects of one event stream, which mostly open with the same
-// members (an id, the model, a timestamp): the opening of the last object checked, up to a
-// top-level comma behind which the scan had noted nothing, is not checked again in the next
-// object that opens with the same bytes. Verdicts are scan_json_object's.
+// scan_json_object for the objects of one event stream, which mostly differ from the one before
+// only in the text of one string (a token's content) and open with the same members (an id,
+// the model, a timestamp). So the scanner
+// - takes an object that is the last one it passed with other plain ASCII in one string of
+//   that object that was plain ASCII too: nothing else changed, so the verdict and notes stand;
+// - else does not check again the opening of the last object checked, up to a top-level comma
+//   behind which the scan had noted nothing, in an object that opens with the same bytes.
+// Verdicts are scan_json_object's.
 class EventScanner {
  public:
   explicit EventScanner(int max_depth = 512) : max_depth_(max_depth) {}
   std::optional<ObjectScan> scan(std::string_view text);
 
+  // The first string values of an object that are plain ASCII (no escape, no byte >= 0x80, no
+  // control byte), each from its first byte to its closing quote, as offsets in its text.
+  struct PlainStrings {
+    struct Span {
+      std::size_t begin, end;
+    };
+    std::array<Span, 8> spans;
+    std::size_t count = 0;
+    void note(std::size_t begin, std::size_t end) {
+      if (count < spans.size()) spans[count++] = Span{begin, end};
+    }
+  };
+
  private:
+  std::optional<ObjectScan> scan_as_last(std::string_view text);
+
   int max_depth_;
   std::string opening_;
+  std::string last_;  // the last object that passed, and what was found in it
+  ObjectScan last_scan_;
+  PlainStrings last_plain_;
 };
 
 // One value of a JSON object's text, listed in document order by the scan that checks it:

@@ -1,0 +1,67 @@
+#pragma once
+// How many bytes two texts share at their start or at their end: what EventScanner compares an
+// event with the one before by, sixteen bytes a step where SSE2 is there. A last step of fewer
+// than sixteen bytes compares the sixteen that end there instead, again in part.
+
+#include <cstddef>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace hearth {
+
+#ifdef __SSE2__
+namespace detail {
+// A bit for each of the sixteen bytes at a and b that differ.
+inline unsigned differing_bytes(const char* a, const char* b) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+  const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  return static_cast<unsigned>(~_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) & 0xFFFFu;
+}
+}  // namespace detail
+#endif
+
+// The length of the longest common prefix of a[0, n) and b[0, n).
+inline std::size_t common_prefix_length(const char* a, const char* b, std::size_t n) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  if (n >= 16) {
+    for (; n - i >= 16; i += 16) {
+      if (const unsigned differ = detail::differing_bytes(a + i, b + i); differ != 0) {
+        return i + static_cast<std::size_t>(__builtin_ctz(differ));
+      }
+    }
+    if (i == n) return n;
+    const std::size_t last = n - 16;  // its bytes before i are equal
+    const unsigned differ = detail::differing_bytes(a + last, b + last);
+    return differ != 0 ? last + static_cast<std::size_t>(__builtin_ctz(differ)) : n;
+  }
+#endif
+  while (i != n && a[i] == b[i]) ++i;
+  return i;
+}
+
+// The length of the longest common suffix of the n bytes before a_end and the n before b_end.
+inline std::size_t common_suffix_length(const char* a_end, const char* b_end, std::size_t n) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // The highest differing byte of a block is the one nearest the end.
+  auto after_highest = [](unsigned differ) { return static_cast<std::size_t>(__builtin_clz(differ) - 16); };
+  if (n >= 16) {
+    for (; n - i >= 16; i += 16) {
+      if (const unsigned differ = detail::differing_bytes(a_end - i - 16, b_end - i - 16); differ != 0) {
+        return i + after_highest(differ);
+      }
+    }
+    if (i == n) return n;
+    // The first n bytes' last sixteen: those nearer the end than i are equal.
+    const unsigned differ = detail::differing_bytes(a_end - n, b_end - n);
+    return differ != 0 ? n - 16 + after_highest(differ) : n;
+  }
+#endif
+  while (i != n && *(a_end - 1 - i) == *(b_end - 1 - i)) ++i;
+  return i;
+}
+
+}  // namespace hearth
