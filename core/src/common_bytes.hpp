@@ -47,10 +47,13 @@ inline std::size_t common_suffix_length(const char* a_end, const char* b_end, st
   std::size_t i = 0;
 #ifdef __SSE2__
   // The highest differing byte of a block is the one nearest the end.
-  auto after_highest = [](unsigned differ) { return static_cast<std::size_t>(__builtin_clz(differ) - 16); };
+  auto after_highest = [](unsigned differ) {
+    return static_cast<std::size_t>(__builtin_clz(differ) - 16);
+  };
   if (n >= 16) {
     for (; n - i >= 16; i += 16) {
-      if (const unsigned differ = detail::differing_bytes(a_end - i - 16, b_end - i - 16); differ != 0) {
+      if (const unsigned differ = detail::differing_bytes(a_end - i - 16, b_end - i - 16);
+          differ != 0) {
         return i + after_highest(differ);
       }
     }

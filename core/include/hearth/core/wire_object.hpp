@@ -38,8 +38,9 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth 
 // scan_json_object for the objects of one event stream, which mostly differ from the one before
 // only in the text of one string (a token's content) and open with the same members (an id,
 // the model, a timestamp). So the scanner
-// - takes an object that is the last one it passed with other plain ASCII in one string of
-//   that object that was plain ASCII too: nothing else changed, so the verdict and notes stand;
+// - gives an object that differs from the last one it passed only inside one string, where both
+//   hold plain ASCII (no escape, no control byte, no byte >= 0x80), the last one's verdict and
+//   notes: nothing else changed;
 // - else does not check again the opening of the last object checked, up to a top-level comma
 //   behind which the scan had noted nothing, in an object that opens with the same bytes.
 // Verdicts are scan_json_object's.
@@ -48,8 +49,8 @@ class EventScanner {
   explicit EventScanner(int max_depth = 512) : max_depth_(max_depth) {}
   std::optional<ObjectScan> scan(std::string_view text);
 
-  // The first string values of an object that are plain ASCII (no escape, no byte >= 0x80, no
-  // control byte), each from its first byte to its closing quote, as offsets in its text.
+  // An object's string values that are plain ASCII, each from its first byte to its closing
+  // quote as offsets in its text: the first eight the scan read (past the opening it skipped).
   struct PlainStrings {
     struct Span {
       std::size_t begin, end;
