@@ -11,6 +11,8 @@
 
 #include <boost/asio.hpp>
 
+#include "stream_events.hpp"
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
@@ -23,15 +25,7 @@ const std::string kJson =
 
 std::string sse_body() {
   std::string body;
-  const char* words[] = {"Hello", " from", " the", " mock", " upstream", "."};
-  auto chunk = [](const std::string& delta, const char* finish) {
-    return std::string(R"(data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,)") +
-           R"("model":"mock","choices":[{"index":0,"delta":)" + delta + R"(,"finish_reason":)" + finish +
-           "}]}\n\n";
-  };
-  body += chunk(R"({"role":"assistant","content":""})", "null");
-  for (const char* w : words) body += chunk(std::string(R"({"content":")") + w + "\"}", "null");
-  body += chunk("{}", "\"stop\"");
+  for (const std::string& event : hearth::bench::mock_stream_events()) body += "data: " + event + "\n\n";
   body += "data: [DONE]\n\n";
   return body;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // How many bytes two texts share at their start or at their end: what EventScanner compares an
-// event with the one before by, sixteen bytes a step where SSE2 is there. A last step of fewer
-// than sixteen bytes compares the sixteen that end there instead, again in part.
+// event with the one before by, sixteen bytes a step where SSE2 is there. Where fewer than
+// sixteen bytes are left, the last step compares the sixteen that end there, some of them again.
 
 #include <cstddef>
 
