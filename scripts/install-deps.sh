@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   redis-server libhiredis-dev libhyperscan-dev libjemalloc-dev
-  nodejs npm curl wrk nginx-light valgrind
+  nodejs npm curl wrk nginx-light valgrind linux-perf
   libvulkan-dev glslc mesa-vulkan-drivers
 )
 
