@@ -441,12 +441,30 @@ WireObject WireObject::from_checked_text(std::string text, ObjectScan scan) {
   return object;
 }
 
+WireObject WireObject::viewing_checked_text(std::string_view text, ObjectScan scan) {
+  WireObject object{FromText{}};
+  object.viewed_ = text;
+  object.scan_ = scan;
+  return object;
+}
+
+WireObject::WireObject(const WireObject& other)
+    : json_(other.json_), text_(other.text_), scan_(other.scan_) {
+  if (other.viewed_.data() != nullptr) text_.emplace(other.viewed_);
+}
+
+WireObject& WireObject::operator=(const WireObject& other) {
+  if (this != &other) *this = WireObject(other);
+  return *this;
+}
+
 const Json& WireObject::json() const {
-  if (!json_) json_ = parse_json(*text_).value_or(Json(Json::value_t::discarded));
+  if (!json_) json_ = parse_json(text()).value_or(Json(Json::value_t::discarded));
   return *json_;
 }
 
-const std::string& WireObject::text() const {
+std::string_view WireObject::text() const {
+  if (viewed_.data() != nullptr) return viewed_;
   if (!text_) text_ = dump_json(*json_);
   return *text_;
 }

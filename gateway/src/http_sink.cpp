@@ -108,7 +108,7 @@ Task<Status> HttpSink::send_chunks(std::span<const CompletionChunk> chunks) {
 std::optional<Status> HttpSink::send_completion_now(const Completion& completion) {
   if (stream_ || committed_) return std::nullopt;  // send_completion words the error
   if (auto usage = completion.body.usage()) usage_ = usage;
-  const std::string& body = completion.body.text();
+  const std::string_view body = completion.body.text();
   commit(BodyFraming::ContentLength);
   append_head(head_text_, head_, framing_, body.size());
   return write_piece_now(body, /*last=*/true);

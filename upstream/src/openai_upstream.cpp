@@ -18,7 +18,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
 
  private:
   Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) override {
-    for (SseEvent& event : events) {
+    for (const SseEvent& event : events) {
       if (saw_done_) break;
       Status status = take(event, chunks);
       if (!status) return status;
@@ -27,7 +27,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   }
   bool saw_end() const override { return saw_done_; }
 
-  Status take(SseEvent& event, std::vector<CompletionChunk>& chunks) {
+  Status take(const SseEvent& event, std::vector<CompletionChunk>& chunks) {
     if (event.data == "[DONE]") {
       saw_done_ = true;
       return {};
@@ -45,7 +45,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
       return make_error(ErrorCode::UpstreamError, "upstream reported an error mid-stream: " +
                                                       parse_error_body(event.data).message);
     }
-    chunks.push_back(CompletionChunk{WireObject::from_checked_text(std::move(event.data), *scan)});
+    chunks.push_back(CompletionChunk{WireObject::viewing_checked_text(event.data, *scan)});
     return {};
   }
 

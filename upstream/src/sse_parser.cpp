@@ -11,6 +11,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 }
 
 Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
+  kept_.clear();  // what the last feed's events viewed
   if (!started_ && line_.empty() && bytes.size() >= kBom.size()) {
     // The first bytes tell at once whether a BOM opens the stream.
     started_ = true;
@@ -21,13 +22,16 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
     line_.append(bytes);
     if (line_.size() < kBom.size() && kBom.substr(0, line_.size()) == line_) return {};
     started_ = true;
-    std::string pending = std::move(line_);
+    const std::string& pending = kept_.emplace_back(std::move(line_));
     line_.clear();
     std::string_view rest = pending;
     if (rest.substr(0, kBom.size()) == kBom) rest.remove_prefix(kBom.size());
-    return feed(rest, events);
+    return feed_started(rest, events);
   }
+  return feed_started(bytes, events);
+}
 
+Status SseParser::feed_started(std::string_view bytes, std::vector<SseEvent>& events) {
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     if (after_cr_) {
@@ -80,7 +84,7 @@ std::size_t SseParser::take_data_event(std::string_view rest, std::vector<SseEve
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (value.size() > max_event_bytes_) return 0;  // the line by line path says why
   SseEvent& event = events.emplace_back();
-  event.data = std::string(value);  // built at its size: assign() to an empty string costs more
+  event.data = value;
   if (!last_id_.empty()) event.id = last_id_;
   return end + 2;
 }
@@ -91,7 +95,7 @@ void SseParser::process_line(std::string_view line, std::vector<SseEvent>& event
     if (has_data_) {
       SseEvent& event = events.emplace_back();  // built in place; `event` is "message" already
       if (!event_type_.empty()) event.event = event_type_;
-      event.data = std::move(data_);
+      event.data = kept_.emplace_back(std::move(data_));
       if (!last_id_.empty()) event.id = last_id_;
     }
     data_.clear();

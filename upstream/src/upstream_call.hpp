@@ -33,9 +33,10 @@ class SseConsumer {
   }
   virtual ~SseConsumer() = default;
 
-  // Takes one read's events (their data may be moved from) and sends the chunks they make
-  // where the sink takes them without waiting: the outcome, or nullopt when sending must wait:
-  // then deliver_rest() sends them. An error ends the exchange with that error; what came
+  // Takes one read's events and sends the chunks they make where the sink takes them without
+  // waiting: the outcome, or nullopt when sending must wait: then deliver_rest() sends them.
+  // Events and chunks may view the read's bytes, which on_body (the caller of deliver_rest)
+  // keeps valid. An error ends the exchange with that error; what came
   // before it still reaches the client. The response commits, with the route, only once there
   // are valid chunks to send.
   std::optional<Status> on_events_now(std::span<SseEvent> events);

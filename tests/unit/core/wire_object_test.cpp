@@ -81,6 +81,27 @@ TEST(WireObject, KeepsWireTextByteForByteAndParsesOnDemand) {
   EXPECT_FALSE(object.usage());
 }
 
+TEST(WireObject, ViewsItsTextUntilCopiedAndACopyOwnsItsOwn) {
+  std::string text = R"({"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})";
+  auto scan = scan_json_object(text);
+  ASSERT_TRUE(scan);
+  const std::string original = text;
+  WireObject viewing = WireObject::viewing_checked_text(text, *scan);
+  EXPECT_EQ(viewing.text().data(), text.data());  // no copy
+  WireObject moved = std::move(viewing);
+  EXPECT_EQ(moved.text().data(), text.data());
+  const WireObject copy = moved;
+  WireObject assigned;
+  assigned = moved;
+  text.assign(text.size(), ' ');  // the viewed bytes change, as a read buffer's next bytes do
+  for (const WireObject* kept : {&copy, static_cast<const WireObject*>(&assigned)}) {
+    EXPECT_EQ(kept->text(), original);
+    EXPECT_EQ(kept->json()["usage"]["total_tokens"], 3);
+    ASSERT_TRUE(kept->usage());
+    EXPECT_EQ(kept->usage()->completion_tokens, 2);
+  }
+}
+
 TEST(WireObject, SerialisesAJsonValueOnDemand) {
   WireObject object = Json{{"usage", {{"total_tokens", 2}}}};
   EXPECT_EQ(object.text(), R"({"usage":{"total_tokens":2}})");

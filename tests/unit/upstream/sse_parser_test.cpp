@@ -5,15 +5,32 @@
 namespace hearth::upstream {
 namespace {
 
+// An event with its data copied: a parsed event's data is valid only until the next feed.
+struct Event {
+  std::string event, data, id;
+  friend bool operator==(const Event&, const Event&) = default;
+  friend std::ostream& operator<<(std::ostream& out, const Event& e) {
+    return out << "{" << e.event << ", \"" << e.data << "\", " << e.id << "}";
+  }
+};
+
+Event ev(std::string data, std::string event = "message", std::string id = "") {
+  return Event{std::move(event), std::move(data), std::move(id)};
+}
+
+// Feeds `bytes` to `parser` and appends a copy of each event they complete to `out`.
+Status feed(SseParser& parser, std::string_view bytes, std::vector<Event>& out) {
+  std::vector<SseEvent> events;
+  Status status = parser.feed(bytes, events);
+  for (const SseEvent& e : events) out.push_back(Event{e.event, std::string(e.data), e.id});
+  return status;
+}
+
 struct SseCase {
   const char* name;
   std::string input;
-  std::vector<SseEvent> expected;
+  std::vector<Event> expected;
 };
-
-SseEvent ev(std::string data, std::string event = "message", std::string id = "") {
-  return SseEvent{std::move(event), std::move(data), std::move(id)};
-}
 
 constexpr char kIdWithNul[] = "id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n";
 
@@ -48,11 +65,11 @@ const std::vector<SseCase>& cases() {
   return kCases;
 }
 
-std::vector<SseEvent> parse_in_pieces(const std::string& input, std::size_t piece) {
+std::vector<Event> parse_in_pieces(const std::string& input, std::size_t piece) {
   SseParser parser;
-  std::vector<SseEvent> events;
+  std::vector<Event> events;
   for (std::size_t pos = 0; pos < input.size(); pos += piece) {
-    EXPECT_TRUE(parser.feed(std::string_view(input).substr(pos, piece), events).ok());
+    EXPECT_TRUE(feed(parser, std::string_view(input).substr(pos, piece), events).ok());
   }
   return events;
 }
@@ -61,8 +78,8 @@ TEST(SseParser, ParsesEachCaseInOneFeed) {
   for (const auto& c : cases()) {
     SCOPED_TRACE(c.name);
     SseParser parser;
-    std::vector<SseEvent> events;
-    ASSERT_TRUE(parser.feed(c.input, events).ok());
+    std::vector<Event> events;
+    ASSERT_TRUE(feed(parser, c.input, events).ok());
     EXPECT_EQ(events, c.expected);
   }
 }
@@ -75,9 +92,9 @@ TEST(SseParser, GivesTheSameEventsWhateverTheChunkBoundaries) {
     EXPECT_EQ(parse_in_pieces(c.input, 3), c.expected);
     for (std::size_t split = 0; split <= c.input.size(); ++split) {
       SseParser parser;
-      std::vector<SseEvent> events;
-      ASSERT_TRUE(parser.feed(std::string_view(c.input).substr(0, split), events).ok());
-      ASSERT_TRUE(parser.feed(std::string_view(c.input).substr(split), events).ok());
+      std::vector<Event> events;
+      ASSERT_TRUE(feed(parser, std::string_view(c.input).substr(0, split), events).ok());
+      ASSERT_TRUE(feed(parser, std::string_view(c.input).substr(split), events).ok());
       EXPECT_EQ(events, c.expected) << "split at " << split;
     }
   }
@@ -85,28 +102,66 @@ TEST(SseParser, GivesTheSameEventsWhateverTheChunkBoundaries) {
 
 TEST(SseParser, CrlfSplitBetweenCrAndLfIsOneLineEnd) {
   SseParser parser;
+  std::vector<Event> events;
+  ASSERT_TRUE(feed(parser, "data: a\r", events).ok());
+  ASSERT_TRUE(feed(parser, "\ndata: b\r", events).ok());
+  ASSERT_TRUE(feed(parser, "\n\r", events).ok());
+  ASSERT_TRUE(feed(parser, "\n", events).ok());
+  EXPECT_EQ(events, std::vector<Event>{ev("a\nb")});
+}
+
+TEST(SseParser, AnEventWholeInTheBytesViewsThem) {
+  SseParser parser;
+  const std::string bytes = "data: {\"a\":1}\n\ndata: [DONE]\n\n";
   std::vector<SseEvent> events;
-  ASSERT_TRUE(parser.feed("data: a\r", events).ok());
-  ASSERT_TRUE(parser.feed("\ndata: b\r", events).ok());
-  ASSERT_TRUE(parser.feed("\n\r", events).ok());
-  ASSERT_TRUE(parser.feed("\n", events).ok());
-  EXPECT_EQ(events, std::vector<SseEvent>{ev("a\nb")});
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].data.data(), bytes.data() + 6);  // no copy
+  EXPECT_EQ(events[1].data, "[DONE]");
+}
+
+TEST(SseParser, AnEventThatSpansFeedsOutlivesTheBytesGiven) {
+  // Its first line came in bytes that are gone (overwritten here) by the time it completes.
+  SseParser parser;
+  std::vector<SseEvent> events;
+  std::string bytes = "data: a\ndata: b";
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  bytes.assign(bytes.size(), 'x');
+  bytes = "c\n\n";
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  bytes.assign(bytes.size(), 'x');
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, "a\nbc");
+}
+
+TEST(SseParser, AnEventAfterAHeldBackBomOutlivesTheBytesGiven) {
+  SseParser parser;
+  std::vector<SseEvent> events;
+  std::string bytes = "\xEF";
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  bytes = "\xBB";
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  bytes = "\xBF" "data: x\n\n";
+  ASSERT_TRUE(parser.feed(bytes, events).ok());
+  bytes.assign(bytes.size(), 'y');
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, "x");
 }
 
 TEST(SseParser, RemembersRetryAndIgnoresInvalidValues) {
   SseParser parser;
-  std::vector<SseEvent> events;
-  ASSERT_TRUE(parser.feed("retry: 1500\n\n", events).ok());
+  std::vector<Event> events;
+  ASSERT_TRUE(feed(parser, "retry: 1500\n\n", events).ok());
   EXPECT_EQ(parser.retry(), Duration(1500));
-  ASSERT_TRUE(parser.feed("retry: 1.5\n\nretry: x\n\n", events).ok());
+  ASSERT_TRUE(feed(parser, "retry: 1.5\n\nretry: x\n\n", events).ok());
   EXPECT_EQ(parser.retry(), Duration(1500));
   EXPECT_TRUE(events.empty());
 }
 
 TEST(SseParser, RejectsAnEventLargerThanTheCap) {
   SseParser parser(16);
-  std::vector<SseEvent> events;
-  Status status = parser.feed("data: 0123456789\ndata: 0123456789\n\n", events);
+  std::vector<Event> events;
+  Status status = feed(parser, "data: 0123456789\ndata: 0123456789\n\n", events);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::UpstreamError);
   EXPECT_TRUE(events.empty());
@@ -114,23 +169,23 @@ TEST(SseParser, RejectsAnEventLargerThanTheCap) {
 
 TEST(SseParser, RejectsAOneLineEventLargerThanTheCap) {
   SseParser parser(16);
-  std::vector<SseEvent> events;
-  ASSERT_TRUE(parser.feed("data: 0123456789abcdef\n\n", events).ok());  // at the cap
-  EXPECT_FALSE(parser.feed("data: 0123456789abcdefX\n\n", events).ok());
+  std::vector<Event> events;
+  ASSERT_TRUE(feed(parser, "data: 0123456789abcdef\n\n", events).ok());  // at the cap
+  EXPECT_FALSE(feed(parser, "data: 0123456789abcdefX\n\n", events).ok());
   EXPECT_EQ(events.size(), 1u);
 }
 
 TEST(SseParser, RejectsAnEndlessLineFedInPieces) {
   SseParser parser(16);
-  std::vector<SseEvent> events;
-  ASSERT_TRUE(parser.feed("data: 0123", events).ok());
-  EXPECT_FALSE(parser.feed("456789abcdef", events).ok());
+  std::vector<Event> events;
+  ASSERT_TRUE(feed(parser, "data: 0123", events).ok());
+  EXPECT_FALSE(feed(parser, "456789abcdef", events).ok());
 }
 
 TEST(SseParser, AcceptsEventsUpToTheCap) {
   SseParser parser(16);
-  std::vector<SseEvent> events;
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(parser.feed("data: 0123456789\n\n", events).ok());
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(feed(parser, "data: 0123456789\n\n", events).ok());
   EXPECT_EQ(events.size(), 100u);
 }
 

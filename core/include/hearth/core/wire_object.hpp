@@ -100,11 +100,21 @@ class WireObject {
 
   // `text` must have passed scan_json_object; it is kept byte for byte.
   static WireObject from_checked_text(std::string text, ObjectScan scan);
+  // from_checked_text for text owned elsewhere, which must outlive this object and what it is
+  // moved into: an event passed on straight from the read that brought it, without a copy
+  // and an allocation each. A copy owns its text, so what keeps a chunk copies it.
+  static WireObject viewing_checked_text(std::string_view text, ObjectScan scan);
+
+  WireObject(const WireObject& other);
+  WireObject& operator=(const WireObject& other);
+  WireObject(WireObject&&) noexcept = default;
+  WireObject& operator=(WireObject&&) noexcept = default;
+  ~WireObject() = default;
 
   // The parsed value (parsed on first use when this came as text).
   const Json& json() const;
   // The serialised text (the original bytes when this came as text).
-  const std::string& text() const;
+  std::string_view text() const;
   // The "usage" object's counts, answered without parsing wire text.
   std::optional<Usage> usage() const;
   bool has_usage() const { return usage().has_value(); }
@@ -117,6 +127,7 @@ class WireObject {
 
   mutable std::optional<Json> json_;
   mutable std::optional<std::string> text_;
+  std::string_view viewed_;  // the text, where viewing_checked_text made this
   std::optional<ObjectScan> scan_;
 };
 

@@ -85,8 +85,8 @@ class HttpStreamHandler {
 
   // Offered body bytes first, before on_body: a handler that deals with them without waiting
   // (collects them, say) returns its status, and on_body is not called for them; nullopt
-  // passes them to on_body, which may go on from what on_body_now did with them. (Most bodies
-  // then cost no coroutine frame.)
+  // passes them to on_body, which may go on from what on_body_now did with them: the bytes
+  // stay valid until that on_body returns. (Most bodies then cost no coroutine frame.)
   virtual std::optional<Status> on_body_now(std::string_view /*bytes*/) { return std::nullopt; }
 
   // True once the handler has all it wants (an end-of-stream marker seen): the client then

@@ -4,6 +4,7 @@
 // I/O. One parser per stream; not thread-safe.
 
 #include <cstddef>
+#include <list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@ namespace hearth::upstream {
 
 struct SseEvent {
   std::string event = "message";  // the `event:` field, "message" when absent
-  std::string data;                // `data:` lines joined by \n
+  std::string_view data;           // `data:` lines joined by \n (see SseParser::feed)
   std::string id;                  // the last event id seen so far in the stream
 
   friend bool operator==(const SseEvent&, const SseEvent&) = default;
@@ -29,8 +30,10 @@ class SseParser {
   explicit SseParser(std::size_t max_event_bytes = kDefaultMaxEventBytes)
       : max_event_bytes_(max_event_bytes) {}
 
-  // Parses `bytes` and appends each event completed by them to `events`. An error (one
-  // event or line larger than the cap) leaves the parser unusable.
+  // Parses `bytes` and appends each event completed by them to `events`. An event's data
+  // views `bytes` where it lies whole in them (as a stream's events mostly do), else the
+  // parser's own copy: either way it is valid until the next feed, and `bytes` must live as
+  // long. An error (one event or line larger than the cap) leaves the parser unusable.
   Status feed(std::string_view bytes, std::vector<SseEvent>& events);
 
   // The last `retry:` value, if any.
@@ -41,6 +44,7 @@ class SseParser {
   // OpenAI-dialect servers send each one) goes to `events` as one copy, not line by line
   // through `data_`. Returns the bytes it took; 0 leaves `rest` to the line by line path.
   std::size_t take_data_event(std::string_view rest, std::vector<SseEvent>& events);
+  Status feed_started(std::string_view bytes, std::vector<SseEvent>& events);
   void process_line(std::string_view line, std::vector<SseEvent>& events);
 
   std::size_t max_event_bytes_;
@@ -50,6 +54,10 @@ class SseParser {
   std::string event_type_;
   std::string data_;
   bool has_data_ = false;
+  // The data of this feed's events that did not lie whole in its bytes, and bytes held back
+  // while a BOM could not yet be told: what those events view. A list: its strings stay where
+  // they are as more come, and empty (as it mostly is) it holds no allocation.
+  std::list<std::string> kept_;
   std::string last_id_;
   std::optional<Duration> retry_;
 };
