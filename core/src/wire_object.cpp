@@ -381,20 +381,20 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
 }
 
 std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
-  // The last object that passed opened with opening_ too: past it, compare the two.
-  const bool opens_as_last = text.starts_with(opening_);
+  // The last object that passed opened with the opening too: past it, compare the two.
+  const bool opens_as_last = text.starts_with(std::string_view(last_).substr(0, opening_));
   if (opens_as_last && last_plain_.count != 0) {
     if (std::optional<ObjectScan> same = scan_as_last(text)) return same;
   }
   last_plain_.count = 0;
   ObjectValidator validator(text, max_depth_, 0, nullptr, &last_plain_);
-  const bool known = opens_as_last && !opening_.empty();
-  std::optional<ObjectScan> scan = known ? validator.run_from(opening_.size()) : validator.run();
+  const bool known = opens_as_last && opening_ != 0;
+  std::optional<ObjectScan> scan = known ? validator.run_from(opening_) : validator.run();
   if (!scan) {
     last_plain_.count = 0;  // nothing to compare the next object with
     return scan;
   }
-  if (!known) opening_.assign(text.substr(0, validator.checkpoint()));
+  if (!known) opening_ = validator.checkpoint();
   last_.assign(text);
   last_scan_ = *scan;
   return scan;
@@ -402,7 +402,7 @@ std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
 
 std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) {
   const std::string_view last = last_;
-  const std::size_t from = opening_.size();  // both open with it
+  const std::size_t from = opening_;  // both open with it
   const std::size_t shorter = std::min(text.size(), last.size());
   const std::size_t head =
       from + common_prefix_length(text.data() + from, last.data() + from, shorter - from);

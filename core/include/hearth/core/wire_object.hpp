@@ -66,8 +66,8 @@ class EventScanner {
   std::optional<ObjectScan> scan_as_last(std::string_view text);
 
   int max_depth_;
-  std::string opening_;
-  std::string last_;  // the last object that passed, and what was found in it
+  std::string last_;         // the last object that passed, and what was found in it
+  std::size_t opening_ = 0;  // how many of its first bytes open it (what scan may skip)
   ObjectScan last_scan_;
   PlainStrings last_plain_;
 };
