@@ -400,7 +400,7 @@ std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
   return scan;
 }
 
-std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) {
+std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) const {
   const std::string_view last = last_;
   const std::size_t from = opening_;  // both open with it
   const std::size_t shorter = std::min(text.size(), last.size());
@@ -412,21 +412,16 @@ std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) {
   // The bytes that differ are [head, size - tail) in each: in the last object they must lie
   // between the quotes of one plain string, and here be plain too.
   const std::size_t last_end = last.size() - tail;
-  auto* const spans_end = last_plain_.spans.begin() + last_plain_.count;
-  auto* span = std::find_if(last_plain_.spans.begin(), spans_end, [&](const auto& s) {
+  const auto* const spans_end = last_plain_.spans.begin() + last_plain_.count;
+  const auto* span = std::find_if(last_plain_.spans.begin(), spans_end, [&](const auto& s) {
     return s.begin <= head && last_end <= s.end;
   });
   const char* const differ_end = text.data() + text.size() - tail;
   if (span == spans_end || plain_run_end(text.data() + head, differ_end) != differ_end) {
     return std::nullopt;
   }
-  // The string grows or shrinks by what changed; the strings after it move with it.
-  span->end = span->end + text.size() - last.size();
-  for (auto* after = span + 1; after != spans_end; ++after) {
-    after->begin = after->begin + text.size() - last.size();
-    after->end = after->end + text.size() - last.size();
-  }
-  last_.replace(head, last_end - head, text.data() + head, text.size() - tail - head);
+  // The last object stays the one compared with: the verdict is its own, and so no event that
+  // passes here needs copying.
   return last_scan_;
 }
 

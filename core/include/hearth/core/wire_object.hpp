@@ -38,9 +38,9 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth 
 // scan_json_object for the objects of one event stream, which mostly differ from the one before
 // only in the text of one string (a token's content) and open with the same members (an id,
 // the model, a timestamp). So the scanner
-// - gives an object that differs from the last one it passed only inside one string, where both
-//   hold plain ASCII (no escape, no control byte, no byte >= 0x80), the last one's verdict and
-//   notes: nothing else changed;
+// - gives an object that differs from the last one it scanned in full only inside one string,
+//   where both hold plain ASCII (no escape, no control byte, no byte >= 0x80), that one's
+//   verdict and notes: nothing else changed;
 // - else does not check again the opening of the last object checked, up to a top-level comma
 //   behind which the scan had noted nothing, in an object that opens with the same bytes.
 // Verdicts are scan_json_object's.
@@ -63,10 +63,10 @@ class EventScanner {
   };
 
  private:
-  std::optional<ObjectScan> scan_as_last(std::string_view text);
+  std::optional<ObjectScan> scan_as_last(std::string_view text) const;
 
   int max_depth_;
-  std::string last_;         // the last object that passed, and what was found in it
+  std::string last_;         // the last object scanned in full that passed, and what was found in it
   std::size_t opening_ = 0;  // how many of its first bytes open it (what scan may skip)
   ObjectScan last_scan_;
   PlainStrings last_plain_;
