@@ -66,7 +66,7 @@ class EventScanner {
   std::optional<ObjectScan> scan_as_last(std::string_view text) const;
 
   int max_depth_;
-  std::string last_;         // the last object scanned in full that passed, and what was found in it
+  std::string last_;         // the last object that passed a full scan, and what was found in it
   std::size_t opening_ = 0;  // how many of its first bytes open it (what scan may skip)
   ObjectScan last_scan_;
   PlainStrings last_plain_;
@@ -109,7 +109,6 @@ class WireObject {
   WireObject& operator=(const WireObject& other);
   WireObject(WireObject&&) noexcept = default;
   WireObject& operator=(WireObject&&) noexcept = default;
-  ~WireObject() = default;
 
   // The parsed value (parsed on first use when this came as text).
   const Json& json() const;

@@ -41,7 +41,7 @@ class SseParser {
 
  private:
   // At a line start with nothing pending: an event of one data line ("data: X\n\n", as
-  // OpenAI-dialect servers send each one) goes to `events` as one copy, not line by line
+  // OpenAI-dialect servers send each one) goes to `events` viewing `rest`, not line by line
   // through `data_`. Returns the bytes it took; 0 leaves `rest` to the line by line path.
   std::size_t take_data_event(std::string_view rest, std::vector<SseEvent>& events);
   Status feed_started(std::string_view bytes, std::vector<SseEvent>& events);
