@@ -25,7 +25,7 @@ class AnthropicStreamConsumer final : public SseConsumer {
       : SseConsumer(sink, route), translator_(endpoint, include_usage, unix_now()) {}
 
  private:
-  Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+  Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) override {
     for (const SseEvent& event : events) {
       if (translator_.finished()) break;
       Status status = take(event, chunks);

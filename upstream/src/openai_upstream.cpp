@@ -17,7 +17,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   using SseConsumer::SseConsumer;
 
  private:
-  Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+  Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) override {
     for (const SseEvent& event : events) {
       if (saw_done_) break;
       Status status = take(event, chunks);

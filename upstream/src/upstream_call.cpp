@@ -105,7 +105,7 @@ std::string join_url(std::string_view base_url, std::string_view path) {
   return std::string(base_url) + std::string(path);
 }
 
-std::optional<Status> SseConsumer::on_events_now(std::span<SseEvent> events) {
+std::optional<Status> SseConsumer::on_events_now(std::span<const SseEvent> events) {
   chunks_.clear();
   outcome_ = take(events, chunks_);
   // The last chunks may wait for the stream's end, to leave with it in one write.

@@ -36,10 +36,10 @@ class SseConsumer {
   // Takes one read's events and sends the chunks they make where the sink takes them without
   // waiting: the outcome, or nullopt when sending must wait: then deliver_rest() sends them.
   // Events and chunks may view the read's bytes, which on_body (the caller of deliver_rest)
-  // keeps valid. An error ends the exchange with that error; what came
-  // before it still reaches the client. The response commits, with the route, only once there
-  // are valid chunks to send.
-  std::optional<Status> on_events_now(std::span<SseEvent> events);
+  // keeps valid. An error ends the exchange with that error; what came before it still
+  // reaches the client. The response commits, with the route, only once there are valid
+  // chunks to send.
+  std::optional<Status> on_events_now(std::span<const SseEvent> events);
   // Sends the chunks on_events_now could not, then returns its outcome.
   Task<Status> deliver_rest();
 
@@ -49,7 +49,7 @@ class SseConsumer {
 
  protected:
   // Appends the chunks `events` make to `chunks`, stopping at the stream's end or an error.
-  virtual Status take(std::span<SseEvent> events, std::vector<CompletionChunk>& chunks) = 0;
+  virtual Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) = 0;
   // Whether take has seen the stream's end.
   virtual bool saw_end() const = 0;
 
