@@ -134,18 +134,17 @@ TEST(SseParser, AnEventThatSpansFeedsOutlivesTheBytesGiven) {
   EXPECT_EQ(events[0].data, "a\nbc");
 }
 
-TEST(SseParser, AnEventAfterAHeldBackBomOutlivesTheBytesGiven) {
+TEST(SseParser, AnEventAfterAHeldBackBomOutlivesTheFeed) {
+  // The BOM's bytes are held back until it can be told; the event that completes them is then
+  // parsed from the parser's own copy, which must outlive the feed (longer than a string keeps
+  // in place, so that the sanitizer build sees a freed copy read).
   SseParser parser;
   std::vector<SseEvent> events;
-  std::string bytes = "\xEF";
-  ASSERT_TRUE(parser.feed(bytes, events).ok());
-  bytes = "\xBB";
-  ASSERT_TRUE(parser.feed(bytes, events).ok());
-  bytes = "\xBF" "data: x\n\n";
-  ASSERT_TRUE(parser.feed(bytes, events).ok());
-  bytes.assign(bytes.size(), 'y');
+  ASSERT_TRUE(parser.feed("\xEF", events).ok());
+  ASSERT_TRUE(parser.feed("\xBB", events).ok());
+  ASSERT_TRUE(parser.feed("\xBF" "data: a value too long to be kept in place\n\n", events).ok());
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "x");
+  EXPECT_EQ(events[0].data, "a value too long to be kept in place");
 }
 
 TEST(SseParser, RemembersRetryAndIgnoresInvalidValues) {
