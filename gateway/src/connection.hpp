@@ -26,8 +26,12 @@ struct Connection {
 
   // Enters a phase that must end by now + limit.
   void enter(Phase next, Duration limit) {
+    enter(next, limit, limit == Duration::max() ? TimePoint() : std::chrono::steady_clock::now());
+  }
+  // The same for a caller that has just read the clock.
+  void enter(Phase next, Duration limit, TimePoint now) {
     phase = next;
-    deadline = limit == Duration::max() ? TimePoint::max() : std::chrono::steady_clock::now() + limit;
+    deadline = limit == Duration::max() ? TimePoint::max() : now + limit;
     timed_out = false;
   }
 

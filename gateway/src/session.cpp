@@ -258,7 +258,7 @@ void Session::start_request() {
   parser_.emplace(request_);
   parser_->header_limit(limits_.max_header_bytes);
   parser_->body_limit(limits_.max_body_bytes);
-  conn_.enter(Phase::Reading, limits_.header_timeout);
+  conn_.enter(Phase::Reading, limits_.header_timeout, request_start_);
 }
 
 bool Session::request_from_buffer(ReadResult& result) {

@@ -218,7 +218,8 @@ Result<const PlainHttp::Sender*> PlainHttp::sender_for(const std::shared_ptr<con
 
 Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest request,
                              HttpStreamHandler& handler) {
-  const Deadlines deadlines(SteadyClock::now(), request.timeouts);
+  const TimePoint start = SteadyClock::now();
+  const Deadlines deadlines(start, request.timeouts);
   // The sender's entry lasts only until the next sender_for: what is needed is taken now.
   Result<const Sender*> sender = sender_for(url, request);
   if (!sender) co_return std::move(sender).error();
@@ -234,7 +235,7 @@ Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest req
   std::exception_ptr failure;
   try {
     for (bool retried = false;; retried = true) {
-      std::optional<Lease> lease = take_idle(host);
+      std::optional<Lease> lease = take_idle(host, retried ? SteadyClock::now() : start);
       if (!lease) {
         Result<Lease> got = co_await acquire(host, *url, deadlines);
         if (!got) {
@@ -260,12 +261,12 @@ Task<Status> PlainHttp::send(std::shared_ptr<const HttpUrl> url, HttpRequest req
   co_return result;
 }
 
-std::optional<PlainHttp::Lease> PlainHttp::take_idle(Host& host) {
+std::optional<PlainHttp::Lease> PlainHttp::take_idle(Host& host, TimePoint now) {
   while (!host.idle.empty()) {
     std::unique_ptr<Connection> connection = std::move(host.idle.back());
     host.idle.pop_back();
     --idle_total_;
-    const auto idle = SteadyClock::now() - connection->idle_since;
+    const auto idle = now - connection->idle_since;
     if (idle < kIdleMaxAge && (idle < kCheckIdleAfter || still_open(connection->socket))) {
       return Lease{std::move(connection), true};
     }
@@ -278,7 +279,7 @@ Task<Result<PlainHttp::Lease>> PlainHttp::acquire(Host& host, const HttpUrl& url
                                                   const Deadlines& deadlines) {
   auto cancellation = co_await asio::this_coro::cancellation_state;
   for (;;) {
-    if (std::optional<Lease> lease = take_idle(host)) co_return std::move(*lease);
+    if (std::optional<Lease> lease = take_idle(host, SteadyClock::now())) co_return std::move(*lease);
     if (host.open < options_.max_host_connections) co_return co_await connect(host, url, deadlines);
     // Every connection to this host is busy: wait for one to come back or close.
     asio::steady_timer wait(executor_, deadlines.first_byte.at);
@@ -405,15 +406,23 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
     co_return Exchange{std::move(status), false, false};
   }
 
-  TimePoint last_data = SteadyClock::now();
-  std::optional<TimePoint> finished_at;
+  // The limit between chunks runs from the first wait after the head or after body bytes the
+  // handler took (time spent on a slow consumer is not upstream silence), and the grace from
+  // the first wait after the handler had all it wanted. The clock is read only for a wait: a
+  // body that came with its head costs no read.
+  std::optional<TimePoint> last_data, finished_at;
+  bool finished = false;
+  Limit limit = deadlines.total;
   while (!parser->is_done()) {
     if (cancelled(cancellation)) co_return Exchange{cancelled_error(), false, false};
-    Limit limit = deadlines.next_chunk(last_data);
-    if (finished_at) limit = earliest(limit, {*finished_at + kFinishedGrace, "grace", kFinishedGrace});
     parser->fill(c.piece);
     boost::system::error_code ec;
     if (!http_io::parse_buffered(c.buffer, *parser, http_io::Until::Progress, ec)) {
+      const TimePoint now = SteadyClock::now();
+      if (!last_data) last_data = now;
+      if (finished && !finished_at) finished_at = now;
+      limit = deadlines.next_chunk(*last_data);
+      if (finished_at) limit = earliest(limit, {*finished_at + kFinishedGrace, "grace", kFinishedGrace});
       watch(limit.at);
       ec = co_await http_io::read(socket, c.buffer, *parser, http_io::Until::Progress);
       watchdog.disarm();
@@ -422,14 +431,13 @@ Task<PlainHttp::Exchange> PlainHttp::exchange(Connection& c, const std::string& 
       std::optional<Status> status = handler.on_body_now(got);
       if (!status) status = co_await handler.on_body(got);
       if (!*status) co_return Exchange{std::move(*status), false, false};
-      // Time spent waiting on a slow consumer is not upstream silence.
-      last_data = SteadyClock::now();
-      if (!finished_at && handler.finished()) finished_at = last_data;
+      last_data.reset();
+      finished = finished || handler.finished();
     }
     if (ec && ec != http::error::need_buffer) {
       // The handler has what it wanted: the rest of the body does not matter, only the
       // connection is lost.
-      if (finished_at && !cancelled(cancellation)) co_return Exchange{Status{}, false, false};
+      if (finished && !cancelled(cancellation)) co_return Exchange{Status{}, false, false};
       co_return Exchange{failed(ec, limit, "upstream connection failed mid-response: "), false, false};
     }
   }

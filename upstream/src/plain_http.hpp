@@ -38,9 +38,9 @@ class PlainHttp {
   struct Deadlines;
 
  private:
-  // An idle connection that is still fit for use, if the host has one: the usual case,
+  // An idle connection that is still fit for use at `now`, if the host has one: the usual case,
   // without a coroutine frame. acquire connects or waits for one.
-  std::optional<Lease> take_idle(Host& host);
+  std::optional<Lease> take_idle(Host& host, TimePoint now);
   Task<Result<Lease>> acquire(Host& host, const HttpUrl& url, const Deadlines& deadlines);
   Task<Result<Lease>> connect(Host& host, const HttpUrl& url, const Deadlines& deadlines);
   Task<Exchange> exchange(Connection& connection, const std::string& head, const std::string& body,
