@@ -29,7 +29,7 @@ namespace {
 class ObjectValidator {
  public:
   ObjectValidator(std::string_view text, int max_depth, int outline_depth = 0,
-                  std::vector<OutlineEntry>* outline = nullptr,
+                  JsonOutline* outline = nullptr,
                   EventScanner::PlainStrings* plain = nullptr)
       : begin_(text.data()),
         end_(text.data() + text.size()),
@@ -350,7 +350,7 @@ class ObjectValidator {
   const char* const end_;
   const int max_depth_;
   const int outline_depth_;  // 0 when no outline is kept
-  std::vector<OutlineEntry>* outline_;
+  JsonOutline* outline_;
   EventScanner::PlainStrings* const plain_;  // null when no one asks
   ObjectScan scan_;
   int64_t* count_ = nullptr;
@@ -376,7 +376,7 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth)
 }
 
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
-                                           int outline_depth, std::vector<OutlineEntry>& outline) {
+                                           int outline_depth, JsonOutline& outline) {
   return ObjectValidator(text, max_depth, outline_depth, &outline).run();
 }
 

@@ -121,7 +121,7 @@ bool is_boolean(std::string_view text) { return text == "true" || text == "false
 
 // The request's values down to the members of a message's content parts, from the scan
 // that checks it; what the checks below read instead of a tree.
-using Outline = std::vector<OutlineEntry>;
+using Outline = JsonOutline;
 constexpr int kOutlineDepth = 5;  // messages[i].content[j].type
 constexpr size_t kTopLevel = std::numeric_limits<size_t>::max();
 
@@ -308,7 +308,6 @@ bool json_too_deep(std::string_view body, int max_depth) {
 Result<ChatRequest> decode_request(Endpoint endpoint, std::string body) {
   // Checked once, listing where its values lie; only the members decided on are read.
   Outline outline;
-  outline.reserve(16);
   if (!scan_json_object(body, kMaxJsonDepth, kOutlineDepth, outline)) return not_an_object(body);
   static constexpr std::array<std::string_view, 10> kNames{
       "model", "messages", "prompt", "stream", "stream_options", "max_tokens",

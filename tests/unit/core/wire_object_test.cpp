@@ -375,7 +375,7 @@ TEST(ScanJsonObject, AgreesWithParseJsonOnDepthAndAByteOrderMark) {
 TEST(ScanJsonObject, OutlinesValuesDownToTheDepthAsked) {
   const std::string text =
       R"({"a":1, "m\u0065":[{"r":"x","c":[{"t":"y"}]}, "s"], "e":{}, "n":null})";
-  std::vector<OutlineEntry> outline;
+  JsonOutline outline;
   ASSERT_TRUE(scan_json_object(text, 512, 3, outline).has_value());
   struct Expected {
     int depth;

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hearth/core/chat.hpp"
 
 namespace hearth {
@@ -81,6 +83,10 @@ struct OutlineEntry {
   std::string_view text;  // the value's text
 };
 
+// A scan's outline. A chat request lists about a dozen values: kept in place, they cost no
+// allocation per request.
+using JsonOutline = boost::container::small_vector<OutlineEntry, 16>;
+
 // A member's name spelled with escapes, decoded: `raw` is its bytes between the quotes, as a
 // scan that accepted them lists them (OutlineEntry::name).
 std::string decode_json_name(std::string_view raw);
@@ -88,7 +94,7 @@ std::string decode_json_name(std::string_view raw);
 // scan_json_object, also listing in `outline` every value down to `outline_depth`, each after
 // the value that holds it (on nullopt, `outline` holds whatever was listed).
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
-                                           int outline_depth, std::vector<OutlineEntry>& outline);
+                                           int outline_depth, JsonOutline& outline);
 
 // Serialises the way hearth always does: compact, invalid UTF-8 replaced rather than thrown.
 std::string dump_json(const Json& value);
