@@ -25,7 +25,7 @@ class AnthropicStreamConsumer final : public SseConsumer {
       : SseConsumer(sink, route), translator_(endpoint, include_usage, unix_now()) {}
 
  private:
-  Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+  Status take(std::span<const SseEvent> events, CompletionChunks& chunks) override {
     for (const SseEvent& event : events) {
       if (translator_.finished()) break;
       Status status = take(event, chunks);
@@ -35,7 +35,7 @@ class AnthropicStreamConsumer final : public SseConsumer {
   }
   bool saw_end() const override { return translator_.finished(); }
 
-  Status take(const SseEvent& event, std::vector<CompletionChunk>& chunks) {
+  Status take(const SseEvent& event, CompletionChunks& chunks) {
     std::optional<Json> parsed = parse_json(event.data);
     if (!parsed) {
       return make_error(ErrorCode::UpstreamError,

@@ -17,7 +17,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   using SseConsumer::SseConsumer;
 
  private:
-  Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) override {
+  Status take(std::span<const SseEvent> events, CompletionChunks& chunks) override {
     for (const SseEvent& event : events) {
       if (saw_done_) break;
       Status status = take(event, chunks);
@@ -27,7 +27,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
   }
   bool saw_end() const override { return saw_done_; }
 
-  Status take(const SseEvent& event, std::vector<CompletionChunk>& chunks) {
+  Status take(const SseEvent& event, CompletionChunks& chunks) {
     if (event.data == "[DONE]") {
       saw_done_ = true;
       return {};

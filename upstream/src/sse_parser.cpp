@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 }
 
-Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
+Status SseParser::feed(std::string_view bytes, SseEvents& events) {
   kept_.clear();  // what the last feed's events viewed
   if (!started_ && line_.empty() && bytes.size() >= kBom.size()) {
     // The first bytes tell at once whether a BOM opens the stream.
@@ -31,7 +31,7 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& events) {
   return feed_started(bytes, events);
 }
 
-Status SseParser::feed_started(std::string_view bytes, std::vector<SseEvent>& events) {
+Status SseParser::feed_started(std::string_view bytes, SseEvents& events) {
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     if (after_cr_) {
@@ -72,7 +72,7 @@ Status SseParser::feed_started(std::string_view bytes, std::vector<SseEvent>& ev
   return {};
 }
 
-std::size_t SseParser::take_data_event(std::string_view rest, std::vector<SseEvent>& events) {
+std::size_t SseParser::take_data_event(std::string_view rest, SseEvents& events) {
   constexpr std::string_view kField = "data:";
   if (!rest.starts_with(kField)) return 0;
   const std::size_t end = find_either(rest, '\n', '\r', kField.size());
@@ -89,7 +89,7 @@ std::size_t SseParser::take_data_event(std::string_view rest, std::vector<SseEve
   return end + 2;
 }
 
-void SseParser::process_line(std::string_view line, std::vector<SseEvent>& events) {
+void SseParser::process_line(std::string_view line, SseEvents& events) {
   if (line.empty()) {
     // Dispatch.
     if (has_data_) {

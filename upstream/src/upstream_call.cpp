@@ -11,7 +11,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorBodyBytes = 64 * 1024;
 constexpr std::size_t kMaxJsonBodyBytes = 64 * 1024 * 1024;
-constexpr std::size_t kEventsPerRead = 16;
 
 // Caps the total timeout by the request deadline.
 bool apply_deadline(HttpRequest& request, TimePoint deadline) {
@@ -49,10 +48,7 @@ Error status_error(const ExchangeHandler& handler, const CallIdentity& identity)
 
 }  // namespace
 
-ExchangeHandler::ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {
-  // One read usually brings several events: no growing the vector from one per request.
-  if (consumer_ != nullptr) events_.reserve(kEventsPerRead);
-}
+ExchangeHandler::ExchangeHandler(SseConsumer* consumer) : consumer_(consumer) {}
 
 Status ExchangeHandler::on_head(HttpResponseHead head) {
   head_ = std::move(head);

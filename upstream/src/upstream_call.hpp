@@ -7,7 +7,8 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "hearth/core/completion_source.hpp"
 #include "hearth/upstream/http_client.hpp"
@@ -22,15 +23,16 @@ struct CallIdentity {
   TimePoint deadline = TimePoint::max();  // the request's; caps the total timeout
 };
 
+// The chunks one read's events make, kept in place as its events are (SseEvents).
+using CompletionChunks = boost::container::small_vector<CompletionChunk, 16>;
+
 // Receives the events of a 2xx event stream, in order, a read's worth at a time (so that
 // what arrived together can leave together), turns them into chunks and sends those to its
 // sink. A dialect says how its events become chunks (take); sending is shared.
 class SseConsumer {
  public:
   // `route` names the upstream (`upstream:NAME`) and must outlive the consumer.
-  SseConsumer(CompletionSink& sink, std::string_view route) : sink_(sink), route_(route) {
-    chunks_.reserve(16);  // the chunks of one read, without growing the vector each request
-  }
+  SseConsumer(CompletionSink& sink, std::string_view route) : sink_(sink), route_(route) {}
   virtual ~SseConsumer() = default;
 
   // Takes one read's events and sends the chunks they make where the sink takes them without
@@ -49,14 +51,14 @@ class SseConsumer {
 
  protected:
   // Appends the chunks `events` make to `chunks`, stopping at the stream's end or an error.
-  virtual Status take(std::span<const SseEvent> events, std::vector<CompletionChunk>& chunks) = 0;
+  virtual Status take(std::span<const SseEvent> events, CompletionChunks& chunks) = 0;
   // Whether take has seen the stream's end.
   virtual bool saw_end() const = 0;
 
  private:
   CompletionSink& sink_;
   std::string_view route_;
-  std::vector<CompletionChunk> chunks_;
+  CompletionChunks chunks_;
   Status outcome_;  // what take said of the events being sent
   bool finished_ = false;
 };
@@ -87,7 +89,7 @@ class ExchangeHandler final : public HttpStreamHandler {
   std::string body_;
   bool json_instead_ = false;
   SseParser parser_;
-  std::vector<SseEvent> events_;
+  SseEvents events_;
 };
 
 // One exchange with an upstream. The dialect awaits the send itself, a coroutine frame fewer

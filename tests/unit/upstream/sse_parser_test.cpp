@@ -20,7 +20,7 @@ Event ev(std::string data, std::string event = "message", std::string id = "") {
 
 // Feeds `bytes` to `parser` and appends a copy of each event they complete to `out`.
 Status feed(SseParser& parser, std::string_view bytes, std::vector<Event>& out) {
-  std::vector<SseEvent> events;
+  SseEvents events;
   Status status = parser.feed(bytes, events);
   for (const SseEvent& e : events) out.push_back(Event{e.event, std::string(e.data), e.id});
   return status;
@@ -113,7 +113,7 @@ TEST(SseParser, CrlfSplitBetweenCrAndLfIsOneLineEnd) {
 TEST(SseParser, AnEventWholeInTheBytesViewsThem) {
   SseParser parser;
   const std::string bytes = "data: {\"a\":1}\n\ndata: [DONE]\n\n";
-  std::vector<SseEvent> events;
+  SseEvents events;
   ASSERT_TRUE(parser.feed(bytes, events).ok());
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].data.data(), bytes.data() + 6);  // no copy
@@ -123,7 +123,7 @@ TEST(SseParser, AnEventWholeInTheBytesViewsThem) {
 TEST(SseParser, AnEventThatSpansFeedsOutlivesTheBytesGiven) {
   // Its first line came in bytes that are gone (overwritten here) by the time it completes.
   SseParser parser;
-  std::vector<SseEvent> events;
+  SseEvents events;
   std::string bytes = "data: a\ndata: b";
   ASSERT_TRUE(parser.feed(bytes, events).ok());
   bytes.assign(bytes.size(), 'x');
@@ -139,7 +139,7 @@ TEST(SseParser, AnEventAfterAHeldBackBomOutlivesTheFeed) {
   // parsed from the parser's own copy, which must outlive the feed (longer than a string keeps
   // in place, so that the sanitizer build sees a freed copy read).
   SseParser parser;
-  std::vector<SseEvent> events;
+  SseEvents events;
   ASSERT_TRUE(parser.feed("\xEF", events).ok());
   ASSERT_TRUE(parser.feed("\xBB", events).ok());
   ASSERT_TRUE(parser.feed("\xBF" "data: a value too long to be kept in place\n\n", events).ok());

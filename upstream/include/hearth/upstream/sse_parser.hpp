@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hearth/core/clock.hpp"
 #include "hearth/core/result.hpp"
 
@@ -23,6 +25,10 @@ struct SseEvent {
   friend bool operator==(const SseEvent&, const SseEvent&) = default;
 };
 
+// The events of one feed. A read brings a few (a whole short stream at most, often): kept in
+// place, they cost no allocation per stream.
+using SseEvents = boost::container::small_vector<SseEvent, 16>;
+
 class SseParser {
  public:
   static constexpr std::size_t kDefaultMaxEventBytes = std::size_t{8} << 20;
@@ -34,7 +40,7 @@ class SseParser {
   // views `bytes` where it lies whole in them (as a stream's events mostly do), else the
   // parser's own copy: either way it is valid until the next feed, and `bytes` must live as
   // long. An error (one event or line larger than the cap) leaves the parser unusable.
-  Status feed(std::string_view bytes, std::vector<SseEvent>& events);
+  Status feed(std::string_view bytes, SseEvents& events);
 
   // The last `retry:` value, if any.
   std::optional<Duration> retry() const { return retry_; }
@@ -43,9 +49,9 @@ class SseParser {
   // At a line start with nothing pending: an event of one data line ("data: X\n\n", as
   // OpenAI-dialect servers send each one) goes to `events` viewing `rest`, not line by line
   // through `data_`. Returns the bytes it took; 0 leaves `rest` to the line by line path.
-  std::size_t take_data_event(std::string_view rest, std::vector<SseEvent>& events);
-  Status feed_started(std::string_view bytes, std::vector<SseEvent>& events);
-  void process_line(std::string_view line, std::vector<SseEvent>& events);
+  std::size_t take_data_event(std::string_view rest, SseEvents& events);
+  Status feed_started(std::string_view bytes, SseEvents& events);
+  void process_line(std::string_view line, SseEvents& events);
 
   std::size_t max_event_bytes_;
   std::string line_;
