@@ -43,6 +43,17 @@ sum_ticks() {
   echo "$total"
 }
 
+# The streamed chat request the first-byte and new-connection measurements send.
+streamed_request='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
+
+# $1 sequential streamed requests to URL $2, each on a new connection.
+new_connections() {
+  local i
+  for i in $(seq "$1"); do
+    curl -sf -o /dev/null -H 'Content-Type: application/json' -d "$streamed_request" "$2"
+  done
+}
+
 # The median time to first byte of a streamed request to each URL given, in ms, one line per
 # URL in their order, over $TTFB_REQUESTS (default 200) rounds of sequential curl requests, each
 # on a new connection. A round asks every URL once, so that the host's drift over the minute
@@ -50,13 +61,12 @@ sum_ticks() {
 # path moved by 0.1 ms from run to run), and each round starts one URL further on, because
 # where a path comes in the round was seen to move its median by 0.02-0.03 ms.
 ttfb_medians() {
-  local body urls=("$@") i k n rounds="${TTFB_REQUESTS:-200}"
-  body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
+  local urls=("$@") i k n rounds="${TTFB_REQUESTS:-200}"
   for i in $(seq "$rounds"); do
     for k in $(seq 0 $(($# - 1))); do
       n=$(((i + k) % $# + 1))
       curl -s -o /dev/null -w "$n %{time_starttransfer}\n" -H 'Content-Type: application/json' \
-        -H 'Authorization: Bearer bench' -d "$body" "${urls[n - 1]}"
+        -H 'Authorization: Bearer bench' -d "$streamed_request" "${urls[n - 1]}"
     done
   done | sort -k1,1n -k2,2n | awk -v rounds="$rounds" '
     {t[$1, ++count[$1]] = $2; if ($1 > paths) paths = $1}

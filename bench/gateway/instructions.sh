@@ -19,14 +19,6 @@ mock_port=$(free_port)
 "$root/build/bench/hearth_bench_mock_upstream" "$mock_port" 1 & pids+=($!)
 wait_port "$mock_port"
 
-# $1 sequential streamed requests to URL $2, each on a new connection.
-new_connections() {
-  local body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}' i
-  for i in $(seq "$1"); do
-    curl -sf -o /dev/null -H 'Content-Type: application/json' -d "$body" "$2"
-  done
-}
-
 # Starts `$@` under callgrind with counting off, loads it, counts one run; prints the count.
 count() {  # name port command...
   local name="$1" port="$2" pid requests total; shift 2

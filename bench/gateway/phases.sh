@@ -25,10 +25,7 @@ wait_port "$hearth_port"; wait_port "$nginx_port"
 
 load() {  # port
   if [ -n "${NEW_CONNECTIONS:-}" ]; then
-    local body='{"model":"bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
-    for _ in $(seq "$NEW_CONNECTIONS"); do
-      curl -sf -o /dev/null -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$1/v1/chat/completions"
-    done
+    new_connections "$NEW_CONNECTIONS" "http://127.0.0.1:$1/v1/chat/completions"
   else
     "$root/bench/gateway/ttfb_keepalive.py" "$rounds" "$1" >/dev/null
   fi
