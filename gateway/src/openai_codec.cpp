@@ -119,15 +119,14 @@ std::string string_of(std::string_view text) {
 bool is_string(std::string_view text) { return text.front() == '"'; }
 bool is_boolean(std::string_view text) { return text == "true" || text == "false"; }
 
-// The request's values down to the members of a message's content parts, from the scan
-// that checks it; what the checks below read instead of a tree.
-using Outline = JsonOutline;
+// The outline lists the request's values down to the members of a message's content parts:
+// what the checks below read instead of a tree.
 constexpr int kOutlineDepth = 5;  // messages[i].content[j].type
 constexpr size_t kTopLevel = std::numeric_limits<size_t>::max();
 
 // Calls `visit(index)` for each value `parent` holds (kTopLevel: the body's members).
 template <class Visit>
-void for_each_child(const Outline& outline, size_t parent, Visit&& visit) {
+void for_each_child(const JsonOutline& outline, size_t parent, Visit&& visit) {
   const int depth = parent == kTopLevel ? 1 : outline[parent].depth + 1;
   for (size_t i = parent == kTopLevel ? 0 : parent + 1;
        i < outline.size() && outline[i].depth >= depth; ++i) {
@@ -138,7 +137,7 @@ void for_each_child(const Outline& outline, size_t parent, Visit&& visit) {
 // The text of each member of `parent` named in `names`, by the name's index; empty when absent
 // or null (the two mean the same here). A duplicate name's last value wins, as in parse_json.
 template <size_t N>
-std::array<std::string_view, N> find_members(const Outline& outline, size_t parent,
+std::array<std::string_view, N> find_members(const JsonOutline& outline, size_t parent,
                                              const std::array<std::string_view, N>& names) {
   std::array<std::string_view, N> found{};
   for_each_child(outline, parent, [&](size_t i) {
@@ -155,7 +154,7 @@ std::array<std::string_view, N> find_members(const Outline& outline, size_t pare
 // The index of the entry whose text is `text` (a view found in the outline). Entries are in
 // document order, so their texts start further on each time: a binary search finds it (a
 // request of many messages must not cost a scan of the outline per message).
-size_t index_of(const Outline& outline, std::string_view text) {
+size_t index_of(const JsonOutline& outline, std::string_view text) {
   const auto at = std::lower_bound(outline.begin(), outline.end(), text.data(),
                                    [](const OutlineEntry& entry, const char* start) {
                                      return std::less<>()(entry.text.data(), start);
@@ -165,7 +164,7 @@ size_t index_of(const Outline& outline, std::string_view text) {
 
 // Where the model's value lies in `body`, for a proxy to swap: known when one member holds it
 // and no top-level name has escapes (which might spell "model" too).
-std::optional<RequestBody::Span> model_span(const Outline& outline, std::string_view body) {
+std::optional<RequestBody::Span> model_span(const JsonOutline& outline, std::string_view body) {
   std::optional<RequestBody::Span> span;
   bool unsure = false;
   for_each_child(outline, kTopLevel, [&](size_t i) {
@@ -181,7 +180,7 @@ std::optional<RequestBody::Span> model_span(const Outline& outline, std::string_
   return span;
 }
 
-std::optional<Error> check_content(const Outline& outline, std::string_view content,
+std::optional<Error> check_content(const JsonOutline& outline, std::string_view content,
                                    std::string_view role, size_t i) {
   if (content.empty()) {
     if (role == "assistant") return std::nullopt;  // tool calls only
@@ -209,7 +208,7 @@ std::optional<Error> check_content(const Outline& outline, std::string_view cont
                  param);
 }
 
-std::optional<Error> check_messages(const Outline& outline, std::string_view messages) {
+std::optional<Error> check_messages(const JsonOutline& outline, std::string_view messages) {
   if (messages.empty()) return invalid("'messages' is a required property.", "messages");
   size_t count = 0;
   std::optional<Error> error;
@@ -307,7 +306,7 @@ bool json_too_deep(std::string_view body, int max_depth) {
 
 Result<ChatRequest> decode_request(Endpoint endpoint, std::string body) {
   // Checked once, listing where its values lie; only the members decided on are read.
-  Outline outline;
+  JsonOutline outline;
   if (!scan_json_object(body, kMaxJsonDepth, kOutlineDepth, outline)) return not_an_object(body);
   static constexpr std::array<std::string_view, 10> kNames{
       "model", "messages", "prompt", "stream", "stream_options", "max_tokens",
