@@ -1,6 +1,8 @@
 // A minimal OpenAI-compatible upstream for the gateway benchmark: answers every POST with a
-// fixed chat.completion (or, when the body asks for "stream":true, a fixed SSE stream) over
-// keep-alive HTTP/1.1. Deliberately tiny so it is never the bottleneck.
+// fixed chat.completion (or, when the body asks for "stream":true, an SSE stream) over
+// keep-alive HTTP/1.1. Deliberately tiny so it is never the bottleneck. Its streams, made
+// before it listens, take turns on each connection: each has its own id and time of creation,
+// as OpenAI's streams do.
 // Usage: mock_upstream PORT [THREADS]
 
 #include <cstdio>
@@ -23,9 +25,13 @@ const std::string kJson =
     R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the mock upstream."},)"
     R"("finish_reason":"stop"}],"usage":{"prompt_tokens":200,"completion_tokens":6,"total_tokens":206}})";
 
-std::string sse_body() {
+constexpr int kStreams = 16;
+
+std::string sse_body(int variant) {
   std::string body;
-  for (const std::string& event : hearth::bench::mock_stream_events()) body += "data: " + event + "\n\n";
+  for (const std::string& event : hearth::bench::mock_stream_events(variant)) {
+    body += "data: " + event + "\n\n";
+  }
   body += "data: [DONE]\n\n";
   return body;
 }
@@ -35,9 +41,12 @@ std::string response(const std::string& type, const std::string& body) {
          std::to_string(body.size()) + "\r\nConnection: keep-alive\r\n\r\n" + body;
 }
 
-asio::awaitable<void> serve(tcp::socket socket, const std::string& json, const std::string& sse) {
+using Streams = std::vector<std::string>;
+
+asio::awaitable<void> serve(tcp::socket socket, const std::string& json, const Streams& sse) {
   socket.set_option(tcp::no_delay(true));
   std::string buffer;
+  std::size_t served = 0;
   try {
     for (;;) {
       size_t head_end = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer),
@@ -55,14 +64,15 @@ asio::awaitable<void> serve(tcp::socket socket, const std::string& json, const s
       bool stream = buffer.find("\"stream\":true", head_end) != std::string::npos ||
                     buffer.find("\"stream\": true", head_end) != std::string::npos;
       buffer.erase(0, head_end + length);
-      co_await asio::async_write(socket, asio::buffer(stream ? sse : json), asio::use_awaitable);
+      const std::string& answer = stream ? sse[served++ % sse.size()] : json;
+      co_await asio::async_write(socket, asio::buffer(answer), asio::use_awaitable);
     }
   } catch (const std::exception&) {
     // The client closed the connection.
   }
 }
 
-asio::awaitable<void> accept(tcp::acceptor& acceptor, const std::string& json, const std::string& sse) {
+asio::awaitable<void> accept(tcp::acceptor& acceptor, const std::string& json, const Streams& sse) {
   for (;;) {
     tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
     asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), json, sse), asio::detached);
@@ -79,7 +89,10 @@ int main(int argc, char** argv) {
   auto port = static_cast<unsigned short>(std::atoi(argv[1]));
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   const std::string json = response("application/json", kJson);
-  const std::string sse = response("text/event-stream", sse_body());
+  Streams sse;
+  for (int variant = 0; variant < kStreams; ++variant) {
+    sse.push_back(response("text/event-stream", sse_body(variant)));
+  }
 
   asio::io_context io(threads);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));

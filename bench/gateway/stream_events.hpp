@@ -22,21 +22,34 @@ inline std::vector<std::string> stream_events(const std::string& opening, const 
   return events;
 }
 
+// What differs from stream to stream, as in OpenAI's: the id and the time of creation. Each
+// `variant` has its own.
+inline std::string stream_id(int variant) {
+  const std::string digits = std::to_string(100000 + variant * 7919 % 900000);
+  return "chatcmpl-9xKqPz3bYc4LmN8vT2wQ" + digits;
+}
+inline std::string stream_created(int variant) {
+  return std::to_string(1718000000 + variant * 61);
+}
+
 // The mock upstream's stream: eight objects.
-inline std::vector<std::string> mock_stream_events() {
-  return stream_events(R"("id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"mock")",
+inline std::vector<std::string> mock_stream_events(int variant) {
+  return stream_events(R"("id":")" + stream_id(variant) +
+                           R"(","object":"chat.completion.chunk","created":)" +
+                           stream_created(variant) + R"(,"model":"mock")",
                        "", {"Hello", " from", " the", " mock", " upstream", "."});
 }
 
 // A stream shaped as OpenAI's (a system fingerprint, logprobs): 52 objects, 50 tokens.
-inline std::vector<std::string> openai_shaped_stream_events() {
+inline std::vector<std::string> openai_shaped_stream_events(int variant) {
   const std::vector<std::string> words = {"The", " quick", " brown", " fox", " jumps",
                                           " over", " the", " lazy", " dog", "."};
   std::vector<std::string> tokens;
   for (int i = 0; i < 50; ++i) tokens.push_back(words[i % words.size()]);
   return stream_events(
-      R"("id":"chatcmpl-9xKqPz3bYc4LmN8vT2wQ5rS1uV0aB","object":"chat.completion.chunk",)"
-      R"("created":1718000000,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_44709d6fcb")",
+      R"("id":")" + stream_id(variant) + R"(","object":"chat.completion.chunk","created":)" +
+          stream_created(variant) +
+          R"(,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_44709d6fcb")",
       R"(,"logprobs":null)", tokens);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// How many bytes two texts share at their start or at their end: what EventScanner compares an
-// event with the one before by, sixteen bytes a step where SSE2 is there. Where fewer than
-// sixteen bytes are left, the last step compares the sixteen that end there, some of them again.
+// How many bytes two texts share at their start: what EventScanner compares an event with an
+// object it keeps by, sixteen bytes a step where SSE2 is there. Where fewer than sixteen bytes
+// are left, the last step compares the sixteen that end there, some of them again.
 
 #include <cstddef>
 
@@ -39,31 +39,6 @@ inline std::size_t common_prefix_length(const char* a, const char* b, std::size_
   }
 #endif
   while (i != n && a[i] == b[i]) ++i;
-  return i;
-}
-
-// The length of the longest common suffix of the n bytes before a_end and the n before b_end.
-inline std::size_t common_suffix_length(const char* a_end, const char* b_end, std::size_t n) {
-  std::size_t i = 0;
-#ifdef __SSE2__
-  // The highest differing byte of a block is the one nearest the end.
-  auto after_highest = [](unsigned differ) {
-    return static_cast<std::size_t>(__builtin_clz(differ) - 16);
-  };
-  if (n >= 16) {
-    for (; n - i >= 16; i += 16) {
-      if (const unsigned differ = detail::differing_bytes(a_end - i - 16, b_end - i - 16);
-          differ != 0) {
-        return i + after_highest(differ);
-      }
-    }
-    if (i == n) return n;
-    // The first n bytes' last sixteen: those nearer the end than i are equal.
-    const unsigned differ = detail::differing_bytes(a_end - n, b_end - n);
-    return differ != 0 ? n - 16 + after_highest(differ) : n;
-  }
-#endif
-  while (i != n && *(a_end - 1 - i) == *(b_end - 1 - i)) ++i;
   return i;
 }
 

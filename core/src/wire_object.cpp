@@ -30,13 +30,13 @@ class ObjectValidator {
  public:
   ObjectValidator(std::string_view text, int max_depth, int outline_depth = 0,
                   JsonOutline* outline = nullptr,
-                  EventScanner::PlainStrings* plain = nullptr)
+                  EventScanner::ValueSpans* spans = nullptr)
       : begin_(text.data()),
         end_(text.data() + text.size()),
         max_depth_(max_depth),
         outline_depth_(outline != nullptr ? outline_depth : 0),
         outline_(outline),
-        plain_(plain) {}
+        spans_(spans) {}
 
   std::optional<ObjectScan> run() {
     const char* p = begin_;
@@ -46,15 +46,8 @@ class ObjectValidator {
     return finish(object(p + 1, 1, false));
   }
 
-  // run() for a text whose first `checked` bytes are a checkpoint's opening (see checkpoint()).
-  std::optional<ObjectScan> run_from(std::size_t checked) {
-    return finish(members(skip_space(begin_ + checked), 1, false));
-  }
-
-  // How many bytes of the text open it up to and including its last top-level comma, behind
-  // which the scan had noted nothing (0 where there is none). Another text with the same
-  // opening leaves the scan in the same state there, so run_from may start after it.
-  std::size_t checkpoint() const { return checkpoint_ ? checkpoint_ - begin_ : 0; }
+  // The end of the number at `p` (before the end), or nullptr where none starts there.
+  const char* number_at(const char* p) const { return number(p, nullptr); }
 
  private:
   // Which top-level member a value belongs to, and which usage count a number fills.
@@ -96,7 +89,14 @@ class ObjectValidator {
       case 't': return literal(p, "true");
       case 'f': return literal(p, "false");
       case 'n': return literal(p, "null");
-      default: return number(p, role == Role::Count ? count_ : nullptr);
+      default: {
+        const char* after = number(p, role == Role::Count ? count_ : nullptr);
+        // A usage count is part of the verdict: no other object may pass for this one by it.
+        if (spans_ != nullptr && after != nullptr && role != Role::Count) {
+          spans_->note(p - begin_, after - begin_, EventScanner::ValueSpans::Kind::Number);
+        }
+        return after;
+      }
     }
   }
 
@@ -157,7 +157,6 @@ class ObjectValidator {
         if (p == end_) return nullptr;
         if (*p != ',') return *p == '}' ? p + 1 : nullptr;
       }
-      if (depth == 1 && !scan_.has_error && !scan_.usage && !scan_.line_breaks) checkpoint_ = p + 1;
       p = skip_space(p + 1);
     }
   }
@@ -198,11 +197,13 @@ class ObjectValidator {
   }
 
   // A string, from after its opening quote. Most strings are plain bytes up to the closing
-  // quote; a value's are noted where the caller asks (plain_).
+  // quote; a value's are noted where the caller asks (spans_).
   [[gnu::always_inline]] const char* string(const char* begin, bool value = false) {
     const char* p = plain_run_end(begin, end_);
     if (p != end_ && *p == '"') [[likely]] {
-      if (value && plain_ != nullptr) plain_->note(begin - begin_, p - begin_);
+      if (value && spans_ != nullptr) {
+        spans_->note(begin - begin_, p - begin_, EventScanner::ValueSpans::Kind::String);
+      }
       return p + 1;
     }
     return string_rest(p);
@@ -351,11 +352,10 @@ class ObjectValidator {
   const int max_depth_;
   const int outline_depth_;  // 0 when no outline is kept
   JsonOutline* outline_;
-  EventScanner::PlainStrings* const plain_;  // null when no one asks
+  EventScanner::ValueSpans* const spans_;  // null when no one asks
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
-  const char* checkpoint_ = nullptr;
   std::string unescaped_;  // the last name that had escapes, decoded
   bool escaped_ = false;   // whether a string since it was last cleared had escapes
 };
@@ -381,48 +381,64 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
 }
 
 std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
-  // The last object that passed opened with the opening too: past it, compare the two.
-  const bool opens_as_last = text.starts_with(std::string_view(last_).substr(0, opening_));
-  if (opens_as_last && last_plain_.count != 0) {
-    if (std::optional<ObjectScan> same = scan_as_last(text)) return same;
+  for (std::size_t r = 0; r != kept_; ++r) {
+    if (std::optional<ObjectScan> same = scan_as(shapes_[recent_[r]], text)) {
+      use(r);
+      return same;
+    }
   }
-  last_plain_.count = 0;
-  ObjectValidator validator(text, max_depth_, 0, nullptr, &last_plain_);
-  const bool known = opens_as_last && opening_ != 0;
-  std::optional<ObjectScan> scan = known ? validator.run_from(opening_) : validator.run();
-  if (!scan) {
-    last_plain_.count = 0;  // nothing to compare the next object with
-    return scan;
-  }
-  if (!known) opening_ = validator.checkpoint();
-  last_.assign(text);
-  last_scan_ = *scan;
+  ValueSpans spans;
+  std::optional<ObjectScan> scan = ObjectValidator(text, max_depth_, 0, nullptr, &spans).run();
+  if (!scan || text.size() > kLargestKept) return scan;
+  // A new shape, kept in a free place or in that of the one used longest ago.
+  use(std::min(kept_, kShapes - 1));
+  kept_ = std::min(kept_ + 1, kShapes);
+  Shape& shape = shapes_[recent_.front()];
+  shape.text.assign(text);
+  shape.scan = *scan;
+  std::copy_n(spans.spans.begin(), spans.count, shape.spans.spans.begin());
+  shape.spans.count = spans.count;
   return scan;
 }
 
-std::optional<ObjectScan> EventScanner::scan_as_last(std::string_view text) const {
-  const std::string_view last = last_;
-  const std::size_t from = opening_;  // both open with it
-  const std::size_t shorter = std::min(text.size(), last.size());
-  const std::size_t head =
-      from + common_prefix_length(text.data() + from, last.data() + from, shorter - from);
-  if (head == shorter && text.size() == last.size()) return last_scan_;
-  const std::size_t tail =
-      common_suffix_length(text.data() + text.size(), last.data() + last.size(), shorter - head);
-  // The bytes that differ are [head, size - tail) in each: in the last object they must lie
-  // between the quotes of one plain string, and here be plain too.
-  const std::size_t last_end = last.size() - tail;
-  const auto* const spans_end = last_plain_.spans.begin() + last_plain_.count;
-  const auto* span = std::find_if(last_plain_.spans.begin(), spans_end, [&](const auto& s) {
-    return s.begin <= head && last_end <= s.end;
-  });
-  const char* const differ_end = text.data() + text.size() - tail;
-  if (span == spans_end || plain_run_end(text.data() + head, differ_end) != differ_end) {
-    return std::nullopt;
+void EventScanner::use(std::size_t r) {
+  const std::uint8_t index = recent_[r];
+  for (; r != 0; --r) recent_[r] = recent_[r - 1];
+  recent_[0] = index;
+}
+
+std::optional<ObjectScan> EventScanner::scan_as(const Shape& shape, std::string_view text) const {
+  const std::string_view kept = shape.text;
+  const char* const text_end = text.data() + text.size();
+  const auto* span = shape.spans.spans.begin();
+  const auto* const spans_end = span + shape.spans.count;
+  std::size_t i = 0, j = 0;  // where `kept` and `text` are compared next
+  while (true) {
+    const std::size_t left = std::min(kept.size() - i, text.size() - j);
+    const std::size_t same = common_prefix_length(kept.data() + i, text.data() + j, left);
+    i += same;
+    j += same;
+    if (i == kept.size() && j == text.size()) return shape.scan;
+    // They differ at i: inside one of the kept object's values, or the text is of another shape.
+    while (span != spans_end && span->end < i) ++span;
+    if (span == spans_end || span->begin > i) return std::nullopt;
+    // The text's value runs as the kept one up to the difference, and from there must end as a
+    // value of its kind does; then both go on past their value.
+    const char* after = nullptr;
+    if (span->kind == ValueSpans::Kind::String) {
+      // Its bytes so far are plain, being the kept one's; the rest up to its quote must be too.
+      after = plain_run_end(text.data() + j, text_end);
+      if (after == text_end || *after != '"') return std::nullopt;
+    } else {
+      const char* const value = text.data() + j - (i - span->begin);
+      if (value == text_end) return std::nullopt;
+      after = ObjectValidator(text, max_depth_).number_at(value);
+      if (after == nullptr) return std::nullopt;
+    }
+    i = span->end;
+    j = static_cast<std::size_t>(after - text.data());
+    ++span;
   }
-  // The last object stays the one compared with: the verdict is its own, and so no event that
-  // passes here needs copying.
-  return last_scan_;
 }
 
 std::string dump_json(const Json& value) {

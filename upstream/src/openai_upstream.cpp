@@ -14,7 +14,9 @@ namespace {
 // re-serialised), until [DONE]. The chunks of one read go out in one write.
 class OpenAiStreamConsumer final : public SseConsumer {
  public:
-  using SseConsumer::SseConsumer;
+  // `scanner` checks the objects and must outlive the consumer.
+  OpenAiStreamConsumer(CompletionSink& sink, std::string_view route, EventScanner& scanner)
+      : SseConsumer(sink, route), scanner_(scanner) {}
 
  private:
   Status take(std::span<const SseEvent> events, CompletionChunks& chunks) override {
@@ -49,7 +51,7 @@ class OpenAiStreamConsumer final : public SseConsumer {
     return {};
   }
 
-  EventScanner scanner_;
+  EventScanner& scanner_;
   bool saw_done_ = false;
 };
 
@@ -126,7 +128,7 @@ Task<Status> OpenAiUpstream::complete(const ChatRequest& request, const RequestC
 
   const CallIdentity identity{config_.name, config_.api_key, context.deadline};
   if (request.stream) {
-    OpenAiStreamConsumer consumer(sink, route_);
+    OpenAiStreamConsumer consumer(sink, route_, stream_scanner_);
     UpstreamCall call(http, identity, &consumer);
     Status received = co_await client_.send(std::move(http), call.handler());
     co_return call.stream_outcome(std::move(received));

@@ -2,12 +2,13 @@
 // OpenAiUpstream: a CompletionSource for any OpenAI-compatible server (OpenAI, vLLM,
 // llama-server, Ollama, other hearth nodes). The request body goes out as the client sent
 // it, with `model` set to the upstream's model name; responses come back untouched.
-// Runs on the HttpClient's executor; holds no per-request state.
+// Runs on the HttpClient's executor, and on that thread only; holds no per-request state.
 
 #include <memory>
 #include <string>
 
 #include "hearth/core/completion_source.hpp"
+#include "hearth/core/wire_object.hpp"
 #include "hearth/upstream/http_client.hpp"
 #include "hearth/upstream/upstream_config.hpp"
 
@@ -33,6 +34,9 @@ class OpenAiUpstream final : public CompletionSource {
   // JSON answer and for a stream: built once, shared by the requests.
   std::shared_ptr<const HttpHeaders> json_headers_;
   std::shared_ptr<const HttpHeaders> stream_headers_;
+  // Checks the objects of this upstream's streams: it keeps the shapes they come in, which
+  // repeat from stream to stream.
+  EventScanner stream_scanner_;
 };
 
 }  // namespace hearth::upstream

@@ -240,8 +240,8 @@ void expect_same_scan(const std::optional<ObjectScan>& got, const std::optional<
   }
 }
 
-// An event scanner skips an opening it checked before: whatever the objects that follow,
-// inside or past that opening, its verdicts and notes are scan_json_object's.
+// An event scanner passes an object by the one it kept of its shape: whatever the objects that
+// follow, like the kept one or not, its verdicts and notes are scan_json_object's.
 TEST(EventScanner, AgreesWithScanJsonObjectOnMutatedEventsOfOneStream) {
   const std::vector<std::string> seeds = {
       R"({"id":"c1","object":"chunk","created":17,"model":"m","choices":[{"delta":{"content":"hi"}}]})",
@@ -292,19 +292,53 @@ TEST(EventScanner, AgreesWithScanJsonObjectOnEachEditOfTheObjectBefore) {
   }
 }
 
-TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
-  const std::string usage = R"({"usage":{"prompt_tokens":1,"completion_tokens":2},"m":"x","n":1})";
-  const std::string error = R"({"error":{"message":"e"},"m":"x","n":1})";
+// Streams of one upstream interleave, and their objects differ from those of the same shape in
+// strings and numbers: here objects of several shapes (more than the scanner keeps) take turns,
+// each an edit of one before of its shape, and every verdict must be scan_json_object's.
+TEST(EventScanner, AgreesWithScanJsonObjectOnInterleavedEditsOfSeveralShapes) {
+  std::vector<std::string> walkers = {
+      R"({"id":"c1","created":1718000000,"choices":[{"index":0,"delta":{"role":"assistant"}}]})",
+      R"({"id":"c1","created":1718000000,"choices":[{"index":0,"delta":{"content":"Hi"}}]})",
+      R"({"id":"c1","created":1718000000,"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+      R"({"id":"c1","usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"d":{"c":0}}})",
+      R"({"x":[-1.5e+3,0,0.25,-0,1E2],"error":7,"y":"z"})",
+      R"({"error":null,"n":-12,"s":"a"})",
+  };
+  const std::vector<std::string> seeds = walkers;
+  std::mt19937 rng(31);
+  const std::string number = "0123456789-+.eE";
+  const std::string plain = "abcxyz 019-.:,{}";
+  const std::string other = "\"\\\x01\n\x80\xC3\xA9";
   EventScanner scanner;
-  for (int i = 0; i < 2; ++i) {
-    const auto with_usage = scanner.scan(usage);
-    ASSERT_TRUE(with_usage && with_usage->usage);
-    EXPECT_EQ(with_usage->usage->total_tokens, 3);
+  for (int i = 0; i < 60000; ++i) {
+    std::string& text = walkers[rng() % walkers.size()];
+    std::string edited = text;
+    const unsigned pick = rng() % 16;
+    mutate(edited, rng, pick < 9 ? number : pick < 15 ? plain : other);
+    if (edited.empty()) continue;
+    const auto want = scan_json_object(edited);
+    expect_same_scan(scanner.scan(edited), want, edited);
+    if (want) text = std::move(edited);  // walk on valid objects
+    if (rng() % 128 == 0) text = seeds[rng() % seeds.size()];
   }
-  for (int i = 0; i < 2; ++i) {
-    const auto with_error = scanner.scan(error);
-    ASSERT_TRUE(with_error);
-    EXPECT_TRUE(with_error->has_error);
+}
+
+// A usage count and an error are each object's own, though objects that differ in them only
+// are alike in all else.
+TEST(EventScanner, UsageCountsAndErrorsAreReadFromEachObject) {
+  EventScanner scanner;
+  for (int n : {1, 7, 12, 7}) {
+    const std::string usage = R"({"usage":{"prompt_tokens":)" + std::to_string(n) +
+                              R"(,"completion_tokens":2},"m":"x","n":1})";
+    const auto scan = scanner.scan(usage);
+    ASSERT_TRUE(scan && scan->usage);
+    EXPECT_EQ(scan->usage->prompt_tokens, n);
+    EXPECT_EQ(scan->usage->total_tokens, n + 2);
+  }
+  for (std::string_view error : {"null", "1", "null", "\"e\"", "null"}) {
+    const auto scan = scanner.scan(R"({"error":)" + std::string(error) + R"(,"m":"x","n":1})");
+    ASSERT_TRUE(scan);
+    EXPECT_EQ(scan->has_error, error != "null") << error;
   }
 }
 

@@ -36,41 +36,58 @@ struct ObjectScan {
 // object, or nests deeper than `max_depth` arrays and objects.
 std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth = 512);
 
-// scan_json_object for the objects of one event stream, which mostly differ from the one before
-// only in the text of one string (a token's content) and open with the same members (an id,
-// the model, a timestamp). So the scanner
-// - gives an object that differs from the last one it scanned in full only inside one string,
-//   where both hold plain ASCII (no escape, no control byte, no byte >= 0x80), that one's
-//   verdict and notes: nothing else changed;
-// - else does not check again the opening of the last object checked, up to a top-level comma
-//   behind which the scan had noted nothing, in an object that opens with the same bytes.
-// Verdicts are scan_json_object's.
+// scan_json_object for the objects of event streams. An upstream's streams come in a few
+// shapes (the role, a token, the stop, the usage), and an object mostly differs from the last
+// of its shape only in the text of some values: a token's content, the stream's id, its
+// timestamp. So the scanner keeps the last few objects it scanned in full, one per shape, and
+// gives an object that differs from one of them only inside values that are plain strings or
+// numbers in both (a string's bytes plain ASCII: no escape, no control byte, no byte >= 0x80;
+// a number whatever JSON allows, but not a usage count) that one's verdict: nothing else
+// changed. Any other object is scanned in full. Verdicts are scan_json_object's.
+//
+// One scanner may serve every stream of one thread: the objects it keeps are never sent on,
+// only compared with.
 class EventScanner {
  public:
   explicit EventScanner(int max_depth = 512) : max_depth_(max_depth) {}
   std::optional<ObjectScan> scan(std::string_view text);
 
-  // An object's string values that are plain ASCII, each from its first byte to its closing
-  // quote as offsets in its text: the first eight the scan read (past the opening it skipped).
-  struct PlainStrings {
+  // Where an object's values that may change are, as offsets in its text, in document order:
+  // a plain string's from its first byte to its closing quote, a number's from its first byte
+  // to the byte after. The first sixteen the scan read; past them an object is compared only
+  // byte for byte.
+  struct ValueSpans {
+    enum class Kind : bool { String, Number };
     struct Span {
       std::size_t begin, end;
+      Kind kind;
     };
-    std::array<Span, 8> spans;
+    std::array<Span, 16> spans;
     std::size_t count = 0;
-    void note(std::size_t begin, std::size_t end) {
-      if (count < spans.size()) spans[count++] = Span{begin, end};
+    void note(std::size_t begin, std::size_t end, Kind kind) {
+      if (count < spans.size()) spans[count++] = Span{begin, end, kind};
     }
   };
 
  private:
-  std::optional<ObjectScan> scan_as_last(std::string_view text) const;
+  // An object that passed a full scan, and what the scan found.
+  struct Shape {
+    std::string text;
+    ObjectScan scan;
+    ValueSpans spans;
+  };
+  // How many shapes are kept, and how large an object may be to be kept.
+  static constexpr std::size_t kShapes = 4;
+  static constexpr std::size_t kLargestKept = 16 * 1024;
+
+  std::optional<ObjectScan> scan_as(const Shape& shape, std::string_view text) const;
+  // Moves recent_[r] to the front.
+  void use(std::size_t r);
 
   int max_depth_;
-  std::string last_;         // the last object that passed a full scan, and what was found in it
-  std::size_t opening_ = 0;  // how many of its first bytes open it (what scan may skip)
-  ObjectScan last_scan_;
-  PlainStrings last_plain_;
+  std::array<Shape, kShapes> shapes_;
+  std::size_t kept_ = 0;                // how many of shapes_ hold an object
+  std::array<std::uint8_t, kShapes> recent_{0, 1, 2, 3};  // indices into shapes_, last used first
 };
 
 // One value of a JSON object's text, listed in document order by the scan that checks it:
