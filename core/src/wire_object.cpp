@@ -423,12 +423,12 @@ std::optional<ObjectScan> EventScanner::scan_as(const Shape& shape, std::string_
     while (span != spans_end && span->end < i) ++span;
     if (span == spans_end || span->begin > i) return std::nullopt;
     // The text's value runs as the kept one up to the difference, and from there must end as a
-    // value of its kind does; then both go on past their value.
+    // value of its kind does; then the comparison goes on past both values.
     const char* after = nullptr;
     if (span->kind == ValueSpans::Kind::String) {
-      // Its bytes so far are plain, being the kept one's; the rest up to its quote must be too.
+      // Its bytes so far are plain, being the kept one's, and so must the rest be: the kept
+      // value ends at its closing quote, which the text must have where its plain run stops.
       after = plain_run_end(text.data() + j, text_end);
-      if (after == text_end || *after != '"') return std::nullopt;
     } else {
       const char* const value = text.data() + j - (i - span->begin);
       if (value == text_end) return std::nullopt;
