@@ -49,6 +49,11 @@ class ObjectValidator {
   // The end of the number at `p` (before the end), or nullptr where none starts there.
   const char* number_at(const char* p) const { return number(p, nullptr); }
 
+  // How many bytes of the text run() accepted open it, up to and including its last top-level
+  // comma behind which the scan had noted nothing (0 where there is none). Whatever follows,
+  // the scan is in the same state there as after any other such opening.
+  std::size_t opening() const { return opening_ ? opening_ - begin_ : 0; }
+
  private:
   // Which top-level member a value belongs to, and which usage count a number fills.
   enum class Role { Other, Error, Usage, Count };
@@ -157,6 +162,7 @@ class ObjectValidator {
         if (p == end_) return nullptr;
         if (*p != ',') return *p == '}' ? p + 1 : nullptr;
       }
+      if (depth == 1 && !scan_.has_error && !scan_.usage && !scan_.line_breaks) opening_ = p + 1;
       p = skip_space(p + 1);
     }
   }
@@ -356,6 +362,7 @@ class ObjectValidator {
   ObjectScan scan_;
   int64_t* count_ = nullptr;
   bool saw_total_ = false;
+  const char* opening_ = nullptr;
   std::string unescaped_;  // the last name that had escapes, decoded
   bool escaped_ = false;   // whether a string since it was last cleared had escapes
 };
@@ -381,64 +388,103 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth,
 }
 
 std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
-  for (std::size_t r = 0; r != kept_; ++r) {
-    if (std::optional<ObjectScan> same = scan_as(shapes_[recent_[r]], text)) {
-      use(r);
-      return same;
+  if (kept_ != 0) {
+    const bool opens_as_last = !opening_.empty() && text.starts_with(opening_);
+    // Most objects are of the last one's shape; else most are of the shape that followed it.
+    const std::size_t last = last_, after_last = next_[last_];
+    if (std::optional<ObjectScan> same = scan_as(last, text, opens_as_last)) return same;
+    if (after_last != last) {
+      if (std::optional<ObjectScan> same = scan_as(after_last, text, opens_as_last)) return same;
+    }
+    for (std::size_t k = 0; k != kept_; ++k) {
+      if (k == last || k == after_last) continue;
+      if (std::optional<ObjectScan> same = scan_as(k, text, opens_as_last)) return same;
     }
   }
   ValueSpans spans;
-  std::optional<ObjectScan> scan = ObjectValidator(text, max_depth_, 0, nullptr, &spans).run();
+  ObjectValidator validator(text, max_depth_, 0, nullptr, &spans);
+  std::optional<ObjectScan> scan = validator.run();
   if (!scan || text.size() > kLargestKept) return scan;
   // A new shape, kept in a free place or in that of the one used longest ago.
-  use(std::min(kept_, kShapes - 1));
-  kept_ = std::min(kept_ + 1, kShapes);
-  Shape& shape = shapes_[recent_.front()];
+  std::size_t k = kept_;
+  if (kept_ == kShapes) {
+    k = static_cast<std::size_t>(
+        std::min_element(shapes_.begin(), shapes_.end(),
+                         [](const Shape& a, const Shape& b) { return a.used < b.used; }) -
+        shapes_.begin());
+    for (std::size_t& after : next_) {
+      if (after == k) after = static_cast<std::size_t>(&after - next_.data());
+    }
+    next_[k] = k;
+  } else {
+    ++kept_;
+  }
+  Shape& shape = shapes_[k];
   shape.text.assign(text);
+  shape.opening = validator.opening();
   shape.scan = *scan;
   std::copy_n(spans.spans.begin(), spans.count, shape.spans.spans.begin());
   shape.spans.count = spans.count;
+  shape.opening_spans = static_cast<std::size_t>(
+      std::find_if(spans.spans.begin(), spans.spans.begin() + spans.count,
+                   [&](const ValueSpans::Span& span) { return span.end > shape.opening; }) -
+      spans.spans.begin());
+  use(k);
+  opening_.assign(text.substr(0, shape.opening));
   return scan;
 }
 
-void EventScanner::use(std::size_t r) {
-  const std::uint8_t index = recent_[r];
-  for (; r != 0; --r) recent_[r] = recent_[r - 1];
-  recent_[0] = index;
+void EventScanner::use(std::size_t k) {
+  if (k != last_) next_[last_] = k;
+  last_ = k;
+  shapes_[k].used = ++uses_;
 }
 
-std::optional<ObjectScan> EventScanner::scan_as(const Shape& shape, std::string_view text) const {
+std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view text,
+                                                bool opens_as_last) {
+  const Shape& shape = shapes_[k];
   const std::string_view kept = shape.text;
   const char* const text_end = text.data() + text.size();
-  const auto* span = shape.spans.spans.begin();
-  const auto* const spans_end = span + shape.spans.count;
-  std::size_t i = 0, j = 0;  // where `kept` and `text` are compared next
+  const auto* const spans = shape.spans.spans.data();
+  const std::size_t span_count = shape.spans.count;
+  // Both open with a checked opening, behind which the scan is in the same state: compare what
+  // follows. Else compare from the start, and find where the text's opening ends.
+  const bool past_openings = opens_as_last && shape.opening != 0;
+  std::size_t i = past_openings ? shape.opening : 0;   // where `kept` is compared next
+  std::size_t j = past_openings ? opening_.size() : 0;  // and `text`
+  std::size_t s = past_openings ? shape.opening_spans : 0;  // the first span not behind i
+  std::size_t text_opening = past_openings ? j : 0;
   while (true) {
     const std::size_t left = std::min(kept.size() - i, text.size() - j);
     const std::size_t same = common_prefix_length(kept.data() + i, text.data() + j, left);
+    // The kept opening's end is outside any value, so in a run of equal bytes.
+    if (text_opening == 0 && i + same >= shape.opening) text_opening = shape.opening + j - i;
     i += same;
     j += same;
-    if (i == kept.size() && j == text.size()) return shape.scan;
+    if (i == kept.size() && j == text.size()) break;
     // They differ at i: inside one of the kept object's values, or the text is of another shape.
-    while (span != spans_end && span->end < i) ++span;
-    if (span == spans_end || span->begin > i) return std::nullopt;
+    while (s != span_count && spans[s].end < i) ++s;
+    if (s == span_count || spans[s].begin > i) return std::nullopt;
     // The text's value runs as the kept one up to the difference, and from there must end as a
     // value of its kind does; then the comparison goes on past both values.
     const char* after = nullptr;
-    if (span->kind == ValueSpans::Kind::String) {
+    if (spans[s].kind == ValueSpans::Kind::String) {
       // Its bytes so far are plain, being the kept one's, and so must the rest be: the kept
       // value ends at its closing quote, which the text must have where its plain run stops.
       after = plain_run_end(text.data() + j, text_end);
     } else {
-      const char* const value = text.data() + j - (i - span->begin);
+      const char* const value = text.data() + j - (i - spans[s].begin);
       if (value == text_end) return std::nullopt;
       after = ObjectValidator(text, max_depth_).number_at(value);
       if (after == nullptr) return std::nullopt;
     }
-    i = span->end;
+    i = spans[s].end;
     j = static_cast<std::size_t>(after - text.data());
-    ++span;
+    ++s;
   }
+  use(k);
+  if (!past_openings) opening_.assign(text.substr(0, text_opening));
+  return shape.scan;
 }
 
 std::string dump_json(const Json& value) {

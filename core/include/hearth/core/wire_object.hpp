@@ -39,14 +39,18 @@ std::optional<ObjectScan> scan_json_object(std::string_view text, int max_depth 
 // scan_json_object for the objects of event streams. An upstream's streams come in a few
 // shapes (the role, a token, the stop, the usage), and an object mostly differs from the last
 // of its shape only in the text of some values: a token's content, the stream's id, its
-// timestamp. So the scanner keeps the last few objects it scanned in full, one per shape, and
-// gives an object that differs from one of them only inside values that are plain strings or
-// numbers in both (a string's bytes plain ASCII: no escape, no control byte, no byte >= 0x80;
-// a number whatever JSON allows, but not a usage count) that one's verdict: nothing else
-// changed. Any other object is scanned in full. Verdicts are scan_json_object's.
+// timestamp. So the scanner keeps the last object of a few shapes, and gives an object that
+// differs from one of them only inside values that are plain strings or numbers in both (a
+// string's bytes plain ASCII: no escape, no control byte, no byte >= 0x80; a number whatever
+// JSON allows, but not a usage count) that one's verdict: nothing else changed. Any other
+// object is scanned in full, and kept as a new shape.
 //
-// One scanner may serve every stream of one thread: the objects it keeps are never sent on,
-// only compared with.
+// The objects of one stream also open alike (its id, time and model, up to a top-level comma
+// behind which the scan had noted nothing): an object that opens as the last one did is
+// compared with a shape only past their openings.
+//
+// Verdicts are scan_json_object's. One scanner may serve every stream of one thread: the
+// objects it keeps are never sent on, only compared with.
 class EventScanner {
  public:
   explicit EventScanner(int max_depth = 512) : max_depth_(max_depth) {}
@@ -70,24 +74,34 @@ class EventScanner {
   };
 
  private:
-  // An object that passed a full scan, and what the scan found.
+  // The last object of one shape, and what its full scan found.
   struct Shape {
     std::string text;
+    std::size_t opening = 0;  // how many of its first bytes open it (0: it has no opening)
+    std::size_t opening_spans = 0;  // how many of its spans lie in the opening
     ObjectScan scan;
     ValueSpans spans;
+    std::uint64_t used = 0;  // when it last passed an object (uses_ counts)
   };
   // How many shapes are kept, and how large an object may be to be kept.
   static constexpr std::size_t kShapes = 4;
   static constexpr std::size_t kLargestKept = 16 * 1024;
 
-  std::optional<ObjectScan> scan_as(const Shape& shape, std::string_view text) const;
-  // Moves recent_[r] to the front.
-  void use(std::size_t r);
+  // The verdict for `text` where it is of shape k. `opens_as_last`: the text opens with
+  // opening_, and so only what follows the openings is compared.
+  std::optional<ObjectScan> scan_as(std::size_t k, std::string_view text, bool opens_as_last);
+  // Notes that shape k passed an object.
+  void use(std::size_t k);
 
   int max_depth_;
   std::array<Shape, kShapes> shapes_;
-  std::size_t kept_ = 0;                // how many of shapes_ hold an object
-  std::array<std::uint8_t, kShapes> recent_{0, 1, 2, 3};  // indices into shapes_, last used first
+  std::size_t kept_ = 0;  // how many of shapes_ hold an object
+  std::uint64_t uses_ = 0;
+  std::string opening_;   // the opening of the last object that passed
+  std::size_t last_ = 0;  // the shape of that object
+  // For each shape, the other one that last came after it (itself where none has): a stream's
+  // shapes come in an order, the role's, the tokens', the stop's.
+  std::array<std::size_t, kShapes> next_{0, 1, 2, 3};
 };
 
 // One value of a JSON object's text, listed in document order by the scan that checks it:
