@@ -453,12 +453,15 @@ std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view 
   std::size_t i = past_openings ? shape.opening : 0;   // where `kept` is compared next
   std::size_t j = past_openings ? opening_.size() : 0;  // and `text`
   std::size_t s = past_openings ? shape.opening_spans : 0;  // the first span not behind i
-  std::size_t text_opening = past_openings ? j : 0;
+  // Where the text's opening ends, once known (npos until then).
+  std::size_t text_opening = past_openings ? j : shape.opening == 0 ? 0 : std::string_view::npos;
   while (true) {
     const std::size_t left = std::min(kept.size() - i, text.size() - j);
     const std::size_t same = common_prefix_length(kept.data() + i, text.data() + j, left);
     // The kept opening's end is outside any value, so in a run of equal bytes.
-    if (text_opening == 0 && i + same >= shape.opening) text_opening = shape.opening + j - i;
+    if (text_opening == std::string_view::npos && i + same >= shape.opening) {
+      text_opening = shape.opening + j - i;
+    }
     i += same;
     j += same;
     if (i == kept.size() && j == text.size()) break;
