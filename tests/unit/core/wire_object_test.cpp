@@ -323,6 +323,18 @@ TEST(EventScanner, AgreesWithScanJsonObjectOnInterleavedEditsOfSeveralShapes) {
   }
 }
 
+// An object is compared past an opening only where the last object's opening ends at a
+// top-level comma. One without such a comma ({"s":"ab"}) has none, however its values grow: else
+// the text its grown value opened with ({"s":") would seem an opening, and an object that went
+// on past it as another shape does ({"s":""t":[1,2]}) would seem of that shape.
+TEST(EventScanner, AnObjectWithoutATopLevelCommaHasNoOpening) {
+  EventScanner scanner;
+  ASSERT_TRUE(scanner.scan(R"({"q":1,"t":[1,2]})"));
+  ASSERT_TRUE(scanner.scan(R"({"s":"ab"})"));
+  ASSERT_TRUE(scanner.scan(R"({"s":"abcdefgh"})"));
+  EXPECT_FALSE(scanner.scan(R"({"s":""t":[1,2]})"));
+}
+
 // A usage count and an error are each object's own, though objects that differ in them only
 // are alike in all else.
 TEST(EventScanner, UsageCountsAndErrorsAreReadFromEachObject) {
