@@ -335,6 +335,31 @@ TEST(EventScanner, AnObjectWithoutATopLevelCommaHasNoOpening) {
   EXPECT_FALSE(scanner.scan(R"({"s":""t":[1,2]})"));
 }
 
+// An object that opens as the last one did is compared with a shape past their openings only
+// where the shape has an opening, behind which its scan noted nothing. Each case: a shape, then
+// an object that gives the scanner the opening of the text after them, whose rest is the
+// shape's: the text's verdict must be its own, not the shape's.
+TEST(EventScanner, AShapesOpeningNeverHoldsWhatItsVerdictNoted) {
+  struct Case {
+    std::string shape, opener, text;
+  };
+  const std::vector<Case> cases = {
+      // The shape has no opening: the text's rest is the whole shape.
+      {R"({"b":2})", R"({"a":1,"c":2})", R"({"a":1,{"b":2})"},
+      {R"({"usage":{"prompt_tokens":1},"m":[1]})", R"({"usage":{"prompt_tokens":5},"n":"x"})",
+       R"({"usage":{"prompt_tokens":5},"m":[1]})"},
+      {R"({"error":{"message":"a"},"m":[1]})", R"({"error":null,"n":"x"})",
+       R"({"error":null,"m":[1]})"},
+      {"{\n\"a\":1,\"m\":[1]}", R"({"a":1,"n":"x"})", R"({"a":1,"m":[1]})"},
+  };
+  for (const Case& c : cases) {
+    EventScanner scanner;
+    ASSERT_TRUE(scanner.scan(c.shape)) << c.shape;
+    ASSERT_TRUE(scanner.scan(c.opener)) << c.opener;
+    expect_same_scan(scanner.scan(c.text), scan_json_object(c.text), c.text);
+  }
+}
+
 // A usage count and an error are each object's own, though objects that differ in them only
 // are alike in all else.
 TEST(EventScanner, UsageCountsAndErrorsAreReadFromEachObject) {
