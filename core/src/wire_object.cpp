@@ -392,13 +392,12 @@ std::optional<ObjectScan> EventScanner::scan(std::string_view text) {
     const bool opens_as_last = !opening_.empty() && text.starts_with(opening_);
     // Most objects are of the last one's shape; else most are of the shape that followed it.
     const std::size_t last = last_, after_last = next_[last_];
-    if (std::optional<ObjectScan> same = scan_as(last, text, opens_as_last)) return same;
-    if (after_last != last) {
-      if (std::optional<ObjectScan> same = scan_as(after_last, text, opens_as_last)) return same;
+    if (passes_as(last, text, opens_as_last)) return shapes_[last].scan;
+    if (after_last != last && passes_as(after_last, text, opens_as_last)) {
+      return shapes_[after_last].scan;
     }
     for (std::size_t k = 0; k != kept_; ++k) {
-      if (k == last || k == after_last) continue;
-      if (std::optional<ObjectScan> same = scan_as(k, text, opens_as_last)) return same;
+      if (k != last && k != after_last && passes_as(k, text, opens_as_last)) return shapes_[k].scan;
     }
   }
   ValueSpans spans;
@@ -440,8 +439,7 @@ void EventScanner::use(std::size_t k) {
   shapes_[k].used = ++uses_;
 }
 
-std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view text,
-                                                bool opens_as_last) {
+bool EventScanner::passes_as(std::size_t k, std::string_view text, bool opens_as_last) {
   const Shape& shape = shapes_[k];
   const std::string_view kept = shape.text;
   const char* const text_end = text.data() + text.size();
@@ -467,7 +465,7 @@ std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view 
     if (i == kept.size() && j == text.size()) break;
     // They differ at i: inside one of the kept object's values, or the text is of another shape.
     while (s != span_count && spans[s].end < i) ++s;
-    if (s == span_count || spans[s].begin > i) return std::nullopt;
+    if (s == span_count || spans[s].begin > i) return false;
     // The text's value runs as the kept one up to the difference, and from there must end as a
     // value of its kind does; then the comparison goes on past both values.
     const char* after = nullptr;
@@ -477,9 +475,9 @@ std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view 
       after = plain_run_end(text.data() + j, text_end);
     } else {
       const char* const value = text.data() + j - (i - spans[s].begin);
-      if (value == text_end) return std::nullopt;
+      if (value == text_end) return false;
       after = ObjectValidator(text, max_depth_).number_at(value);
-      if (after == nullptr) return std::nullopt;
+      if (after == nullptr) return false;
     }
     i = spans[s].end;
     j = static_cast<std::size_t>(after - text.data());
@@ -487,7 +485,7 @@ std::optional<ObjectScan> EventScanner::scan_as(std::size_t k, std::string_view 
   }
   use(k);
   if (!past_openings) opening_.assign(text.substr(0, text_opening));
-  return shape.scan;
+  return true;
 }
 
 std::string dump_json(const Json& value) {

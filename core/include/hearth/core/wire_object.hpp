@@ -87,9 +87,9 @@ class EventScanner {
   static constexpr std::size_t kShapes = 4;
   static constexpr std::size_t kLargestKept = 16 * 1024;
 
-  // The verdict for `text` where it is of shape k. `opens_as_last`: the text opens with
+  // Whether `text` is of shape k, and so has its verdict. `opens_as_last`: the text opens with
   // opening_, and so only what follows the openings is compared.
-  std::optional<ObjectScan> scan_as(std::size_t k, std::string_view text, bool opens_as_last);
+  bool passes_as(std::size_t k, std::string_view text, bool opens_as_last);
   // Notes that shape k passed an object.
   void use(std::size_t k);
 
