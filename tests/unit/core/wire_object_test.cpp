@@ -360,6 +360,24 @@ TEST(EventScanner, AShapesOpeningNeverHoldsWhatItsVerdictNoted) {
   }
 }
 
+// An object that opens with usage or an error gets, each time it comes, the usage and the
+// error it holds.
+TEST(EventScanner, AnOpeningThatNotedUsageOrAnErrorIsCheckedEachTime) {
+  const std::string usage = R"({"usage":{"prompt_tokens":1,"completion_tokens":2},"m":"x","n":1})";
+  const std::string error = R"({"error":{"message":"e"},"m":"x","n":1})";
+  EventScanner scanner;
+  for (int i = 0; i < 2; ++i) {
+    const auto with_usage = scanner.scan(usage);
+    ASSERT_TRUE(with_usage && with_usage->usage);
+    EXPECT_EQ(with_usage->usage->total_tokens, 3);
+  }
+  for (int i = 0; i < 2; ++i) {
+    const auto with_error = scanner.scan(error);
+    ASSERT_TRUE(with_error);
+    EXPECT_TRUE(with_error->has_error);
+  }
+}
+
 // A usage count and an error are each object's own, though objects that differ in them only
 // are alike in all else.
 TEST(EventScanner, UsageCountsAndErrorsAreReadFromEachObject) {
