@@ -451,9 +451,8 @@ bool EventScanner::passes_as(std::size_t k, std::string_view text, bool opens_as
   std::size_t i = past_openings ? shape.opening : 0;   // where `kept` is compared next
   std::size_t j = past_openings ? opening_.size() : 0;  // and `text`
   std::size_t s = past_openings ? shape.opening_spans : 0;  // the first span not behind i
-  // Where the text's opening ends, once known (npos until then); wanted only where the text
-  // was compared from its start.
-  std::size_t text_opening = shape.opening == 0 ? 0 : std::string_view::npos;
+  // Where the text's opening ends, once known (npos until then).
+  std::size_t text_opening = past_openings ? j : shape.opening == 0 ? 0 : std::string_view::npos;
   while (true) {
     const std::size_t left = std::min(kept.size() - i, text.size() - j);
     const std::size_t same = common_prefix_length(kept.data() + i, text.data() + j, left);
