@@ -24,9 +24,10 @@ measure() {  # name port pids...
   local name="$1" port="$2"; shift 2
   local user0 all0 mock0 user1 all1 mock1 requests
   user0=$(USER_ONLY=1 cpu_ticks "$@"); all0=$(cpu_ticks "$@"); mock0=$(cpu_ticks "$mock_pid")
-  STREAM="${STREAM:-0}" /usr/bin/time -f "%U %S" -o "$tmp/wrk-time" \
-    wrk -t2 -c32 -d"${dur}s" -s "$root/bench/gateway/post.lua" \
-    "http://127.0.0.1:$port/v1/chat/completions" > "$tmp/wrk.txt"
+  # bash's `time` gives wrk's user and system seconds.
+  { TIMEFORMAT='%U %S'; time STREAM="${STREAM:-0}" wrk -t2 -c32 -d"${dur}s" \
+      -s "$root/bench/gateway/post.lua" "http://127.0.0.1:$port/v1/chat/completions" \
+      > "$tmp/wrk.txt"; } 2> "$tmp/wrk-time"
   user1=$(USER_ONLY=1 cpu_ticks "$@"); all1=$(cpu_ticks "$@"); mock1=$(cpu_ticks "$mock_pid")
   requests=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
   read -r wrk_user wrk_sys < "$tmp/wrk-time"
